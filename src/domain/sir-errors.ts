@@ -30,20 +30,18 @@ export const GENERIC_AWS_ERRORS = [
 /** A transport failure or an unmodelled gateway answer: always worth another try. */
 export const TRANSIENT_ERROR_TYPE = 'SirTransientError';
 
-const RETRYABLE_UNMODELLED_STATUSES = new Set([502, 503, 504]);
-
 export function isModelledSirError(name: string): name is SirErrorName {
   return Object.prototype.hasOwnProperty.call(SIR_ERRORS, name);
 }
 
 /**
- * Whether a failure of this type (and HTTP status, when it has one) should be retried.
- * Unknown types are retried only when the status says the server side failed in passing.
+ * Whether a failure of this type (and HTTP status, when it has one) should be retried. Unknown types
+ * are retried only on a server-side status (5xx: 502/503/504 from a gateway, say), as AWS SDKs do.
  */
 export function isRetryableSirFailure(type: string, httpStatus?: number): boolean {
   if (isModelledSirError(type)) return SIR_ERRORS[type].retryable;
   if (type === TRANSIENT_ERROR_TYPE) return true;
-  return httpStatus !== undefined && RETRYABLE_UNMODELLED_STATUSES.has(httpStatus);
+  return httpStatus !== undefined && httpStatus >= 500;
 }
 
 /** Types that must fail the workflow at once: the activities' retry policy lists them as non-retryable. */

@@ -1,0 +1,188 @@
+/**
+ * The SIR client: a hand-built restJson1 + SigV4 client for the six operations phasegate uses, since
+ * `@aws-sdk/client-security-ir` is not available to us. It makes exactly one attempt per call; retrying
+ * is the caller's job (Temporal's activity retry policy), steered by `SirError.retryable` and
+ * `retryAfterSeconds`.
+ */
+import { randomUUID } from 'node:crypto';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { HttpRequest } from '@smithy/protocol-http';
+import type { SelfManagedStatus } from '../domain/case-status';
+import { TRANSIENT_ERROR_TYPE } from '../domain/sir-errors';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type SirClientConfig } from './config';
+import { assertValidRegion, defaultSirEndpoint, parseSirEndpoint, type SirEndpoint } from './endpoint';
+import { requestIdOf, sirErrorFromResponse } from './error-parser';
+import { HttpTransport, TransportError, type RawResponse } from './http-transport';
+import { encodeLabel, OPERATIONS, type OperationBinding } from './operations';
+import { RequestSigner } from './request-signer';
+import type {
+  CloseCaseOutput,
+  CreateCaseCommentInput,
+  CreateCaseCommentOutput,
+  CreateCaseInput,
+  CreateCaseOutput,
+  GetCaseOutput,
+  ListCasesInput,
+  ListCasesOutput,
+  SirOperation,
+  UpdateCaseStatusOutput,
+} from './shapes';
+import { SirError, UNEXPECTED_RESPONSE_TYPE } from './sir-error';
+import { decodeBody, toWire, WireCodecError } from './wire-codec';
+
+const USER_AGENT = `phasegate-sir-client node/${process.versions.node}`;
+
+interface CallInput {
+  caseId?: string;
+  /** The body members; only those the operation models are sent. */
+  body?: object;
+}
+
+export class SirClient {
+  private readonly endpoint: SirEndpoint;
+  private readonly signer: RequestSigner;
+  private readonly transport: HttpTransport;
+
+  constructor(config: SirClientConfig) {
+    assertValidRegion(config.region);
+    this.endpoint = parseSirEndpoint(config.endpoint ?? defaultSirEndpoint(config.region));
+    const timeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new RangeError(`requestTimeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+    }
+    // STS calls made by the chain (assume-role, web identity) stay in the client's region and partition.
+    const credentials = config.credentials ?? fromNodeProviderChain({ clientConfig: { region: config.region } });
+    this.signer = new RequestSigner(config.region, credentials);
+    this.transport = new HttpTransport(timeoutMs);
+  }
+
+  /** Sends a fresh UUID as `clientToken` when none is given, as the SDKs do for idempotency tokens. */
+  createCase(input: CreateCaseInput): Promise<CreateCaseOutput> {
+    return this.call('CreateCase', { body: { ...input, clientToken: input.clientToken ?? randomUUID() } });
+  }
+
+  getCase(caseId: string): Promise<GetCaseOutput> {
+    return this.call('GetCase', { caseId });
+  }
+
+  updateCaseStatus(caseId: string, caseStatus: SelfManagedStatus): Promise<UpdateCaseStatusOutput> {
+    return this.call('UpdateCaseStatus', { caseId, body: { caseStatus } });
+  }
+
+  closeCase(caseId: string): Promise<CloseCaseOutput> {
+    return this.call('CloseCase', { caseId });
+  }
+
+  async listCases(input: ListCasesInput = {}): Promise<ListCasesOutput> {
+    const out = await this.call<Omit<ListCasesOutput, 'items'> & { items?: ListCasesOutput['items'] }>('ListCases', { body: input });
+    // The model leaves `items` optional; an empty page is still a page.
+    return { ...out, items: out.items ?? [] };
+  }
+
+  /** Sends a fresh UUID as `clientToken` when none is given, as the SDKs do for idempotency tokens. */
+  createCaseComment(input: CreateCaseCommentInput): Promise<CreateCaseCommentOutput> {
+    return this.call('CreateCaseComment', {
+      caseId: input.caseId,
+      body: { clientToken: input.clientToken ?? randomUUID(), body: input.body },
+    });
+  }
+
+  private async call<O>(operation: SirOperation, input: CallInput): Promise<O> {
+    const binding = OPERATIONS[operation];
+    const request = this.buildRequest(operation, binding, input);
+
+    let signed: HttpRequest;
+    try {
+      signed = await this.signer.sign(request);
+    } catch (err) {
+      // Not a SirError: no request was sent, and a credentials outage (IMDS, an expired SSO session)
+      // should be retried like any unexpected failure, not fail the workflow as a SIR refusal would.
+      throw new Error(`SIR ${operation}: could not resolve AWS credentials to sign the request: ${errorMessage(err)}`, { cause: err });
+    }
+
+    let response: RawResponse;
+    try {
+      response = await this.transport.send(signed);
+    } catch (err) {
+      if (err instanceof TransportError) {
+        throw new SirError({ type: TRANSIENT_ERROR_TYPE, sirMessage: err.message, operation, cause: err });
+      }
+      throw err;
+    }
+    this.signer.observeServerDate(response.headers.date);
+
+    if (response.statusCode !== binding.successCode) {
+      if (response.statusCode >= 300) throw sirErrorFromResponse(operation, response);
+      throw this.unexpected(operation, response, `expected HTTP ${binding.successCode}, got ${response.statusCode}`);
+    }
+    try {
+      return decodeBody(binding.output, response.body) as O;
+    } catch (err) {
+      if (err instanceof WireCodecError) throw this.unexpected(operation, response, `the response does not fit the model: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private buildRequest(operation: SirOperation, binding: OperationBinding, input: CallInput): HttpRequest {
+    let path = binding.route;
+    if (path.includes('{caseId}')) {
+      if (typeof input.caseId !== 'string' || input.caseId === '') {
+        throw rejectedBeforeSending(operation, 'caseId', 'must be a non-empty string');
+      }
+      path = path.replace('{caseId}', encodeLabel(input.caseId));
+    }
+
+    const headers: Record<string, string> = { host: this.endpoint.host, 'user-agent': USER_AGENT };
+    let body: string | undefined;
+    if (binding.input) {
+      let wire: unknown;
+      try {
+        wire = toWire(binding.input, input.body ?? {});
+      } catch (err) {
+        if (err instanceof WireCodecError) throw rejectedBeforeSending(operation, err.path, err.problem);
+        throw err;
+      }
+      body = JSON.stringify(wire);
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
+
+    return new HttpRequest({
+      protocol: this.endpoint.protocol,
+      hostname: this.endpoint.hostname,
+      ...(this.endpoint.port === undefined ? {} : { port: this.endpoint.port }),
+      method: binding.method,
+      path: `${this.endpoint.basePath}${path}`,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+  }
+
+  private unexpected(operation: SirOperation, response: RawResponse, problem: string): SirError {
+    return new SirError({
+      type: UNEXPECTED_RESPONSE_TYPE,
+      sirMessage: problem,
+      operation,
+      httpStatus: response.statusCode,
+      requestId: requestIdOf(response.headers),
+    });
+  }
+}
+
+/**
+ * Input that cannot be put on the wire faithfully (an Invalid Date would become null, for one). Typed as
+ * the service would type it, so callers handle it like the service's own ValidationException.
+ */
+function rejectedBeforeSending(operation: SirOperation, member: string, problem: string): SirError {
+  return new SirError({
+    type: 'ValidationException',
+    sirMessage: `rejected before sending: ${member || 'input'} ${problem}`,
+    operation,
+    reason: 'FIELD_VALIDATION_FAILED',
+    fieldList: [{ name: member || 'input', message: problem }],
+  });
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
