@@ -1,0 +1,13 @@
+/**
+ * The local SIR API emulator: same routes, status codes and error shapes as AWS Security Incident
+ * Response, SigV4 verification, and fault injection for testing retries. Only the CLI and tests
+ * import it (SPEC §5).
+ */
+export { startSandbox, type SirSandbox } from './server';
+export { SANDBOX_DEFAULT_CREDENTIALS, type SandboxCredentials, type SandboxOptions, type SandboxLogLevel } from './options';
+export { sandboxOptionsFromEnv } from './options-from-env';
+export { FaultInjector, type Fault, type FaultTarget, type ArmedFault } from './fault-injector';
+export { CallLog, type CallLogEntry, type CallLogFilter } from './call-log';
+export type { StoredCase, StoredComment } from './case-store';
+export type { IllegalTransitionError } from './sir-service';
+export { ADMIN_PREFIX } from './admin-routes';

@@ -1,0 +1,69 @@
+/**
+ * The HTTP bindings of the six operations (Smithy @http traits, reference §2): method, URI and the
+ * success code, which is 201 for CreateCase, UpdateCaseStatus and CreateCaseComment. Each binding
+ * decodes its input and calls the service, so a route is the whole story of one operation.
+ */
+import type { SirOperation } from '../sir/shapes';
+import {
+  decodeCaseLabel,
+  decodeCreateCase,
+  decodeCreateCaseComment,
+  decodeListCases,
+  decodeUpdateCaseStatus,
+  type OperationRequest,
+} from './input-validation';
+import type { SirService } from './sir-service';
+
+export interface OperationRoute {
+  operation: SirOperation;
+  method: 'GET' | 'POST';
+  /** Fastify syntax; `:caseId` is the model's `{caseId}` label. */
+  url: string;
+  successCode: 200 | 201;
+  invoke(service: SirService, request: OperationRequest): object | Promise<object>;
+}
+
+export const OPERATION_ROUTES: readonly OperationRoute[] = [
+  {
+    operation: 'CreateCase',
+    method: 'POST',
+    url: '/v1/create-case',
+    successCode: 201,
+    invoke: (service, request) => service.createCase(decodeCreateCase(request)),
+  },
+  {
+    operation: 'GetCase',
+    method: 'GET',
+    url: '/v1/cases/:caseId/get-case',
+    successCode: 200,
+    invoke: (service, request) => service.getCase(decodeCaseLabel(request)),
+  },
+  {
+    operation: 'UpdateCaseStatus',
+    method: 'POST',
+    url: '/v1/cases/:caseId/update-case-status',
+    successCode: 201,
+    invoke: (service, request) => service.updateCaseStatus(decodeUpdateCaseStatus(request)),
+  },
+  {
+    operation: 'CloseCase',
+    method: 'POST',
+    url: '/v1/cases/:caseId/close-case',
+    successCode: 200,
+    invoke: (service, request) => service.closeCase(decodeCaseLabel(request)),
+  },
+  {
+    operation: 'ListCases',
+    method: 'POST',
+    url: '/v1/list-cases',
+    successCode: 200,
+    invoke: (service, request) => service.listCases(decodeListCases(request)),
+  },
+  {
+    operation: 'CreateCaseComment',
+    method: 'POST',
+    url: '/v1/cases/:caseId/create-comment',
+    successCode: 201,
+    invoke: (service, request) => service.createCaseComment(decodeCreateCaseComment(request)),
+  },
+];

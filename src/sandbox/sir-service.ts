@@ -1,0 +1,195 @@
+/**
+ * What the six operations do to the state, with the SIR semantics the reference documents:
+ * clientToken idempotency, the UpdateCaseStatus transition table (from src/domain, never re-typed),
+ * CloseCase for every resolver type, and opaque-token pagination. Inputs arrive already validated.
+ */
+import { createHash } from 'node:crypto';
+import { CLOSED, isCaseStatus, type CaseStatus } from '../domain/case-status';
+import { checkTransition } from '../domain/transitions';
+import type { CreateCaseCommentInput, CreateCaseInput, ListCasesInput } from '../sir/shapes';
+import type { CaseStore, IdempotentOperation, StoredCase } from './case-store';
+import { conflictException, resourceNotFound, serviceQuotaExceeded, validationException, SANDBOX_QUOTA_CODE } from './errors';
+import type { UpdateCaseStatusInput } from './input-validation';
+import { decodePageToken, encodePageToken, invalidPageToken } from './page-token';
+import { canonicalJson } from './smithy-constraints';
+import { getCaseOutput, listCasesItem, toEpochSeconds, type GetCaseWireOutput, type ListCasesWireItem } from './wire-format';
+
+export type IllegalTransitionError = 'ConflictException' | 'ValidationException';
+
+export interface SirServiceOptions {
+  region: string;
+  accountId: string;
+  illegalTransitionError: IllegalTransitionError;
+  /** Makes the current state durable; awaited before a change is acknowledged. */
+  persist: () => Promise<void>;
+  /** Where failures of persistence started outside a request (test hooks, reset) are reported. */
+  onBackgroundError: (err: unknown) => void;
+}
+
+const DEFAULT_PAGE_SIZE = 25;
+
+export class SirService {
+  constructor(
+    private readonly store: CaseStore,
+    private readonly options: SirServiceOptions,
+  ) {}
+
+  async createCase(input: CreateCaseInput): Promise<{ caseId: string }> {
+    const { clientToken, ...request } = input;
+    const normalized = {
+      ...request,
+      threatActorIpAddresses: request.threatActorIpAddresses ?? [],
+      impactedServices: request.impactedServices ?? [],
+      impactedAwsRegions: request.impactedAwsRegions ?? [],
+      tags: request.tags ?? {},
+    };
+    const replayed = this.replay('CreateCase', clientToken, normalized, 'case');
+    if (replayed) return { caseId: replayed };
+
+    const now = new Date();
+    const caseId = this.store.newCaseId();
+    this.store.insertCase({
+      ...normalized,
+      caseId,
+      caseArn: `arn:aws:security-ir:${this.options.region}:${this.options.accountId}:case/${caseId}`,
+      caseStatus: 'Submitted',
+      createdDate: now,
+      lastUpdatedDate: now,
+    });
+    this.remember('CreateCase', clientToken, normalized, caseId);
+    await this.options.persist();
+    return { caseId };
+  }
+
+  getCase(caseId: string): GetCaseWireOutput {
+    return getCaseOutput(this.requireCase(caseId));
+  }
+
+  async updateCaseStatus({ caseId, caseStatus }: UpdateCaseStatusInput): Promise<{ caseStatus: typeof caseStatus }> {
+    const stored = this.requireCase(caseId);
+    const check = checkTransition(stored.caseStatus, caseStatus, { resolverType: stored.resolverType });
+    if (!check.ok) {
+      const message = `Cannot update the status of case ${caseId}: ${check.reason}`;
+      switch (check.rule) {
+        case 'case-closed':
+          throw conflictException(message, caseId, 'case');
+        case 'aws-supported-case':
+          throw validationException('OTHER', message);
+        default:
+          // The docs do not say which error an illegal transition gets (reference §5), hence the option.
+          throw this.options.illegalTransitionError === 'ConflictException'
+            ? conflictException(message, caseId, 'case')
+            : validationException('OTHER', message);
+      }
+    }
+    stored.caseStatus = caseStatus;
+    stored.lastUpdatedDate = new Date();
+    await this.options.persist();
+    return { caseStatus };
+  }
+
+  async closeCase(caseId: string): Promise<{ caseStatus: CaseStatus; closedDate: number }> {
+    const stored = this.requireCase(caseId);
+    const check = checkTransition(stored.caseStatus, CLOSED);
+    if (!check.ok) throw conflictException(`Cannot close case ${caseId}: ${check.reason}`, caseId, 'case');
+    const now = new Date();
+    stored.caseStatus = CLOSED;
+    stored.closedDate = now;
+    stored.lastUpdatedDate = now;
+    await this.options.persist();
+    return { caseStatus: CLOSED, closedDate: toEpochSeconds(now) };
+  }
+
+  listCases({ nextToken, maxResults = DEFAULT_PAGE_SIZE }: ListCasesInput): { items: ListCasesWireItem[]; total: number; nextToken?: string } {
+    const all = this.store.allCases();
+    let start = 0;
+    if (nextToken !== undefined) {
+      const after = decodePageToken(nextToken);
+      const index = all.findIndex((c) => c.caseId === after);
+      if (index < 0) throw invalidPageToken('the case it continues from no longer exists');
+      start = index + 1;
+    }
+    const page = all.slice(start, start + maxResults);
+    const more = start + page.length < all.length;
+    return {
+      items: page.map(listCasesItem),
+      total: all.length,
+      ...(more && page.length > 0 && { nextToken: encodePageToken(page[page.length - 1]!.caseId) }),
+    };
+  }
+
+  async createCaseComment({ caseId, body, clientToken }: CreateCaseCommentInput): Promise<{ commentId: string }> {
+    const stored = this.requireCase(caseId);
+    const request = { caseId, body };
+    const replayed = this.replay('CreateCaseComment', clientToken, request, 'comment');
+    if (replayed) return { commentId: replayed };
+
+    const commentId = this.store.nextCommentId(caseId);
+    if (commentId === undefined) {
+      throw serviceQuotaExceeded(`Case ${caseId} has reached the maximum number of comments`, caseId, 'case', SANDBOX_QUOTA_CODE);
+    }
+    const now = new Date();
+    this.store.insertComment({ caseId, commentId, body, creator: this.options.accountId, createdDate: now });
+    stored.lastUpdatedDate = now;
+    this.remember('CreateCaseComment', clientToken, request, commentId);
+    await this.options.persist();
+    return { commentId };
+  }
+
+  /**
+   * What the AWS responder workflow does to AWS-supported cases (Acknowledged, Ready to Close…).
+   * No SIR operation does this, so it bypasses the transition table on purpose.
+   */
+  setStatusAsResponder(caseId: string, status: CaseStatus): void {
+    if (!isCaseStatus(status)) throw new TypeError(`"${String(status)}" is not a SIR case status`);
+    const stored = this.store.findCase(caseId);
+    if (!stored) throw new Error(`the sandbox has no case ${caseId}`);
+    const now = new Date();
+    stored.caseStatus = status;
+    stored.lastUpdatedDate = now;
+    if (status === CLOSED) stored.closedDate ??= now;
+    else delete stored.closedDate;
+    this.persistInBackground();
+  }
+
+  reset(): void {
+    this.store.clear();
+    this.persistInBackground();
+  }
+
+  private requireCase(caseId: string): StoredCase {
+    const stored = this.store.findCase(caseId);
+    if (!stored) throw resourceNotFound(`Case ${caseId} does not exist`);
+    return stored;
+  }
+
+  /**
+   * The id an earlier request with this clientToken produced, if the token was seen with the same
+   * request. The docs leave a token reused with a different request undefined (reference §6); a
+   * ConflictException is what an idempotent API conventionally answers, and it surfaces the bug.
+   */
+  private replay(operation: IdempotentOperation, clientToken: string | undefined, request: object, resourceType: string): string | undefined {
+    if (clientToken === undefined) return undefined;
+    const prior = this.store.findClientToken(operation, clientToken);
+    if (!prior) return undefined;
+    if (prior.requestFingerprint === fingerprint(request)) return prior.resultId;
+    throw conflictException(
+      `clientToken ${JSON.stringify(clientToken)} was already used for a different ${operation} request (which produced ${resourceType} ${prior.resultId})`,
+      prior.resultId,
+      resourceType,
+    );
+  }
+
+  private remember(operation: IdempotentOperation, clientToken: string | undefined, request: object, resultId: string): void {
+    if (clientToken === undefined) return;
+    this.store.rememberClientToken(operation, clientToken, { requestFingerprint: fingerprint(request), resultId });
+  }
+
+  private persistInBackground(): void {
+    this.options.persist().catch(this.options.onBackgroundError);
+  }
+}
+
+function fingerprint(request: object): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}

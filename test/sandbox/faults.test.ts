@@ -1,0 +1,321 @@
+/**
+ * Fault injection (each kind, how faults are matched and consumed) and the call log that lets tests
+ * see what a client really did.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { sendRaw, startTestSandbox, UUID, type SandboxTestContext } from './signed-http';
+
+// Typed out from the model (reference §3) rather than read from src/domain, so a wrong status or a
+// missing required member there would show up here.
+const MODELLED_ERRORS = [
+  { name: 'AccessDeniedException', status: 403, members: [] },
+  { name: 'ConflictException', status: 409, members: ['resourceId', 'resourceType'] },
+  { name: 'InternalServerException', status: 500, members: [] },
+  { name: 'InvalidTokenException', status: 423, members: [] },
+  { name: 'ResourceNotFoundException', status: 404, members: [] },
+  { name: 'SecurityIncidentResponseNotActiveException', status: 400, members: [] },
+  { name: 'ServiceQuotaExceededException', status: 402, members: ['resourceId', 'resourceType', 'serviceCode', 'quotaCode'] },
+  { name: 'ThrottlingException', status: 429, members: [] },
+  { name: 'ValidationException', status: 400, members: ['reason'] },
+] as const;
+
+describe('sandbox fault injection', () => {
+  let ctx: SandboxTestContext;
+  let caseId: string;
+
+  before(async () => {
+    ctx = await startTestSandbox();
+  });
+  after(() => ctx.sandbox.close());
+  beforeEach(async () => {
+    ctx.sandbox.reset();
+    caseId = await ctx.http.newCase();
+  });
+
+  describe('throttle', () => {
+    it('answers 429 ThrottlingException count times with Retry-After in the header, then lets calls through', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'throttle', count: 2, retryAfterSeconds: 7 });
+      const first = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      const second = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      const third = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      for (const res of [first, second]) {
+        assert.equal(res.status, 429);
+        assert.equal(res.headers['x-amzn-errortype'], 'ThrottlingException');
+        assert.equal(res.headers['retry-after'], '7');
+        assert.equal(res.json.__type, 'ThrottlingException');
+        assert.equal('retryAfterSeconds' in res.json, false, 'Retry-After travels in the header, never the body');
+        assert.equal(typeof res.json.message, 'string');
+      }
+      assert.equal(third.status, 201);
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Detection and Analysis');
+    });
+
+    it('sends no Retry-After when none was asked for', async () => {
+      ctx.sandbox.faults.inject('GetCase', { kind: 'throttle', count: 1 });
+      const res = await ctx.http.getCase(caseId);
+      assert.equal(res.status, 429);
+      assert.equal(res.headers['retry-after'], undefined);
+    });
+  });
+
+  describe('internal', () => {
+    it('answers 500 InternalServerException without applying the change', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'internal', count: 1, retryAfterSeconds: 2 });
+      const res = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      assert.equal(res.status, 500);
+      assert.equal(res.headers['x-amzn-errortype'], 'InternalServerException');
+      assert.equal(res.headers['retry-after'], '2');
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Submitted');
+    });
+
+    it('with afterApply, applies the change and then answers 500 (a lost response); the retry meets the table', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'internal', count: 1, afterApply: true });
+      const lost = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      assert.equal(lost.status, 500);
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Detection and Analysis');
+      const retry = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      assert.equal(retry.status, 409);
+    });
+
+    it('with afterApply on CreateCase, the case exists although the client saw a 500', async () => {
+      ctx.sandbox.faults.inject('CreateCase', { kind: 'internal', count: 1, afterApply: true });
+      const res = await ctx.http.createCase({
+        resolverType: 'Self',
+        title: 'lost',
+        description: 'lost answer',
+        engagementType: 'Investigation',
+        reportedIncidentStartDate: 1_795_000_000,
+        impactedAccounts: [],
+        watchers: [],
+        clientToken: 'lost-1',
+      });
+      assert.equal(res.status, 500);
+      const list = await ctx.http.listCases();
+      assert.equal(list.json.total, 2);
+      assert.equal(list.json.items[1]?.title, 'lost');
+    });
+  });
+
+  describe('latency', () => {
+    it('delays the answer by ms for count calls', async () => {
+      ctx.sandbox.faults.inject('GetCase', { kind: 'latency', ms: 300, count: 1 });
+      let started = performance.now();
+      const slow = await ctx.http.getCase(caseId);
+      const slowMs = performance.now() - started;
+      started = performance.now();
+      await ctx.http.getCase(caseId);
+      const fastMs = performance.now() - started;
+      assert.equal(slow.status, 200);
+      assert.ok(slowMs >= 290, `the delayed call took ${slowMs} ms`);
+      assert.ok(fastMs < 250, `the next call took ${fastMs} ms`);
+    });
+
+    it('without count, delays every call until cleared', async () => {
+      ctx.sandbox.faults.inject('*', { kind: 'latency', ms: 120 });
+      for (let i = 0; i < 2; i++) {
+        const started = performance.now();
+        await ctx.http.listCases();
+        assert.ok(performance.now() - started >= 110);
+      }
+      ctx.sandbox.faults.clear();
+      const started = performance.now();
+      await ctx.http.listCases();
+      assert.ok(performance.now() - started < 110);
+    });
+
+    it('composes with a failure: slow, then throttled', async () => {
+      ctx.sandbox.faults.inject('GetCase', { kind: 'latency', ms: 150, count: 1 });
+      ctx.sandbox.faults.inject('GetCase', { kind: 'throttle', count: 1 });
+      const started = performance.now();
+      const res = await ctx.http.getCase(caseId);
+      assert.equal(res.status, 429);
+      assert.ok(performance.now() - started >= 140);
+    });
+  });
+
+  describe('conflict', () => {
+    it('answers 409 only for the chosen caseIds, until cleared when no count is given', async () => {
+      const other = await ctx.http.newCase();
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'conflict', caseIds: [caseId] });
+      for (let i = 0; i < 2; i++) {
+        const res = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+        assert.equal(res.status, 409);
+        assert.equal(res.json.__type, 'ConflictException');
+        assert.equal(res.json.resourceId, caseId);
+        assert.equal(res.json.resourceType, 'case');
+      }
+      assert.equal((await ctx.http.updateCaseStatus(other, 'Detection and Analysis')).status, 201);
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Submitted');
+      ctx.sandbox.faults.clear();
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis')).status, 201);
+    });
+
+    it('with a count, stops after that many calls', async () => {
+      ctx.sandbox.faults.inject('CloseCase', { kind: 'conflict', count: 1 });
+      assert.equal((await ctx.http.closeCase(caseId)).status, 409);
+      assert.equal((await ctx.http.closeCase(caseId)).status, 200);
+    });
+  });
+
+  describe('error', () => {
+    for (const { name, status, members } of MODELLED_ERRORS) {
+      it(`answers ${name} with HTTP ${status} and its required members`, async () => {
+        ctx.sandbox.faults.inject('GetCase', { kind: 'error', name, count: 1 });
+        const res = await ctx.http.getCase(caseId);
+        assert.equal(res.status, status);
+        assert.equal(res.headers['x-amzn-errortype'], name);
+        assert.equal(res.json.__type, name);
+        assert.equal(typeof res.json.message, 'string');
+        for (const member of members) assert.equal(typeof res.json[member], 'string', `${name}.${member} is required`);
+        assert.match(String(res.headers['x-amzn-requestid']), UUID);
+        assert.equal((await ctx.http.getCase(caseId)).status, 200, 'count 1 means one call');
+      });
+    }
+  });
+
+  describe('matching and consumption', () => {
+    it('"*" applies to every operation', async () => {
+      ctx.sandbox.faults.inject('*', { kind: 'throttle', count: 3 });
+      assert.equal((await ctx.http.getCase(caseId)).status, 429);
+      assert.equal((await ctx.http.listCases()).status, 429);
+      assert.equal((await ctx.http.createComment(caseId, { body: 'x' })).status, 429);
+      assert.equal((await ctx.http.listCases()).status, 200);
+    });
+
+    it('a fault for one operation is not consumed by another', async () => {
+      ctx.sandbox.faults.inject('CloseCase', { kind: 'throttle', count: 1 });
+      assert.equal((await ctx.http.getCase(caseId)).status, 200);
+      assert.equal(ctx.sandbox.faults.list()[0]?.remaining, 1);
+      assert.equal((await ctx.http.closeCase(caseId)).status, 429);
+      assert.deepEqual(ctx.sandbox.faults.list(), []);
+    });
+
+    it('faults armed for the same call play out in order', async () => {
+      ctx.sandbox.faults.inject('GetCase', { kind: 'throttle', count: 1 });
+      ctx.sandbox.faults.inject('GetCase', { kind: 'internal', count: 1 });
+      assert.equal((await ctx.http.getCase(caseId)).status, 429);
+      assert.equal((await ctx.http.getCase(caseId)).status, 500);
+      assert.equal((await ctx.http.getCase(caseId)).status, 200);
+    });
+
+    it('an unauthenticated call neither meets nor consumes a fault', async () => {
+      ctx.sandbox.faults.inject('GetCase', { kind: 'throttle', count: 1 });
+      const unsigned = await sendRaw(ctx.sandbox.url, { method: 'GET', path: `/v1/cases/${caseId}/get-case`, headers: {} });
+      assert.equal(unsigned.status, 403);
+      assert.equal((await ctx.http.getCase(caseId)).status, 429);
+    });
+
+    it('faults apply before input validation, as at AWS’s front door', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'throttle', count: 1 });
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Closed')).status, 429);
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Closed')).status, 400);
+    });
+
+    it('inject refuses malformed faults with a TypeError', () => {
+      assert.throws(() => ctx.sandbox.faults.inject('GetCase', { kind: 'throttle', count: 0 }), TypeError);
+      assert.throws(() => ctx.sandbox.faults.inject('GetCase', { kind: 'error', name: 'TeapotException' as never, count: 1 }), TypeError);
+      assert.throws(() => ctx.sandbox.faults.inject('DeleteCase' as never, { kind: 'throttle', count: 1 }), /not a SIR operation/);
+      assert.deepEqual(ctx.sandbox.faults.list(), []);
+    });
+  });
+});
+
+describe('sandbox call log', () => {
+  let ctx: SandboxTestContext;
+
+  before(async () => {
+    ctx = await startTestSandbox();
+  });
+  after(() => ctx.sandbox.close());
+  beforeEach(() => ctx.sandbox.reset());
+
+  it('records each call with its operation, case, outcome, request id, body and key', async () => {
+    const started = Date.now();
+    const caseId = await ctx.http.newCase({ clientToken: 'phasegate:fp-9' });
+    ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'throttle', count: 1 });
+    const throttled = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+    await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+
+    const calls = ctx.sandbox.calls.list();
+    assert.deepEqual(
+      calls.map((c) => [c.operation, c.caseId, c.statusCode, c.errorType]),
+      [
+        ['CreateCase', undefined, 201, undefined],
+        ['UpdateCaseStatus', caseId, 429, 'ThrottlingException'],
+        ['UpdateCaseStatus', caseId, 201, undefined],
+      ],
+    );
+    assert.deepEqual(
+      calls.map((c) => c.seq),
+      [...calls.map((c) => c.seq)].sort((a, b) => a - b),
+    );
+    assert.equal(new Set(calls.map((c) => c.seq)).size, 3);
+    for (const call of calls) {
+      assert.ok(call.at >= started && call.at <= Date.now());
+      assert.match(call.requestId, UUID);
+      assert.equal(call.accessKeyId, 'AKIAPHASEGATESANDBOX');
+    }
+    assert.equal(calls[1]!.requestId, throttled.headers['x-amzn-requestid']);
+    assert.equal((calls[0]!.requestBody as { clientToken: string }).clientToken, 'phasegate:fp-9');
+    assert.deepEqual(calls[2]!.requestBody, { caseStatus: 'Detection and Analysis' });
+  });
+
+  it('filters by operation and caseId', async () => {
+    const a = await ctx.http.newCase();
+    const b = await ctx.http.newCase();
+    await ctx.http.getCase(a);
+    await ctx.http.getCase(b);
+    await ctx.http.closeCase(a);
+    assert.equal(ctx.sandbox.calls.list({ operation: 'GetCase' }).length, 2);
+    assert.deepEqual(
+      ctx.sandbox.calls.list({ caseId: a }).map((c) => c.operation),
+      ['GetCase', 'CloseCase'],
+    );
+    assert.deepEqual(
+      ctx.sandbox.calls.list({ operation: 'GetCase', caseId: b }).map((c) => c.caseId),
+      [b],
+    );
+  });
+
+  it('records unknown routes as Unknown and non-JSON bodies as text', async () => {
+    await ctx.http.call('POST', '/v1/not-an-operation', 'plain text body');
+    await ctx.http.call('POST', '/v1/list-cases', '{oops');
+    assert.deepEqual(
+      ctx.sandbox.calls.list({ operation: 'Unknown' }).map((c) => [c.statusCode, c.requestBody]),
+      [[400, 'plain text body']],
+    );
+    assert.equal(ctx.sandbox.calls.list({ operation: 'ListCases' })[0]?.requestBody, '{oops');
+  });
+
+  it('returns copies, and clear empties it without reusing sequence numbers', async () => {
+    await ctx.http.listCases();
+    const [entry] = ctx.sandbox.calls.list();
+    (entry as { statusCode: number }).statusCode = 999;
+    assert.equal(ctx.sandbox.calls.list()[0]?.statusCode, 200);
+    ctx.sandbox.calls.clear();
+    assert.deepEqual(ctx.sandbox.calls.list(), []);
+    await ctx.http.listCases();
+    assert.ok(ctx.sandbox.calls.list()[0]!.seq > entry!.seq);
+  });
+
+  it('does not record admin calls', async () => {
+    await sendRaw(ctx.sandbox.url, { method: 'GET', path: '/__sandbox/healthz', headers: {} });
+    assert.deepEqual(ctx.sandbox.calls.list(), []);
+  });
+});
+
+describe('sandbox shutdown', () => {
+  it('close() cuts a pending latency fault short and still answers the call', async () => {
+    const ctx = await startTestSandbox();
+    ctx.sandbox.faults.inject('ListCases', { kind: 'latency', ms: 60_000 });
+    const pending = ctx.http.listCases();
+    await new Promise((resolve) => setTimeout(resolve, 150)); // loopback: the request is in the sandbox by now
+    const started = performance.now();
+    await ctx.sandbox.close();
+    const res = await pending;
+    assert.ok(performance.now() - started < 5_000, 'close() waited out the latency');
+    assert.equal(res.status, 200);
+    assert.equal(ctx.sandbox.calls.list({ operation: 'ListCases' }).length, 1);
+  });
+});
