@@ -1,0 +1,13 @@
+/**
+ * Custom search attributes operators filter cases by in the Web UI (SPEC §3). Search attributes are
+ * stored unencrypted by Temporal, so only these non-personal values may ever go into them.
+ */
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
+export const SirCaseId = defineSearchAttributeKey('SirCaseId', SearchAttributeType.KEYWORD);
+export const SirCaseStatus = defineSearchAttributeKey('SirCaseStatus', SearchAttributeType.KEYWORD);
+export const PlaybookName = defineSearchAttributeKey('PlaybookName', SearchAttributeType.KEYWORD);
+export const AwaitingApproval = defineSearchAttributeKey('AwaitingApproval', SearchAttributeType.BOOL);
+export const AlertSeverity = defineSearchAttributeKey('AlertSeverity', SearchAttributeType.DOUBLE);
+
+export const PHASEGATE_SEARCH_ATTRIBUTES = [SirCaseId, SirCaseStatus, PlaybookName, AwaitingApproval, AlertSeverity] as const;

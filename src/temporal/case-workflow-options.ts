@@ -1,0 +1,43 @@
+/**
+ * How every caller (server, CLI, tests) starts a case workflow, so the Web UI always shows the same
+ * summary, details and search attributes for it. Only ids, the playbook and the severity appear here:
+ * static summaries and search attributes are not encrypted by payload codecs.
+ */
+import type { WorkflowStartOptions } from '@temporalio/client';
+import type { CasePlaybookInput } from '../domain/case-playbook-input';
+import type { Playbook } from '../domain/playbook';
+import { AlertSeverity, AwaitingApproval, PlaybookName } from '../domain/search-attributes';
+import { TASK_QUEUE, caseWorkflowId } from '../domain/temporal-names';
+import type { casePlaybook } from '../../workflows';
+
+export function caseWorkflowOptions(
+  input: CasePlaybookInput,
+  taskQueue: string = TASK_QUEUE,
+): WorkflowStartOptions<typeof casePlaybook> {
+  const subject = input.caseId ? `SIR case ${input.caseId}` : `new SIR case for alert ${input.fingerprint}`;
+  return {
+    taskQueue,
+    workflowId: caseWorkflowId(input.fingerprint),
+    args: [input],
+    staticSummary: `${subject} · playbook ${input.playbook.name}`,
+    staticDetails: describePlaybook(input.playbook),
+    typedSearchAttributes: [
+      { key: PlaybookName, value: input.playbook.name },
+      { key: AwaitingApproval, value: false },
+      ...(input.severity !== undefined ? [{ key: AlertSeverity, value: input.severity }] : []),
+    ],
+  };
+}
+
+/** Markdown the Web UI renders under the summary: the playbook's route through the phases. */
+export function describePlaybook(playbook: Playbook): string {
+  const lines = playbook.steps.map((step, i) => {
+    const gate = step.approval ? ` — approval by ${step.approval.approvers.join(', ')}` : '';
+    return `${i + 1}. ${step.status}${gate}`;
+  });
+  if (playbook.close) {
+    const gate = playbook.close.approval ? ` — approval by ${playbook.close.approval.approvers.join(', ')}` : '';
+    lines.push(`${lines.length + 1}. Closed (CloseCase)${gate}`);
+  }
+  return [`**Playbook ${playbook.name}**`, '', ...lines, '', `On rejection: ${playbook.onReject === 'close' ? 'close the case' : 'stay and wait for a new request'}.`].join('\n');
+}

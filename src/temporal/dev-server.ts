@@ -1,0 +1,149 @@
+/**
+ * Runs `temporal server start-dev` as a child process we own: unlike the SDK's ephemeral server it
+ * keeps a SQLite file, serves the Web UI, stops on SIGTERM (so SQLite is closed cleanly) and has no
+ * 5-second start-up limit, which a cold start on 2 cores can exceed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { devServerSearchAttributeFlags } from './search-attribute-registration';
+
+export interface DevServerOptions {
+  cliPath: string;
+  ip?: string;
+  /** gRPC frontend port; 0 picks a free one. */
+  port?: number;
+  /** Web UI port; undefined runs headless. */
+  uiPort?: number;
+  /** SQLite file; undefined keeps everything in memory. */
+  dbFile?: string;
+  namespace?: string;
+  codecEndpoint?: string;
+  startTimeoutMs?: number;
+  /** Where the server's own log lines go; defaults to being dropped (it logs at warn level only). */
+  onLog?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number, readonly what: string) {
+    super(`port ${port} (${what}) is already in use: stop whatever listens there or choose another port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const port = options.port ? await assertFree(ip, options.port, 'Temporal frontend') : await freePort(ip);
+  if (options.uiPort !== undefined) await assertFree(ip, options.uiPort, 'Temporal Web UI');
+
+  const args = [
+    'server', 'start-dev',
+    '--ip', ip,
+    '--port', String(port),
+    '--namespace', namespace,
+    '--log-format', 'json',
+    '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...devServerSearchAttributeFlags(),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...(options.uiPort !== undefined ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+  ];
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const collect = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line);
+      if (output.length > 50) output.shift();
+      options.onLog?.(line);
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+  const address = `${ip}:${port}`;
+  try {
+    await waitUntilServing(address, namespace, options.startTimeoutMs ?? 60_000, exited);
+  } catch (err) {
+    child.kill('SIGKILL');
+    const tail = output.slice(-5).join('\n');
+    throw new Error(`Temporal dev server did not start: ${(err as Error).message}${tail ? `\n${tail}` : ''}`, { cause: err });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    namespace,
+    uiUrl: options.uiPort !== undefined ? `http://${ip}:${options.uiPort}` : undefined,
+    process: child,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      })()),
+  };
+}
+
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: Promise<number | null>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`the server exited with code ${exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`no answer on ${address} within ${timeoutMs} ms (${(lastError as Error | undefined)?.message ?? 'no error'})`);
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function assertFree(host: string, port: number, what: string): Promise<number> {
+  await new Promise<void>((resolveFree, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, what) : err),
+    );
+    server.listen(port, host, () => server.close(() => resolveFree()));
+  });
+  return port;
+}

@@ -1,0 +1,176 @@
+/**
+ * Finds a Temporal CLI binary (which carries the dev server and the Web UI), building or downloading it
+ * when none is installed. npm ships no server, and this project's machines often have no internet, so
+ * the order matters: explicit path, PATH, our cache, a build from the Go module proxy, the SDK download.
+ */
+import { execFile } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+/** Later tags carry a `replace` directive and cannot be built with `go install` (temporalio/cli#213). */
+export const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+const MIN_GO = [1, 25] as const;
+
+export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go-install' | 'sdk-download';
+
+export interface TemporalCli {
+  path: string;
+  source: TemporalCliSource;
+}
+
+export interface LocateOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding phasegate's caches; defaults to `<cwd>/.phasegate`. */
+  stateDir?: string;
+  /** May the locator build or download when nothing is installed? Off for quick "is it there" checks. */
+  install?: boolean;
+  /** Progress lines for humans ("building… takes a few minutes"). */
+  onProgress?: (line: string) => void;
+}
+
+export class TemporalCliNotFoundError extends Error {
+  constructor(tried: string[]) {
+    super(
+      [
+        'No Temporal CLI found and none could be built or downloaded. Tried:',
+        ...tried.map((t) => `  - ${t}`),
+        `Install one of: Go >= ${MIN_GO.join('.')} (then phasegate builds ${TEMPORAL_CLI_MODULE} itself),`,
+        '  or the Temporal CLI (https://docs.temporal.io/cli) on PATH, or set TEMPORAL_CLI_PATH to its binary.',
+      ].join('\n'),
+    );
+    this.name = 'TemporalCliNotFoundError';
+  }
+}
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PHASEGATE_STATE_DIR ?? '.phasegate');
+}
+
+export function cachedCliPath(stateDir: string): string {
+  return join(stateDir, 'bin', 'temporal');
+}
+
+export async function locateTemporalCli(options: LocateOptions = {}): Promise<TemporalCli> {
+  const env = options.env ?? process.env;
+  const stateDir = options.stateDir ?? defaultStateDir(env);
+  const progress = options.onProgress ?? (() => undefined);
+  const tried: string[] = [];
+
+  if (env.TEMPORAL_CLI_PATH) {
+    if (await isExecutable(env.TEMPORAL_CLI_PATH)) return { path: resolve(env.TEMPORAL_CLI_PATH), source: 'TEMPORAL_CLI_PATH' };
+    // An explicit path that is wrong is a configuration error, not something to paper over.
+    throw new Error(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not an executable file`);
+  }
+  tried.push('TEMPORAL_CLI_PATH (not set)');
+
+  const onPath = await findOnPath('temporal', env.PATH ?? '');
+  if (onPath) return { path: onPath, source: 'PATH' };
+  tried.push('`temporal` on PATH (not found)');
+
+  const cached = cachedCliPath(stateDir);
+  if (await isExecutable(cached)) return { path: cached, source: 'cache' };
+  tried.push(`cached build ${cached} (absent)`);
+
+  if (options.install === false) throw new TemporalCliNotFoundError(tried);
+
+  const go = await goVersion(env);
+  if (go && compareVersions(go, MIN_GO) >= 0) {
+    progress(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy (first run only; a few minutes)…`);
+    try {
+      await goInstall(cached, env);
+      return { path: cached, source: 'go-install' };
+    } catch (err) {
+      tried.push(`go install ${TEMPORAL_CLI_MODULE} failed: ${firstLine(err)}`);
+    }
+  } else {
+    tried.push(go ? `go ${go.join('.')} is older than ${MIN_GO.join('.')}` : '`go` (not found)');
+  }
+
+  progress('Trying the Temporal SDK download of the dev server…');
+  try {
+    return { path: await downloadWithSdk(join(stateDir, 'sdk-download')), source: 'sdk-download' };
+  } catch (err) {
+    tried.push(`the SDK download failed: ${firstLine(err)}`);
+  }
+  throw new TemporalCliNotFoundError(tried);
+}
+
+async function goInstall(target: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const binDir = join(target, '..');
+  await mkdir(binDir, { recursive: true });
+  // Build into a private folder and rename, so a concurrent run never sees a half-written binary.
+  const staging = await mkdtemp(join(binDir, '.build-'));
+  try {
+    await execFileAsync('go', ['install', TEMPORAL_CLI_MODULE], {
+      env: { ...env, GOBIN: staging, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    await rename(join(staging, 'temporal'), target);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The SDK downloads the CLI only as a side effect of starting an ephemeral server; start one, stop it,
+ * and keep the binary it left in our cache folder. `@temporalio/testing` is a dev dependency, so in a
+ * production image this step is simply unavailable.
+ */
+async function downloadWithSdk(downloadDir: string): Promise<string> {
+  await mkdir(downloadDir, { recursive: true });
+  const testing = (await import('@temporalio/testing')) as typeof import('@temporalio/testing');
+  const env = await testing.TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'cached-download', downloadDir } },
+  });
+  await env.teardown();
+  for (const name of await readdir(downloadDir)) {
+    const candidate = join(downloadDir, name);
+    if (name.startsWith('temporal') && (await isExecutable(candidate))) return candidate;
+  }
+  throw new Error(`the SDK started a server but left no binary in ${downloadDir}`);
+}
+
+async function goVersion(env: NodeJS.ProcessEnv): Promise<number[] | undefined> {
+  try {
+    const { stdout } = await execFileAsync('go', ['env', 'GOVERSION'], { env });
+    const match = /go(\d+)\.(\d+)/.exec(stdout);
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+async function findOnPath(name: string, pathVar: string): Promise<string | undefined> {
+  for (const dir of pathVar.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, fsConstants.X_OK);
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? ((err as { stderr?: string }).stderr || err.message) : String(err);
+  return text.trim().split('\n').slice(-1)[0] ?? 'unknown error';
+}

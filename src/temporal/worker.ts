@@ -1,0 +1,25 @@
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { TASK_QUEUE } from '../domain/temporal-names';
+import type { SirClient } from '../sir';
+import { workflowSource } from './workflow-bundle';
+
+export interface PhasegateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  sir: SirClient;
+  taskQueue?: string;
+  /** Worker tuning passed through (rate limits, concurrency, shutdown grace). */
+  tuning?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+}
+
+export async function createPhasegateWorker(options: PhasegateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    activities: createActivities(options.sir),
+    ...workflowSource(),
+    ...options.tuning,
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Test access to the one real Temporal dev server that scripts/test.ts starts for the whole run.
+ * Every test file gets its own task queue, so files and tests never steal each other's tasks.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { SirClient } from '../../src/sir';
+import { addSearchAttributes } from '../../src/temporal/search-attribute-registration';
+import { createPhasegateWorker } from '../../src/temporal/worker';
+
+let runtimeInstalled = false;
+
+/** Expected activity failures (injected faults) would otherwise flood the output at WARN level. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger(process.env.PHASEGATE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR') });
+  runtimeInstalled = true;
+}
+
+export async function connectToTestServer(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error('TEMPORAL_ADDRESS is not set: run the suite through `npm test`, which starts a dev server');
+  }
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+}
+
+/**
+ * A fresh Java time-skipping server (found by scripts/test.ts) with phasegate's search attributes
+ * registered; tests against it must run one at a time, since skipping time is global to a server.
+ */
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  const path = process.env.PHASEGATE_TEST_SERVER;
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
+  });
+  await addSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export async function createTestWorker(env: TestWorkflowEnvironment, sir: SirClient, taskQueue: string): Promise<Worker> {
+  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue });
+}
