@@ -1,0 +1,41 @@
+import type { CaseState } from './case-state';
+import type { EngagementType, ResolverType } from './case-status';
+import type { Playbook } from './playbook';
+
+/** How to open a SIR case when the alert names none (CreateCase minus the idempotency token). */
+export interface NewCaseSpec {
+  title: string;
+  description: string;
+  engagementType: EngagementType;
+  resolverType: ResolverType;
+  /** ISO-8601. */
+  reportedIncidentStartDate: string;
+  impactedAccounts: string[];
+  watchers: { email: string; name?: string; jobTitle?: string }[];
+  impactedAwsRegions?: { region: string }[];
+  impactedServices?: string[];
+  threatActorIpAddresses?: { ipAddress: string; userAgent?: string }[];
+}
+
+export interface CasePlaybookInput {
+  /** Stable identity of the alert; the workflow id and CreateCase's clientToken derive from it. */
+  fingerprint: string;
+  /** The whole playbook travels with the case, so editing a file never changes a running case. */
+  playbook: Playbook;
+  /** Adopt this existing case instead of opening one. */
+  caseId?: string;
+  newCase?: NewCaseSpec;
+  /** Normalised 0–10, shown as the AlertSeverity search attribute. */
+  severity?: number;
+  /** State carried over by continue-as-new; absent on the first run. */
+  carried?: CaseState;
+  /** Continue-as-new after this many history events (default: when Temporal suggests it). */
+  continueAsNewAfterEvents?: number;
+}
+
+export const CLIENT_TOKEN_MAX_LENGTH = 255;
+
+/** CreateCase's idempotency token: a retried or duplicated start must open the same case. */
+export function createCaseClientToken(fingerprint: string): string {
+  return `phasegate:${fingerprint}`.slice(0, CLIENT_TOKEN_MAX_LENGTH);
+}

@@ -1,0 +1,67 @@
+/**
+ * A playbook as the workflow runs it: the validated, normalised form of a YAML file in `playbooks/`
+ * (see playbook-schema.ts for the file format and its checks). Durations are milliseconds here.
+ */
+import type { EngagementType, ResolverType, SelfManagedStatus } from './case-status';
+
+export type AlertSource = 'generic' | 'guardduty' | 'securityhub';
+
+/** Who may decide: user names, or `group:<name>` entries resolved against the users file. */
+export type ApproverRef = string;
+
+export type TimeoutAction = 'escalate' | 'reject' | 'approve';
+
+export interface EscalationSpec {
+  approvers: ApproverRef[];
+  timeoutMs?: number;
+  /** After the escalation's own timeout: no further escalation, so only reject or approve. */
+  onTimeout: 'reject' | 'approve';
+  /** Optional URL the worker POSTs a notification to when the step escalates. */
+  notifyUrl?: string;
+}
+
+export interface ApprovalSpec {
+  approvers: ApproverRef[];
+  timeoutMs?: number;
+  onTimeout: TimeoutAction;
+  escalation?: EscalationSpec;
+}
+
+export interface PlaybookStep {
+  status: SelfManagedStatus;
+  approval?: ApprovalSpec;
+}
+
+export interface PlaybookClose {
+  approval?: ApprovalSpec;
+}
+
+export interface PlaybookMatch {
+  source?: AlertSource | 'any';
+  /** Glob on the alert type (`*` any run of characters), e.g. `UnauthorizedAccess:EC2/*`. */
+  type?: string;
+  minSeverity?: number;
+}
+
+export interface CaseTemplate {
+  /** `{{alert.field}}` placeholders are filled from the normalised alert. */
+  title: string;
+  description: string;
+  engagementType: EngagementType;
+  resolverType: ResolverType;
+  watchers: { email: string; name?: string; jobTitle?: string }[];
+  /** Take impacted accounts / regions from the alert. */
+  impactedAccountsFromAlert: boolean;
+  impactedRegionsFromAlert: boolean;
+}
+
+export interface Playbook {
+  name: string;
+  description?: string;
+  match: PlaybookMatch;
+  case: CaseTemplate;
+  steps: PlaybookStep[];
+  /** Close the case with CloseCase after the last step; undefined leaves it open. */
+  close?: PlaybookClose;
+  onReject: 'stay' | 'close';
+}

@@ -1,0 +1,121 @@
+/**
+ * Approval deadlines measured in days, run in seconds on Temporal's Java time-skipping test server:
+ * escalation after 72 h, and the reject and approve timeout actions.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
+import { decideUpdate, stateQuery } from '../../src/domain/messages';
+import type { ApprovalSpec } from '../../src/domain/playbook';
+import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
+import { casePlaybook } from '../../workflows';
+import { TIMEOUT_ACTOR } from '../../workflows/approval-gate';
+import { testPlaybook } from '../helpers/playbooks';
+import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
+import { createTestWorker, startTimeSkippingServer, uniqueTaskQueue } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+
+const HOUR = 3_600_000;
+const DA = 'Detection and Analysis';
+const CER = 'Containment, Eradication and Recovery';
+
+describe('approval timeouts (time-skipping test server)', { concurrency: 1, timeout: 180_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let fx: SandboxFixture;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = uniqueTaskQueue('timeouts');
+
+  before(async () => {
+    env = await startTimeSkippingServer();
+    fx = await startSandboxFixture();
+    worker = await createTestWorker(env, fx.sir, taskQueue);
+    running = worker.run();
+  });
+
+  after(async () => {
+    worker.shutdown();
+    await running;
+    await fx.sandbox.close();
+    await env.teardown();
+  });
+
+  async function start(approval: ApprovalSpec): Promise<WorkflowHandle<typeof casePlaybook>> {
+    const input: CasePlaybookInput = {
+      fingerprint: `timeouts-${randomUUID()}`,
+      playbook: testPlaybook('timeouts', [DA, { status: CER, approval }]),
+      newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
+    };
+    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    await waitFor('the approval to open', async () => ((await handle.query(stateQuery)).pendingApproval ? true : undefined));
+    return handle;
+  }
+
+  const comments = (caseId: string) =>
+    fx.sandbox.calls.list({ operation: 'CreateCaseComment', caseId }).map((c) => (c.requestBody as { body: string }).body);
+
+  it('escalates after 72 h, then the escalation approver approves', async () => {
+    const handle = await start({
+      approvers: ['alice'],
+      timeoutMs: 72 * HOUR,
+      onTimeout: 'escalate',
+      escalation: { approvers: ['group:ciso'], timeoutMs: 24 * HOUR, onTimeout: 'reject' },
+    });
+    const before72 = await handle.query(stateQuery);
+    assert.equal(before72.pendingApproval?.escalated, false);
+    const firstDeadline = Date.parse(before72.pendingApproval.deadline!);
+
+    await env.sleep('71 hours');
+    assert.equal((await handle.query(stateQuery)).pendingApproval?.escalated, false, 'escalated too early');
+    await env.sleep('2 hours');
+
+    const escalated = await waitFor('the escalation', async () => {
+      const state = await handle.query(stateQuery);
+      return state.pendingApproval?.escalated ? state : undefined;
+    });
+    assert.deepEqual(escalated.pendingApproval?.approvers, ['group:ciso']);
+    assert.equal(Date.parse(escalated.pendingApproval.deadline!) - firstDeadline, 24 * HOUR);
+    assert.match(comments(escalated.caseId!)[0]!, /no decision from alice within 3d; escalated to group:ciso/);
+
+    const refused = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] }).then(
+      () => assert.fail('alice is no longer an approver after escalation'),
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof WorkflowUpdateFailedError && refused.cause instanceof ApplicationFailure);
+    assert.equal(refused.cause.type, 'NotAnApprover');
+
+    const moved = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'carol', groups: ['ciso'] }] });
+    assert.equal(moved.status, CER);
+    assert.deepEqual(moved.decisions.map((d) => [d.by, d.decision, d.via]), [['carol', 'approve', 'update']]);
+    await handle.result();
+  });
+
+  it('rejects on timeout when the playbook says so, and keeps the status', async () => {
+    const handle = await start({ approvers: ['alice'], timeoutMs: 4 * HOUR, onTimeout: 'reject' });
+    await env.sleep('5 hours');
+    const state = await waitFor('the timeout rejection', async () => {
+      const s = await handle.query(stateQuery);
+      return s.phase === 'awaiting-request' ? s : undefined;
+    });
+    assert.equal(state.status, DA);
+    assert.deepEqual(state.decisions.map((d) => [d.by, d.decision, d.via]), [[TIMEOUT_ACTOR, 'reject', 'timeout']]);
+    assert.match(comments(state.caseId!).at(-1)!, /phasegate-timeout rejected/);
+    await handle.terminate('test done');
+  });
+
+  it('approves on timeout when the playbook says so, and moves the case', async () => {
+    const handle = await start({ approvers: ['alice'], timeoutMs: 72 * HOUR, onTimeout: 'approve' });
+    await env.sleep('73 hours');
+    const outcome = await handle.result();
+    assert.equal(outcome.status, CER);
+    assert.deepEqual(outcome.transitions.map((t) => [t.to, t.approvedBy ?? null]), [
+      [DA, null],
+      [CER, TIMEOUT_ACTOR],
+    ]);
+  });
+});

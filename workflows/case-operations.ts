@@ -1,0 +1,82 @@
+/**
+ * The SIR calls a case makes, each with the summary the Web UI shows for it. A call that cannot
+ * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
+ */
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { CaseSnapshot, PhasegateActivities } from '../activities';
+import { createCaseClientToken } from '../src/domain/case-playbook-input';
+import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
+import type { CaseContext } from './case-context';
+import { asCaseFailure } from './case-failure';
+import { SIR_ACTIVITY_OPTIONS } from './sir-activity-options';
+
+const sir = proxyActivities<PhasegateActivities>(SIR_ACTIVITY_OPTIONS);
+
+function withSummary(summary: string) {
+  return { ...SIR_ACTIVITY_OPTIONS, summary };
+}
+
+function failAs(summary: string) {
+  return (err: unknown): never => {
+    throw asCaseFailure(err, summary);
+  };
+}
+
+export async function openOrAdoptCase(ctx: CaseContext): Promise<CaseSnapshot> {
+  const { input } = ctx;
+  if (input.caseId) {
+    const summary = `GetCase ${input.caseId}`;
+    return sir.getCase.executeWithOptions(withSummary(summary), [input.caseId]).catch(failAs(summary));
+  }
+  if (!input.newCase) throw new TypeError('casePlaybook needs either caseId (adopt a case) or newCase (open one)');
+  // The title may name hosts or people: the summary names the alert fingerprint instead.
+  const summary = `CreateCase for alert ${input.fingerprint}`;
+  const { caseId } = await sir.createCase
+    .executeWithOptions(withSummary(summary), [{ ...input.newCase, clientToken: createCaseClientToken(input.fingerprint) }])
+    .catch(failAs(summary));
+  return { caseId, caseStatus: 'Submitted', resolverType: input.newCase.resolverType };
+}
+
+/** Applies one status change on the SIR case and records it in the case state. */
+export async function applyTarget(
+  ctx: CaseContext,
+  to: CaseTarget,
+  who: { requestedBy: string; approvedBy?: string },
+): Promise<TransitionRecord> {
+  const { state } = ctx;
+  const caseId = state.caseId!;
+  const from = state.status ?? 'Submitted';
+  let record: TransitionRecord;
+  if (to === 'Closed') {
+    const summary = `CloseCase ${caseId}`;
+    await sir.closeCase.executeWithOptions(withSummary(summary), [caseId]).catch(failAs(summary));
+    record = { from, to, via: 'CloseCase', alreadyApplied: false, at: new Date().toISOString(), ...who };
+  } else {
+    const summary = `UpdateCaseStatus → ${to}`;
+    const result = await sir.updateCaseStatus
+      .executeWithOptions(withSummary(summary), [{ caseId, from, to, resolverType: state.resolverType }])
+      .catch(failAs(summary));
+    record = { from, to: result.caseStatus, via: 'UpdateCaseStatus', alreadyApplied: result.alreadyApplied, at: new Date().toISOString(), ...who };
+  }
+  state.transitions.push(record);
+  state.status = record.to;
+  return record;
+}
+
+/**
+ * Mirrors an audit event to the SIR case. The token makes a retried or replayed comment land once;
+ * `key` must be unique within the case (an approval id and a kind, say).
+ */
+export async function commentOnCase(ctx: CaseContext, key: string, body: string, summary: string): Promise<void> {
+  const caseId = ctx.state.caseId;
+  if (!caseId) return;
+  const clientToken = `${workflowInfo().workflowId}/${key}`.slice(-255);
+  await sir.addCaseComment.executeWithOptions(withSummary(summary), [{ caseId, body, clientToken }]).catch(failAs(summary));
+}
+
+export async function notifyEscalation(url: string, payload: Record<string, unknown>, summary: string): Promise<void> {
+  // A notification is best effort: a dead webhook must not stop the case, so it has few attempts.
+  await sir.notifyEscalation
+    .executeWithOptions({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary }, [{ url, payload }])
+    .catch(() => undefined);
+}

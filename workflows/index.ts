@@ -1,0 +1,2 @@
+export { casePlaybook } from './case-playbook';
+export type { CaseOutcome } from './case-playbook';
