@@ -1,0 +1,40 @@
+/**
+ * The `phasegate` command. Each sub-command lives in its own file under commands/; this file only
+ * wires them and turns any failure into one line and a non-zero exit.
+ */
+import { Command, CommanderError } from 'commander';
+import { devCommand } from './commands/dev';
+import { sandboxCommand } from './commands/sandbox';
+import { workerCommand } from './commands/worker';
+import { UsageError } from './usage-error';
+
+export function buildProgram(): Command {
+  const program = new Command('phasegate')
+    .description('Durable security-incident playbooks for AWS Security Incident Response, on Temporal')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(devCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(sandboxCommand());
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+    if (!(err instanceof CommanderError)) console.error(`phasegate: ${oneLine(err)}`);
+  }
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  return err instanceof UsageError ? 2 : 1;
+}
+
+function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0] ?? text;
+}
+
