@@ -7,12 +7,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { SANDBOX_DEFAULT_CREDENTIALS, type SirSandbox, startSandbox } from '../../sandbox';
 import { resolveSirClientConfig, SirClient, type SirClientConfig } from '../../sir';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { ensureSearchAttributes } from '../../temporal/search-attribute-registration';
 import { defaultStateDir, locateTemporalCli } from '../../temporal/temporal-cli';
-import { connectWorkerConnection } from '../../temporal/connection-config';
+import { installRuntime } from '../../temporal/runtime';
 import { createPhasegateWorker } from '../../temporal/worker';
 import { parsePort } from './sandbox';
 
@@ -34,6 +35,7 @@ export function devCommand(): Command {
 }
 
 async function runDev(opts: DevOptions): Promise<void> {
+  installRuntime();
   const stateDir = defaultStateDir(process.env);
   await mkdir(stateDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
@@ -63,7 +65,7 @@ async function runDev(opts: DevOptions): Promise<void> {
       sirConfig = { region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
     }
 
-    const connection = await connectWorkerConnection({ address: server.address, namespace: server.namespace, connectionOptions: { address: server.address } });
+    const connection = await NativeConnection.connect({ address: server.address });
     stops.push(() => connection.close());
     const worker = await createPhasegateWorker({ connection, namespace: server.namespace, sir: new SirClient(sirConfig) });
 

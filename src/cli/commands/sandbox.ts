@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { sandboxOptionsFromEnv, startSandbox } from '../../sandbox';
 import { untilShutdownSignal } from '../shutdown';
 
@@ -18,6 +18,6 @@ export function sandboxCommand(): Command {
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`"${value}" is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
   return port;
 }

@@ -1,0 +1,181 @@
+/**
+ * Records workflow histories of representative casePlaybook runs into test/histories/, for the replay
+ * tests that guard against non-deterministic changes. Run it when the workflow changes on purpose
+ * (behind `patched()`), and keep the old files: they are what running cases look like.
+ *
+ *   node --import tsx scripts/record-histories.ts <prefix>      e.g. v2
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
+import type { CaseState } from '../src/domain/case-state';
+import { decideUpdate, approveSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
+import type { Playbook } from '../src/domain/playbook';
+import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox } from '../src/sandbox';
+import { SirClient } from '../src/sir';
+import { caseWorkflowOptions } from '../src/temporal/case-workflow-options';
+import { startDevServer } from '../src/temporal/dev-server';
+import { locateTemporalCli } from '../src/temporal/temporal-cli';
+import { createPhasegateWorker } from '../src/temporal/worker';
+import { casePlaybook } from '../workflows';
+
+const DA = 'Detection and Analysis';
+const CER = 'Containment, Eradication and Recovery';
+const PIA = 'Post-incident Activities';
+const OUT = resolve(__dirname, '..', 'test', 'histories');
+
+const base = (name: string, steps: Playbook['steps'], extra: Partial<Playbook> = {}): Playbook => ({
+  name,
+  match: { source: 'any' },
+  case: {
+    title: 'Recorded case {{alert.id}}',
+    description: 'Recorded for replay tests',
+    engagementType: 'Security Incident',
+    resolverType: 'Self',
+    watchers: [],
+    impactedAccountsFromAlert: true,
+    impactedRegionsFromAlert: true,
+  },
+  steps,
+  onReject: 'stay',
+  ...extra,
+});
+
+const GATED = base(
+  'gated',
+  [
+    { status: DA },
+    { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } },
+    { status: PIA, approval: { approvers: ['group:ir-leads'], onTimeout: 'reject' } },
+  ],
+  { close: { approval: { approvers: ['alice'], onTimeout: 'reject' } } },
+);
+
+async function main(): Promise<void> {
+  const prefix = process.argv[2];
+  if (!prefix) throw new Error('usage: record-histories.ts <prefix>');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cli = await locateTemporalCli({});
+  const server = await startDevServer({ cliPath: cli.path });
+  const sandbox = await startSandbox({ port: 0 });
+  const sir = new SirClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS });
+  const native = await NativeConnection.connect({ address: server.address });
+  const taskQueue = `record-${randomUUID()}`;
+  const worker = await createPhasegateWorker({ connection: native, namespace: 'default', sir, taskQueue });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+
+  const start = (playbook: Playbook, extra: Partial<CasePlaybookInput> = {}) =>
+    client.workflow.start(
+      casePlaybook,
+      caseWorkflowOptions(
+        {
+          fingerprint: `recorded-${randomUUID()}`,
+          playbook,
+          severity: 7.5,
+          newCase: {
+            title: 'Recorded case',
+            description: 'Recorded for replay tests',
+            engagementType: 'Security Incident',
+            resolverType: 'Self',
+            reportedIncidentStartDate: '2026-11-20T10:00:00.000Z',
+            impactedAccounts: ['111122223333'],
+            watchers: [],
+          },
+          ...extra,
+        },
+        taskQueue,
+      ),
+    );
+  const pending = async (handle: WorkflowHandle, target: string): Promise<CaseState> => {
+    for (;;) {
+      const state = await handle.query(stateQuery);
+      if (state.pendingApproval?.target === target || (target === 'idle' && state.phase === 'awaiting-request')) return state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const save = async (name: string, handle: WorkflowHandle): Promise<void> => {
+    await handle.result().catch(() => undefined);
+    const file = join(OUT, `${prefix}-${name}.json`);
+    await writeFile(file, historyToJSON(await handle.fetchHistory()));
+    console.log(`recorded ${file}`);
+  };
+
+  await worker.runUntil(async () => {
+    // 1. Every phase, approvals by update and by signal, closed.
+    const happy = await start(GATED);
+    await pending(happy, CER);
+    await happy.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice', comment: 'contain' }] });
+    await pending(happy, PIA);
+    await happy.signal(approveSignal, { by: 'carol', groups: ['ir-leads'] });
+    await pending(happy, 'Closed');
+    await happy.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await save('happy-path', happy);
+
+    // 2. Rejection, a human loop back to Detection and Analysis, and forward again.
+    const loop = await start(GATED, { continueAsNewAfterEvents: 10_000 });
+    await pending(loop, CER);
+    await loop.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await pending(loop, PIA);
+    await loop.executeUpdate(decideUpdate, { args: [{ decision: 'reject', by: 'erin', groups: ['ir-leads'] }] });
+    await pending(loop, 'idle');
+    await loop.executeUpdate(transitionUpdate, { args: [{ to: DA, by: 'erin', reason: 'persistence' }] });
+    await pending(loop, CER);
+    await loop.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await pending(loop, PIA);
+    await loop.terminate('recording done');
+    await save('reject-and-loop-back', loop);
+
+    // 3. Approval timeouts: escalation after 1 s, approved on the escalation's own timeout.
+    const timeouts = await start(
+      base('timeouts', [
+        { status: DA },
+        {
+          status: CER,
+          approval: {
+            approvers: ['alice'],
+            timeoutMs: 1_000,
+            onTimeout: 'escalate',
+            escalation: { approvers: ['group:ciso'], timeoutMs: 1_000, onTimeout: 'approve' },
+          },
+        },
+      ]),
+    );
+    await save('timeout-escalate-approve', timeouts);
+
+    // 4. An AWS-supported case: no UpdateCaseStatus, closed on approval.
+    const { caseId } = await sir.createCase({
+      clientToken: randomUUID(),
+      resolverType: 'AWS',
+      title: 'AWS-supported',
+      description: 'Recorded',
+      engagementType: 'Investigation',
+      reportedIncidentStartDate: new Date('2026-11-20T10:00:00Z'),
+      impactedAccounts: [],
+      watchers: [],
+    });
+    const aws = await start(GATED, { caseId, newCase: undefined });
+    await pending(aws, 'Closed');
+    await aws.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await save('aws-supported-close', aws);
+
+    // 5. Cancelled while waiting for approval.
+    const cancelled = await start(GATED);
+    await pending(cancelled, CER);
+    await cancelled.cancel();
+    await save('cancelled', cancelled);
+  });
+
+  await native.close();
+  await client.connection.close();
+  await sandbox.close();
+  await server.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
