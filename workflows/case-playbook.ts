@@ -13,6 +13,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -149,6 +150,16 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       state.resolverType = opened.resolverType;
       state.phase = 'running';
       publish(ctx, `Case ${state.caseId} is "${state.status}".`);
+      // Added after v1: the SIR case itself says which playbook drives it. Cases started before the
+      // change replay without the comment.
+      if (patched('comment-when-playbook-starts')) {
+        await commentOnCase(
+          ctx,
+          'playbook-started',
+          `phasegate: playbook "${input.playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).`,
+          'CreateCaseComment: playbook started',
+        );
+      }
     }
 
     for (;;) {

@@ -80,7 +80,9 @@ describe('approval timeouts (time-skipping test server)', { concurrency: 1, time
     });
     assert.deepEqual(escalated.pendingApproval?.approvers, ['group:ciso']);
     assert.equal(Date.parse(escalated.pendingApproval.deadline!) - firstDeadline, 24 * HOUR);
-    assert.match(comments(escalated.caseId!)[0]!, /no decision from alice within 3d; escalated to group:ciso/);
+    const notes = comments(escalated.caseId!);
+    assert.match(notes[0]!, /playbook "timeouts" now drives this case/);
+    assert.match(notes[1]!, /no decision from alice within 3d; escalated to group:ciso/);
 
     const refused = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] }).then(
       () => assert.fail('alice is no longer an approver after escalation'),

@@ -128,7 +128,8 @@ describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 30
       ['carol', 'approve', 'signal', CER, PIA],
       ['alice', 'approve', 'update', PIA, 'Closed'],
     ]);
-    const audit = comments(outcome.caseId);
+    const [started, ...audit] = comments(outcome.caseId);
+    assert.match(started!, new RegExp(`playbook "gated" now drives this case \\(Temporal workflow ${handle.workflowId}\\)`));
     assert.equal(audit.length, 3);
     assert.match(audit[0]!, /alice approved moving case from "Detection and Analysis" to "Containment, Eradication and Recovery".*isolate the instance/);
     assert.match(audit[1]!, /carol approved .*signal.*eradicated/);
@@ -187,7 +188,7 @@ describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 30
     const moved = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
     assert.equal(moved.status, CER);
     assert.deepEqual(moved.decisions.map((d) => d.decision), ['reject', 'approve']);
-    assert.match(comments(moved.caseId!)[0]!, /bob rejected .*not enough evidence/);
+    assert.match(comments(moved.caseId!)[1]!, /bob rejected .*not enough evidence/);
     await handle.terminate('test done');
   });
 
