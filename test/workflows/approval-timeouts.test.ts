@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -59,12 +61,23 @@ describe('approval timeouts (time-skipping test server)', { concurrency: 1, time
   const comments = (caseId: string) =>
     fx.sandbox.calls.list({ operation: 'CreateCaseComment', caseId }).map((c) => (c.requestBody as { body: string }).body);
 
-  it('escalates after 72 h, then the escalation approver approves', async () => {
+  it('escalates after 72 h, notifies the hook, then the escalation approver approves', async () => {
+    const notices: unknown[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        notices.push({ path: req.url, contentType: req.headers['content-type'], body: JSON.parse(body) as unknown });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const { port } = hook.address() as AddressInfo;
     const handle = await start({
       approvers: ['alice'],
       timeoutMs: 72 * HOUR,
       onTimeout: 'escalate',
-      escalation: { approvers: ['group:ciso'], timeoutMs: 24 * HOUR, onTimeout: 'reject' },
+      escalation: { approvers: ['group:ciso'], timeoutMs: 24 * HOUR, onTimeout: 'reject', notifyUrl: `http://127.0.0.1:${port}/escalations` },
     });
     const before72 = await handle.query(stateQuery);
     assert.equal(before72.pendingApproval?.escalated, false);
@@ -83,6 +96,15 @@ describe('approval timeouts (time-skipping test server)', { concurrency: 1, time
     const notes = comments(escalated.caseId!);
     assert.match(notes[0]!, /playbook "timeouts" now drives this case/);
     assert.match(notes[1]!, /no decision from alice within 3d; escalated to group:ciso/);
+    await waitFor('the escalation notice', async () => (notices.length > 0 ? true : undefined));
+    hook.close();
+    assert.deepEqual(notices, [
+      {
+        path: '/escalations',
+        contentType: 'application/json',
+        body: { event: 'approval-escalated', caseId: escalated.caseId, workflowId: handle.workflowId, target: CER, approvers: ['group:ciso'], approvalId: 1 },
+      },
+    ]);
 
     const refused = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] }).then(
       () => assert.fail('alice is no longer an approver after escalation'),
