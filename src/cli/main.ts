@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { devCommand } from './commands/dev';
+import { playbooksCommand } from './commands/playbooks';
 import { sandboxCommand } from './commands/sandbox';
 import { workerCommand } from './commands/worker';
 import { UsageError } from './usage-error';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(devCommand());
   program.addCommand(workerCommand());
   program.addCommand(sandboxCommand());
+  program.addCommand(playbooksCommand());
   return program;
 }
 

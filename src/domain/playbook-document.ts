@@ -1,0 +1,195 @@
+/**
+ * The zod schema of a playbook file: its shape, and every check that needs one field only. Each such
+ * check raises a custom issue tagged with its rule id (`params.rule`); messages are predicates about
+ * the field ("must be …") because playbook-issues.ts prefixes the field's name. Checks that compare
+ * fields with each other live in playbook-rules.ts and run on this schema's output.
+ *
+ * Objects are strict: an unknown key is nearly always a misspelt known one (`aprovers`), and ignoring
+ * it would drop an approval gate without a word.
+ */
+import { z } from 'zod';
+import { ENGAGEMENT_TYPES, RESOLVER_TYPES } from './case-status';
+import type { AlertSource, TimeoutAction } from './playbook';
+import { explainBadDuration, parseDuration } from './playbook-duration';
+import { quote } from './playbook-error';
+import { checkStepStatus } from './playbook-step-status';
+import { CASE_TEMPLATE_PLACEHOLDERS, findTemplateProblems } from './playbook-template';
+
+// Records rather than arrays so that a new member of the domain type fails compilation here.
+const ALERT_SOURCE_KEYS: Record<AlertSource | 'any', true> = { generic: true, guardduty: true, securityhub: true, any: true };
+const TIMEOUT_ACTION_KEYS: Record<TimeoutAction, true> = { escalate: true, reject: true, approve: true };
+
+const keysOf = <K extends string>(record: Record<K, true>): [K, ...K[]] => Object.keys(record) as [K, ...K[]];
+
+export const ALERT_SOURCES = keysOf(ALERT_SOURCE_KEYS);
+export const TIMEOUT_ACTIONS = keysOf(TIMEOUT_ACTION_KEYS);
+export const FROM_ALERT_CHOICES = ['fromAlert', 'none'] as const;
+export const ON_REJECT_CHOICES = ['stay', 'close'] as const;
+
+/** It becomes the PlaybookName search attribute and part of log lines: short, lowercase, no spaces. */
+export const PLAYBOOK_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** The same alphabet the approval API accepts for a user (case-rules.ts), optionally as `group:<name>`. */
+export const APPROVER_PATTERN = /^(?:group:)?[A-Za-z0-9._@-]{1,128}$/;
+/** SIR's EmailAddress shape (Watcher.email), verbatim, so CreateCase never refuses a watcher we accepted. */
+export const WATCHER_EMAIL_PATTERN = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*$/;
+
+export const MAX_WATCHERS = 30;
+export const MIN_SEVERITY_RANGE = { min: 0, max: 10 } as const;
+
+type Problem<T> = (value: T) => string | undefined;
+
+function checked<T>(schema: z.ZodType<T>, rule: string, problem: Problem<T>): z.ZodType<T> {
+  return schema.superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, params: { rule } });
+  });
+}
+
+function text(min: number, max: number): z.ZodType<string> {
+  return checked(z.string(), 'bad-length', (value) =>
+    value.trim().length < min || value.length > max
+      ? `must be ${min}–${max} characters${value.trim().length < min ? ' and not blank' : ''} (found ${value.length})`
+      : undefined,
+  );
+}
+
+function template(max: number): z.ZodType<string> {
+  return checked(text(1, max), 'unknown-placeholder', (value) => {
+    const problem = findTemplateProblems(value)[0];
+    if (problem === undefined) return undefined;
+    const what = problem.reason === 'unclosed' ? `has an unclosed placeholder "${problem.placeholder}"` : `uses the unknown placeholder ${problem.placeholder}`;
+    return `${what}; the placeholders are ${CASE_TEMPLATE_PLACEHOLDERS.join(', ')}`;
+  });
+}
+
+const duration = z.unknown().transform((value, ctx): number => {
+  const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+  if (ms !== undefined) return ms;
+  ctx.addIssue({ code: 'custom', message: explainBadDuration(value), params: { rule: 'bad-duration' } });
+  return z.NEVER;
+});
+
+const approverRef = checked(z.string(), 'bad-approver', (value) => {
+  if (APPROVER_PATTERN.test(value)) return undefined;
+  const asGroup = /^\s*group\s*:\s*(\S+)\s*$/i.exec(value);
+  const hint = asGroup ? ` (for a group write "group:${asGroup[1]}")` : '';
+  return `${quote(value)} is not a user name or group:<name>${hint}: names are 1–128 letters, digits and . _ @ -`;
+});
+
+/** A single approver may be written without brackets; the normalised form is always a list. */
+const approvers = z
+  .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(approverRef))
+  .superRefine((list, ctx) => {
+    if (list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must name at least one user or group:<name>', params: { rule: 'no-approvers' } });
+    }
+    list.forEach((ref, index) => {
+      if (list.indexOf(ref) !== index) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${quote(ref)}; remove the duplicate`, params: { rule: 'duplicate-approver' } });
+      }
+    });
+  });
+
+const notifyUrl = checked(z.string(), 'bad-url', (value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${quote(value)} is not a URL; write an http(s) URL such as https://hooks.example.com/escalations`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must be an http or https URL (found "${url.protocol}")`;
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials: playbooks are committed to git';
+  return undefined;
+});
+
+const escalation = z.strictObject({
+  approvers,
+  timeout: duration.optional(),
+  // `escalate` is accepted here only so that playbook-rules.ts can refuse it with a clear message.
+  onTimeout: z.enum(TIMEOUT_ACTIONS).optional(),
+  notify: notifyUrl.optional(),
+});
+
+const approval = z.strictObject({
+  approvers,
+  timeout: duration.optional(),
+  onTimeout: z.enum(TIMEOUT_ACTIONS).optional(),
+  escalation: escalation.optional(),
+});
+
+const stepStatus = z.string().transform((value, ctx) => {
+  const check = checkStepStatus(value);
+  if (check.ok) return check.status;
+  ctx.addIssue({ code: 'custom', message: check.message, params: { rule: check.rule } });
+  return z.NEVER;
+});
+
+const step = z.strictObject({ status: stepStatus, approval: approval.optional() });
+
+/** `close: true` and `close: {}` both mean "close without an approval"; `close: false` means no close. */
+const close = z.preprocess(
+  (value) => (value === true ? {} : value === false ? undefined : value),
+  z.strictObject({ approval: approval.optional() }).optional(),
+);
+
+const watcher = z.strictObject({
+  email: checked(z.string(), 'bad-email', (value) =>
+    value.length >= 6 && value.length <= 254 && WATCHER_EMAIL_PATTERN.test(value)
+      ? undefined
+      : `${quote(value)} is not an email address SIR accepts (6–254 characters, name@domain)`,
+  ),
+  name: text(1, 50).optional(),
+  jobTitle: text(1, 50).optional(),
+});
+
+const watchers = z.array(watcher).superRefine((list, ctx) => {
+  if (list.length > MAX_WATCHERS) {
+    ctx.addIssue({ code: 'custom', message: `lists ${list.length} watchers; SIR allows at most ${MAX_WATCHERS}`, params: { rule: 'too-many-watchers' } });
+  }
+  const seen = new Set<string>();
+  list.forEach((w, index) => {
+    const key = w.email.toLowerCase();
+    if (seen.has(key)) {
+      ctx.addIssue({ code: 'custom', path: [index, 'email'], message: `repeats ${w.email}; SIR refuses duplicate watchers`, params: { rule: 'duplicate-watcher' } });
+    }
+    seen.add(key);
+  });
+});
+
+const match = z.strictObject({
+  source: z.enum(ALERT_SOURCES).optional(),
+  type: text(1, 256).optional(),
+  minSeverity: checked(z.number(), 'out-of-range', (value) =>
+    value >= MIN_SEVERITY_RANGE.min && value <= MIN_SEVERITY_RANGE.max && Number.isFinite(value)
+      ? undefined
+      : `must be between ${MIN_SEVERITY_RANGE.min} and ${MIN_SEVERITY_RANGE.max}, the normalised alert severity scale (found ${value})`,
+  ).optional(),
+});
+
+const caseTemplate = z.strictObject({
+  title: template(300),
+  description: template(8000),
+  engagementType: z.enum(ENGAGEMENT_TYPES).optional(),
+  resolverType: z.enum(RESOLVER_TYPES).optional(),
+  watchers: watchers.optional(),
+  impactedAccounts: z.enum(FROM_ALERT_CHOICES).optional(),
+  impactedRegions: z.enum(FROM_ALERT_CHOICES).optional(),
+});
+
+export const playbookDocumentSchema = z.strictObject({
+  name: checked(z.string(), 'bad-name', (value) =>
+    PLAYBOOK_NAME_PATTERN.test(value)
+      ? undefined
+      : `${quote(value)} must be 2–63 characters of lowercase letters, digits and "-", starting with a letter or digit (it becomes the PlaybookName search attribute)`,
+  ),
+  description: text(1, 4000).optional(),
+  match: match.optional(),
+  case: caseTemplate,
+  steps: z.array(step).optional(),
+  close,
+  onReject: z.enum(ON_REJECT_CHOICES).optional(),
+});
+
+/** The file as validated, before defaults: playbook-rules.ts needs to know what the author omitted. */
+export type PlaybookDocument = z.output<typeof playbookDocumentSchema>;
+export type ApprovalDocument = z.output<typeof approval>;

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { playbooksCommand } from '../../src/cli/commands/playbooks';
+import { SHIPPED_DIR, cleanup, playbookYaml, tempDir } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string[];
+  stderr: string[];
+}
+
+/** Runs the command in a real Node process, so the exit code is the one a shell or CI would see. */
+function runValidate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const script = "require('./src/cli/commands/playbooks').playbooksCommand().parseAsync(process.argv.slice(1), { from: 'user' })";
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '-e', script, 'validate', ...args],
+      { cwd: ROOT, env: { ...process.env, PHASEGATE_PLAYBOOKS: '', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(new Error(`could not run the command: ${error.message}`));
+        const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
+        resolve({ code: error ? (error.code as number) : 0, stdout: lines(stdout), stderr: lines(stderr) });
+      },
+    );
+  });
+}
+
+const dirs: string[] = [];
+after(() => cleanup(dirs));
+
+describe('phasegate playbooks validate', () => {
+  it('prints one line per valid playbook and exits 0', async () => {
+    const run = await runValidate([SHIPPED_DIR]);
+    assert.deepEqual(run.stderr, []);
+    assert.equal(run.code, 0);
+    const gated = '"Containment, Eradication and Recovery", "Post-incident Activities", close';
+    assert.deepEqual(run.stdout, [
+      `✓ ${join(SHIPPED_DIR, 'guardduty-high-severity.yaml')}: guardduty-high-severity (3 steps, approvals before: ${gated})`,
+      `✓ ${join(SHIPPED_DIR, 'nist-800-61-default.yaml')}: nist-800-61-default (3 steps, approvals before: ${gated})`,
+    ]);
+  });
+
+  it('says "none" when nothing needs approval, and counts a single step', async () => {
+    const dir = await tempDir({ 'one.yaml': playbookYaml('one-step') });
+    dirs.push(dir);
+    const run = await runValidate([dir]);
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.stdout, [`✓ ${join(dir, 'one.yaml')}: one-step (1 step, approvals before: none)`]);
+  });
+
+  it('prints every error on its own line to stderr and exits 1', async () => {
+    const dir = await tempDir({
+      'a.yaml': playbookYaml('dup'),
+      'b.yaml': playbookYaml('dup'),
+      'c.yaml': playbookYaml('oxford').replace('Detection and Analysis', 'Containment, Eradication, and Recovery'),
+      'd.yaml': `${playbookYaml('typo')}    approval: { aprovers: [alice] }\n`,
+    });
+    dirs.push(dir);
+    const run = await runValidate([dir]);
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.stdout, []);
+    assert.equal(run.stderr.length, 4, run.stderr.join('\n'));
+    assert.match(run.stderr[0]!, new RegExp(`^${escape(join(dir, 'c.yaml'))}: step 1 "Containment, Eradication, and Recovery": unknown-status: .*did you mean "Containment, Eradication and Recovery"`));
+    assert.match(run.stderr[1]!, new RegExp(`^${escape(join(dir, 'd.yaml'))}: step 1 "Detection and Analysis": missing-field: approval needs "approvers"`));
+    assert.match(run.stderr[2]!, new RegExp(`^${escape(join(dir, 'd.yaml'))}: step 1 "Detection and Analysis": unknown-field: unknown field "aprovers" \\(did you mean "approvers"\\?\\)`));
+    assert.match(run.stderr[3]!, new RegExp(`^${escape(join(dir, 'b.yaml'))}: name: duplicate-name: name "dup" is already used by ${escape(join(dir, 'a.yaml'))}`));
+  });
+
+  it('fails with no-directory for a missing directory', async () => {
+    const run = await runValidate(['/nonexistent/phasegate-playbooks']);
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.stdout, []);
+    assert.equal(run.stderr.length, 1);
+    assert.match(run.stderr[0]!, /^\/nonexistent\/phasegate-playbooks: \(document\): no-directory: cannot read the playbook directory: it does not exist/);
+  });
+
+  it('checks PHASEGATE_PLAYBOOKS when no directory is given', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const run = await runValidate([], { PHASEGATE_PLAYBOOKS: dir });
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.stderr, [`${dir}: (document): no-playbooks: the directory has no playbook (*.yaml or *.yml) file; phasegate needs at least one to handle alerts`]);
+  });
+
+  it('checks ./playbooks when neither is given', async () => {
+    const run = await runValidate([]);
+    assert.equal(run.code, 0, run.stderr.join('\n'));
+    assert.deepEqual(
+      run.stdout.map((line) => line.replace(/ \(.*$/, '')),
+      ['✓ playbooks/guardduty-high-severity.yaml: guardduty-high-severity', '✓ playbooks/nist-800-61-default.yaml: nist-800-61-default'],
+    );
+  });
+
+  it('is a "playbooks" command with a "validate [dir]" sub-command', () => {
+    const command = playbooksCommand();
+    assert.equal(command.name(), 'playbooks');
+    const validate = command.commands.find((c) => c.name() === 'validate');
+    assert.ok(validate);
+    assert.deepEqual(
+      validate.registeredArguments.map((a) => [a.name(), a.required]),
+      [['dir', false]],
+    );
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
