@@ -1,0 +1,74 @@
+/**
+ * The phasegate HTTP server: alert webhook, decisions API, case inspection, health and metrics.
+ * Bodies are kept raw (the webhook signature covers exact bytes) and parsed per route, so every bad
+ * input gets a precise 4xx and nothing invalid reaches Temporal.
+ */
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Playbook } from '../domain/playbook';
+import { TASK_QUEUE } from '../domain/temporal-names';
+import { sendError } from './http-errors';
+import { ServerMetrics } from './metrics';
+import { registerAlertRoute } from './routes/alerts';
+import { registerCaseRoutes } from './routes/cases';
+import { registerHealthRoutes } from './routes/health';
+import type { UserDirectory } from './users';
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface ServerOptions {
+  client: Client;
+  playbooks: Playbook[];
+  webhookSecrets: string[];
+  users?: UserDirectory;
+  taskQueue?: string;
+  metrics?: ServerMetrics;
+  logger?: FastifyBaseLogger | boolean;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  if (options.webhookSecrets.length === 0) throw new Error('at least one webhook secret is required (PHASEGATE_WEBHOOK_SECRET)');
+  const metrics = options.metrics ?? new ServerMetrics();
+  const app = Fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    // Secrets and tokens never reach the logs.
+    requestIdHeader: 'x-request-id',
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, code: String(reply.statusCode) });
+    metrics.latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not found', [{ path: request.url.split('?')[0] ?? '/', message: 'no such route' }]));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 413, 'body too large', [{ path: '(body)', message: `at most ${MAX_BODY_BYTES} bytes (256 KiB)` }]);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 415, 'unsupported content type', [
+          { path: 'Content-Type', message: `send application/json, not ${request.headers['content-type'] ?? 'nothing'}` },
+        ]);
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return sendError(reply, 400, 'invalid Content-Length', [{ path: 'Content-Length', message: error.message }]);
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, error.statusCode, error.message, []);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 500, 'internal error', [{ path: '(server)', message: 'see the server log for the request id' }]);
+  });
+
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  registerAlertRoute(app, { client: options.client, playbooks: options.playbooks, webhookSecrets: options.webhookSecrets, taskQueue, metrics });
+  registerCaseRoutes(app, { client: options.client, users: options.users, metrics });
+  registerHealthRoutes(app, { client: options.client, metrics });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,42 @@
+/** Prometheus metrics of the HTTP side (GET /metrics). Worker metrics come from the Temporal Runtime. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type AlertOutcome = 'accepted' | 'duplicate' | 'refused';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'phasegate_http_requests_total',
+    help: 'HTTP requests by route, method and status code',
+    labelNames: ['route', 'method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly latency = new Histogram({
+    name: 'phasegate_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly alerts = new Counter({
+    name: 'phasegate_alerts_total',
+    help: 'Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (4xx)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: 'phasegate_decisions_total',
+    help: 'Decisions posted to the API, by decision and result',
+    labelNames: ['decision', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });
+    for (const outcome of ['accepted', 'duplicate', 'refused'] as const) this.alerts.inc({ outcome }, 0);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Humans acting on cases over HTTP: decide on a pending approval, read a case, list cases. The
+ * caller is always the bearer token's user.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { ALL_CASE_STATUSES } from '../../domain/case-status';
+import { CaseCommandError, type CaseCommandErrorKind, caseState, decide, listCases } from '../../temporal/case-commands';
+import { authenticate } from '../bearer-auth';
+import { sendError } from '../http-errors';
+import type { ServerMetrics } from '../metrics';
+import { sendTemporalUnavailable } from '../temporal-availability';
+import type { UserDirectory } from '../users';
+import { zodDetails } from '../zod-details';
+
+export interface CaseRouteDeps {
+  client: Client;
+  users?: UserDirectory;
+  metrics: ServerMetrics;
+}
+
+const decisionBody = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().min(1).max(2000).optional(),
+});
+
+const listQuery = z.strictObject({
+  status: z.enum(ALL_CASE_STATUSES as [string, ...string[]]).optional(),
+  awaitingApproval: z.enum(['true', 'false']).optional(),
+  playbook: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
+  includeFinished: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+const caseRef = z.string().regex(/^(\d{10,32}|case-[A-Za-z0-9._:-]{1,200})$/, 'a SIR case id (10-32 digits) or a workflow id (case-…)');
+
+const HTTP_STATUS: Record<CaseCommandErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+export function registerCaseRoutes(app: FastifyInstance, deps: CaseRouteDeps): void {
+  app.post<{ Params: { caseId: string } }>('/v1/cases/:caseId/decisions', async (request, reply) => {
+    const user = authenticate(request, reply, deps.users);
+    if (!user) return reply;
+    const ref = caseRef.safeParse(request.params.caseId);
+    if (!ref.success) return sendError(reply, 400, 'invalid case id', zodDetails(ref.error, 'caseId'));
+    const body = parseJsonBody(request.body, decisionBody);
+    if (!body.ok) return sendError(reply, 400, body.error, body.details);
+
+    try {
+      const state = await decide(deps.client, ref.data, { ...body.value, by: user.name, groups: user.groups });
+      deps.metrics.decisions.inc({ decision: body.value.decision, result: 'accepted' });
+      request.log.info({ caseRef: ref.data, by: user.name, decision: body.value.decision }, 'decision accepted');
+      return reply.code(200).send(state);
+    } catch (err) {
+      deps.metrics.decisions.inc({ decision: body.value.decision, result: 'refused' });
+      return sendCaseCommandError(reply, err);
+    }
+  });
+
+  app.get<{ Params: { caseId: string } }>('/v1/cases/:caseId', async (request, reply) => {
+    if (!authenticate(request, reply, deps.users)) return reply;
+    const ref = caseRef.safeParse(request.params.caseId);
+    if (!ref.success) return sendError(reply, 400, 'invalid case id', zodDetails(ref.error, 'caseId'));
+    try {
+      return reply.send(await caseState(deps.client, ref.data));
+    } catch (err) {
+      return sendCaseCommandError(reply, err);
+    }
+  });
+
+  app.get('/v1/cases', async (request, reply) => {
+    if (!authenticate(request, reply, deps.users)) return reply;
+    const query = listQuery.safeParse(request.query);
+    if (!query.success) return sendError(reply, 400, 'invalid query', zodDetails(query.error));
+    const q = query.data;
+    try {
+      const cases = await listCases(deps.client, {
+        status: q.status as (typeof ALL_CASE_STATUSES)[number] | undefined,
+        awaitingApproval: q.awaitingApproval === undefined ? undefined : q.awaitingApproval === 'true',
+        playbook: q.playbook,
+        runningOnly: q.includeFinished !== 'true',
+        limit: q.limit,
+      });
+      return reply.send({ cases });
+    } catch (err) {
+      return sendCaseCommandError(reply, err);
+    }
+  });
+}
+
+function sendCaseCommandError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (!(err instanceof CaseCommandError)) throw err;
+  if (err.kind === 'unavailable') return sendTemporalUnavailable(reply, err);
+  return sendError(reply, HTTP_STATUS[err.kind], err.message, [{ path: 'caseId', message: err.type }]);
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string; details: { path: string; message: string }[] };
+
+function parseJsonBody<T>(raw: unknown, schema: z.ZodType<T>): Parsed<T> {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return { ok: false, error: 'empty body', details: [{ path: '(body)', message: 'send a JSON object' }] };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    return { ok: false, error: 'malformed JSON', details: [{ path: '(body)', message: (err as Error).message }] };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: 'invalid body', details: zodDetails(parsed.error) };
+}

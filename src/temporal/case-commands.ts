@@ -1,0 +1,193 @@
+/**
+ * What humans do to a case, through Temporal: find it by SIR case id or workflow id, query its state,
+ * decide on its pending approval, request a transition, list cases. The HTTP API and the CLI both call
+ * these, and both turn a CaseCommandError into their own words (an HTTP code, a one-line reason).
+ */
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import {
+  type Client,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { REFUSAL_TYPES } from '../domain/case-rules';
+import type { CaseState } from '../domain/case-state';
+import type { CaseStatus } from '../domain/case-status';
+import { type DecisionRequest, type TransitionRequest, decideUpdate, stateQuery, transitionUpdate } from '../domain/messages';
+import { AlertSeverity, AwaitingApproval, PlaybookName, SirCaseId, SirCaseStatus } from '../domain/search-attributes';
+import { CASE_WORKFLOW_ID_PREFIX, CASE_WORKFLOW_TYPE } from '../domain/temporal-names';
+import type { casePlaybook } from '../../workflows';
+
+export type CaseCommandErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
+
+export class CaseCommandError extends Error {
+  constructor(
+    readonly kind: CaseCommandErrorKind,
+    /** The workflow's refusal type (NotAnApprover, NoApprovalPending…) or a kind of our own. */
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaseCommandError';
+  }
+}
+
+type CaseHandle = WorkflowHandle<typeof casePlaybook>;
+
+const SIR_CASE_ID = /^\d{10,32}$/;
+
+/**
+ * A case is named by its SIR case id (what responders see in AWS) or its workflow id (`case-…`). The
+ * SIR id is found through visibility, which trails a new case by a moment.
+ */
+export async function findCase(client: Client, ref: string): Promise<CaseHandle> {
+  if (ref.startsWith(CASE_WORKFLOW_ID_PREFIX)) {
+    const handle = client.workflow.getHandle<typeof casePlaybook>(ref);
+    await handle.describe().catch((err: unknown) => {
+      throw asCaseCommandError(err, ref);
+    });
+    return handle;
+  }
+  if (!SIR_CASE_ID.test(ref)) {
+    throw new CaseCommandError('invalid', 'InvalidCaseRef', `"${ref}" is neither a SIR case id (10-32 digits) nor a workflow id (case-…)`);
+  }
+  let found: { workflowId: string; running: boolean } | undefined;
+  try {
+    for await (const wf of client.workflow.list({ query: `WorkflowType = '${CASE_WORKFLOW_TYPE}' AND SirCaseId = '${ref}'` })) {
+      const running = wf.status.name === 'RUNNING';
+      // A running workflow wins over finished ones; among equals the first listed (newest) wins.
+      if (!found || (running && !found.running)) found = { workflowId: wf.workflowId, running };
+    }
+  } catch (err) {
+    throw asCaseCommandError(err, ref);
+  }
+  if (!found) throw new CaseCommandError('not-found', 'CaseNotFound', `no phasegate case for SIR case ${ref}`);
+  return client.workflow.getHandle<typeof casePlaybook>(found.workflowId);
+}
+
+export async function caseState(client: Client, ref: string): Promise<CaseState> {
+  const handle = await findCase(client, ref);
+  return handle.query(stateQuery).catch((err: unknown) => {
+    throw asCaseCommandError(err, ref);
+  });
+}
+
+export async function decide(client: Client, ref: string, request: DecisionRequest): Promise<CaseState> {
+  const handle = await findCase(client, ref);
+  return handle.executeUpdate(decideUpdate, { args: [request] }).catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+}
+
+export async function requestTransition(client: Client, ref: string, request: TransitionRequest): Promise<CaseState> {
+  const handle = await findCase(client, ref);
+  return handle.executeUpdate(transitionUpdate, { args: [request] }).catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+}
+
+/** Temporal answers "not found" to an update on a workflow that exists but has finished. */
+async function rethrowForUpdate(handle: CaseHandle, err: unknown, ref: string): Promise<never> {
+  if (err instanceof WorkflowNotFoundError) {
+    const description = await handle.describe().catch(() => undefined);
+    if (description && description.status.name !== 'RUNNING') {
+      throw new CaseCommandError('conflict', REFUSAL_TYPES.caseClosed, `the playbook for case ${ref} has finished (${description.status.name.toLowerCase()})`);
+    }
+  }
+  throw asCaseCommandError(err, ref);
+}
+
+export interface CaseListFilter {
+  status?: CaseStatus;
+  awaitingApproval?: boolean;
+  playbook?: string;
+  /** Only running cases unless false. */
+  runningOnly?: boolean;
+  limit?: number;
+}
+
+export interface CaseSummary {
+  workflowId: string;
+  runId: string;
+  caseId?: string;
+  status?: string;
+  playbook?: string;
+  awaitingApproval?: boolean;
+  severity?: number;
+  execution: string;
+  startedAt: string;
+}
+
+export function caseListQuery(filter: CaseListFilter): string {
+  const clauses = [`WorkflowType = '${CASE_WORKFLOW_TYPE}'`];
+  if (filter.runningOnly !== false) clauses.push(`ExecutionStatus = 'Running'`);
+  if (filter.status) clauses.push(`SirCaseStatus = '${filter.status}'`);
+  if (filter.awaitingApproval !== undefined) clauses.push(`AwaitingApproval = ${filter.awaitingApproval}`);
+  if (filter.playbook) clauses.push(`PlaybookName = '${filter.playbook}'`);
+  return clauses.join(' AND ');
+}
+
+export async function listCases(client: Client, filter: CaseListFilter = {}): Promise<CaseSummary[]> {
+  const limit = filter.limit ?? 100;
+  const cases: CaseSummary[] = [];
+  try {
+    for await (const wf of client.workflow.list({ query: caseListQuery(filter), pageSize: Math.min(limit, 100) })) {
+      const attrs = wf.typedSearchAttributes;
+      cases.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        caseId: attrs.get(SirCaseId),
+        status: attrs.get(SirCaseStatus),
+        playbook: attrs.get(PlaybookName),
+        awaitingApproval: attrs.get(AwaitingApproval),
+        severity: attrs.get(AlertSeverity),
+        execution: wf.status.name,
+        startedAt: wf.startTime.toISOString(),
+      });
+      if (cases.length >= limit) break;
+    }
+  } catch (err) {
+    throw asCaseCommandError(err, 'case list');
+  }
+  return cases;
+}
+
+const FORBIDDEN: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover]);
+const INVALID: ReadonlySet<string> = new Set([REFUSAL_TYPES.invalidRequest]);
+
+/** Translates what Temporal answered into a command error; anything unrecognised is rethrown as is. */
+export function asCaseCommandError(err: unknown, ref: string): CaseCommandError {
+  if (err instanceof CaseCommandError) return err;
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? 'Refused';
+    const kind: CaseCommandErrorKind = FORBIDDEN.has(type) ? 'forbidden' : INVALID.has(type) ? 'invalid' : 'conflict';
+    return new CaseCommandError(kind, type, err.cause.message);
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    return new CaseCommandError('not-found', 'CaseNotFound', `no phasegate case ${ref}`);
+  }
+  const grpc = grpcCode(err);
+  if (grpc === GrpcStatus.NOT_FOUND && /already completed|completed/i.test(messageOf(err))) {
+    return new CaseCommandError('conflict', REFUSAL_TYPES.caseClosed, `the playbook for case ${ref} has finished`);
+  }
+  if (grpc === GrpcStatus.NOT_FOUND) return new CaseCommandError('not-found', 'CaseNotFound', `no phasegate case ${ref}`);
+  if (grpc === GrpcStatus.UNAVAILABLE || grpc === GrpcStatus.DEADLINE_EXCEEDED) {
+    return new CaseCommandError('unavailable', 'TemporalUnavailable', `Temporal is unreachable: ${messageOf(err)}`);
+  }
+  if (grpc === GrpcStatus.FAILED_PRECONDITION && /query/i.test(messageOf(err))) {
+    return new CaseCommandError('conflict', REFUSAL_TYPES.caseClosed, `case ${ref} cannot answer: ${messageOf(err)}`);
+  }
+  throw err;
+}
+
+function grpcCode(err: unknown): number | undefined {
+  if (isGrpcServiceError(err)) return err.code;
+  if (err instanceof ServiceError || err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (isGrpcServiceError(cause)) return cause.code;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

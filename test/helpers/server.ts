@@ -1,0 +1,84 @@
+/**
+ * A real phasegate server on a random loopback port, wired to the shared dev server, a real worker and
+ * the SIR sandbox: what `phasegate dev` runs, minus the Web UI.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Playbook } from '../../src/domain/playbook';
+import { buildServer } from '../../src/server/app';
+import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
+import { UserDirectory, sha256Hex } from '../../src/server/users';
+import { signWebhook } from '../../src/server/webhook-signature';
+import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
+import { connectToTestServer, createTestWorker, uniqueTaskQueue } from './temporal';
+
+export const USERS = {
+  alice: { token: `alice-${randomBytes(8).toString('hex')}`, groups: ['ir-leads'] },
+  bob: { token: `bob-${randomBytes(8).toString('hex')}`, groups: ['developers'] },
+  carol: { token: `carol-${randomBytes(8).toString('hex')}`, groups: ['security-management'] },
+} as const;
+
+export type UserName = keyof typeof USERS;
+
+export const WEBHOOK_SECRET = `whsec-${randomBytes(16).toString('hex')}`;
+export const OLD_WEBHOOK_SECRET = `whsec-old-${randomBytes(16).toString('hex')}`;
+
+export interface ServerFixture {
+  env: TestWorkflowEnvironment;
+  sandbox: SandboxFixture;
+  app: FastifyInstance;
+  url: string;
+  taskQueue: string;
+  playbooks: Playbook[];
+  postAlert(body: unknown, options?: { secret?: string; timestamp?: number; headers?: Record<string, string>; raw?: string }): Promise<Response>;
+  as(user: UserName): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startServerFixture(options: { worker?: boolean } = {}): Promise<ServerFixture> {
+  const env = await connectToTestServer();
+  const sandbox = await startSandboxFixture();
+  const taskQueue = uniqueTaskQueue('server');
+  const playbooks = (await loadPlaybooksOrThrow('playbooks')).map((p) => p.playbook);
+  const users = new UserDirectory(
+    Object.entries(USERS).map(([name, u]) => ({ name, groups: [...u.groups], tokenSha256: sha256Hex(u.token) })),
+  );
+  const app = await buildServer({ client: env.client, playbooks, users, webhookSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET], taskQueue });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (options.worker !== false) {
+    worker = await createTestWorker(env, sandbox.sir, taskQueue);
+    running = worker.run();
+  }
+  return {
+    env,
+    sandbox,
+    app,
+    url,
+    taskQueue,
+    playbooks,
+    postAlert: (body, opts = {}) => {
+      const raw = opts.raw ?? JSON.stringify(body);
+      return fetch(`${url}/v1/alerts`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-phasegate-signature': signWebhook(opts.secret ?? WEBHOOK_SECRET, raw, opts.timestamp),
+          ...opts.headers,
+        },
+        body: raw,
+      });
+    },
+    as: (user) => ({ authorization: `Bearer ${USERS[user].token}`, 'content-type': 'application/json' }),
+    close: async () => {
+      await app.close();
+      worker?.shutdown();
+      await running;
+      await sandbox.sandbox.close();
+      await env.teardown();
+    },
+  };
+}
