@@ -3,9 +3,11 @@
  * wires them and turns any failure into one line and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
+import { caseCommands } from './commands/cases';
 import { devCommand } from './commands/dev';
 import { playbooksCommand } from './commands/playbooks';
 import { sandboxCommand } from './commands/sandbox';
+import { serverCommand } from './commands/server';
 import { workerCommand } from './commands/worker';
 import { UsageError } from './usage-error';
 
@@ -16,8 +18,10 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(devCommand());
   program.addCommand(workerCommand());
+  program.addCommand(serverCommand());
   program.addCommand(sandboxCommand());
   program.addCommand(playbooksCommand());
+  for (const command of caseCommands()) program.addCommand(command);
   return program;
 }
 

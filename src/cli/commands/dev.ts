@@ -1,20 +1,26 @@
 /**
  * `phasegate dev`: the whole product on one machine. A Temporal dev server with its Web UI and a
- * SQLite file (cases survive restarts), the SIR sandbox (or real AWS with --aws), and a worker.
+ * SQLite file (cases survive restarts), the SIR sandbox (or real AWS with --aws), a worker and the
+ * webhook + approval API.
  * Ctrl-C stops the parts in reverse order, so no child is left holding a port.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { SANDBOX_DEFAULT_CREDENTIALS, type SirSandbox, startSandbox } from '../../sandbox';
 import { resolveSirClientConfig, SirClient, type SirClientConfig } from '../../sir';
-import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { assertFree, startDevServer, type DevServer } from '../../temporal/dev-server';
 import { ensureSearchAttributes } from '../../temporal/search-attribute-registration';
 import { defaultStateDir, locateTemporalCli } from '../../temporal/temporal-cli';
 import { installRuntime } from '../../temporal/runtime';
 import { createPhasegateWorker } from '../../temporal/worker';
+import { buildServer } from '../../server/app';
+import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
+import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
+import { parseWebhookSecrets } from '../../server/webhook-signature';
+import { DEMO_GROUPS, DEMO_USER, loadOrCreateDevCredentials } from '../dev-credentials';
 import { parsePort } from './sandbox';
 
 interface DevOptions {
@@ -22,15 +28,17 @@ interface DevOptions {
   temporalPort: number;
   uiPort: number;
   sandboxPort?: number;
+  port?: number;
 }
 
 export function devCommand(): Command {
   return new Command('dev')
-    .description('run everything locally: Temporal dev server + Web UI, SIR sandbox, worker')
+    .description('run everything locally: Temporal dev server + Web UI, SIR sandbox, worker, API')
     .option('--aws', 'talk to real AWS Security Incident Response (default credential chain and region)')
     .option('--temporal-port <port>', 'Temporal frontend port', parsePort, 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
     .option('--sandbox-port <port>', 'SIR sandbox port (default PHASEGATE_SANDBOX_PORT or 4566)', parsePort)
+    .option('--port <port>', 'phasegate API port (default PHASEGATE_PORT or 8080)', parsePort)
     .action(runDev);
 }
 
@@ -42,6 +50,14 @@ async function runDev(opts: DevOptions): Promise<void> {
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(`phasegate: while stopping: ${String(err)}`));
   };
+
+  const apiPort = opts.port ?? (process.env.PHASEGATE_PORT ? parsePort(process.env.PHASEGATE_PORT) : 8080);
+  const sandboxPort = opts.sandboxPort ?? (process.env.PHASEGATE_SANDBOX_PORT ? parsePort(process.env.PHASEGATE_SANDBOX_PORT) : 4566);
+  // Every port is checked before anything starts, so a busy one costs one line, not a half-started stack.
+  await assertFree('127.0.0.1', opts.temporalPort, 'Temporal frontend');
+  await assertFree('127.0.0.1', opts.uiPort, 'Temporal Web UI');
+  await assertFree('127.0.0.1', apiPort, 'phasegate API');
+  if (!opts.aws) await assertFree('127.0.0.1', sandboxPort, 'SIR sandbox');
 
   try {
     const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line) });
@@ -59,7 +75,6 @@ async function runDev(opts: DevOptions): Promise<void> {
     if (opts.aws) {
       sirConfig = await resolveSirClientConfig(process.env);
     } else {
-      const sandboxPort = opts.sandboxPort ?? (process.env.PHASEGATE_SANDBOX_PORT ? parsePort(process.env.PHASEGATE_SANDBOX_PORT) : 4566);
       sandbox = await startSandbox({ port: sandboxPort, persistFile: join(stateDir, 'sandbox-cases.json') });
       stops.push(() => sandbox!.close());
       sirConfig = { region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
@@ -69,7 +84,10 @@ async function runDev(opts: DevOptions): Promise<void> {
     stops.push(() => connection.close());
     const worker = await createPhasegateWorker({ connection, namespace: server.namespace, sir: new SirClient(sirConfig) });
 
-    printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})` });
+    const api = await startApi(apiPort, stateDir, server);
+    stops.push(api.stop);
+
+    printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api });
     // Runs until the Temporal Runtime sees SIGINT/SIGTERM and drains the worker.
     await worker.run();
   } finally {
@@ -87,13 +105,46 @@ async function registerSearchAttributes(server: DevServer): Promise<void> {
   }
 }
 
-function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string }): void {
+interface DevApi {
+  url: string;
+  webhookSecret?: string;
+  demoToken?: string;
+  stop: () => Promise<void>;
+}
+
+/** The webhook and approval API, with generated credentials unless the environment provides them. */
+async function startApi(port: number, stateDir: string, server: DevServer): Promise<DevApi> {
+  const generated = await loadOrCreateDevCredentials(stateDir);
+  const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
+  const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
+  const users = process.env.PHASEGATE_USERS
+    ? await loadUsersFile(process.env.PHASEGATE_USERS)
+    : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
+  const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
+  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
+  const app = await buildServer({ client, playbooks, users, webhookSecrets });
+  const url = await app.listen({ port, host: '127.0.0.1' });
+  return {
+    url,
+    webhookSecret: envSecrets.length > 0 ? undefined : generated.webhookSecret,
+    demoToken: process.env.PHASEGATE_USERS ? undefined : generated.demoToken,
+    stop: async () => {
+      await app.close();
+      await client.connection.close();
+    },
+  };
+}
+
+function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi }): void {
   const lines = [
     '',
     'phasegate dev is running (Ctrl-C stops everything)',
     `  Temporal Web UI   ${parts.server.uiUrl ?? '(headless)'}`,
     `  Temporal gRPC     ${parts.server.address}  (namespace ${parts.server.namespace}, task queue phasegate)`,
+    `  phasegate API     ${parts.api.url}  (POST /v1/alerts, /v1/cases/…, /healthz, /metrics)`,
     `  SIR API           ${parts.sandbox ? `${parts.sandbox.url}  (local sandbox)` : parts.sirEndpoint}`,
+    ...(parts.api.webhookSecret ? [`  webhook secret    ${parts.api.webhookSecret}  (set PHASEGATE_WEBHOOK_SECRET to choose your own)`] : []),
+    ...(parts.api.demoToken ? [`  demo user token   ${parts.api.demoToken}  (user "${DEMO_USER}", groups ${DEMO_GROUPS.join(', ')})`] : []),
     '',
   ];
   console.log(lines.join('\n'));
