@@ -2,9 +2,7 @@
  * SIR's AwsRegion enum (ImpactedAwsRegion.region, reference §4): the 36 regions CreateCase accepts.
  * GovCloud and the ISO partitions are absent from the model, so an alert from them opens a case
  * without an impacted region rather than one CreateCase refuses.
- *
- * The sandbox keeps its own copy in src/sandbox/input-validation.ts (AWS_REGIONS); src/domain may not
- * import from the sandbox, and the sandbox has not been switched to this list yet. Keep the two equal.
+ * The sandbox validates CreateCase against this same list.
  */
 export const SIR_AWS_REGIONS = [
   'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2',

@@ -17,15 +17,8 @@ import {
   type StringShape,
   type StructureShape,
 } from './smithy-constraints';
+import { SIR_AWS_REGIONS } from '../domain/aws-regions';
 
-/** The 36 AwsRegion enum values; GovCloud is deliberately absent from the model. */
-export const AWS_REGIONS = [
-  'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2',
-  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7',
-  'ca-central-1', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1',
-  'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1',
-  'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2',
-] as const;
 
 // No `$`: the model's CaseId pattern only anchors the start, so "1234567890abc" passes the pattern
 // (and then simply names no case).
@@ -61,7 +54,7 @@ const list = (member: Shape, length: ListShape['length'], uniqueItems = false): 
 
 const Watcher = structure({ email: required(EmailAddress), name: optional(PersonName), jobTitle: optional(JobTitle) });
 const ThreatActorIp = structure({ ipAddress: required(IPAddress), userAgent: optional(UserAgent) });
-const ImpactedAwsRegion = structure({ region: required({ type: 'string', enum: AWS_REGIONS }) });
+const ImpactedAwsRegion = structure({ region: required({ type: 'string', enum: SIR_AWS_REGIONS }) });
 
 const CreateCaseRequest = structure({
   clientToken: optional(ClientToken),

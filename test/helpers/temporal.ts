@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { SirClient } from '../../src/sir';
+import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
 import { addSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 
@@ -47,4 +48,34 @@ export function uniqueTaskQueue(prefix: string): string {
 
 export async function createTestWorker(env: TestWorkflowEnvironment, sir: SirClient, taskQueue: string): Promise<Worker> {
   return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue });
+}
+
+export interface WorkerFixture {
+  env: TestWorkflowEnvironment;
+  fx: SandboxFixture;
+  taskQueue: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * A Temporal environment (the shared dev server, or a fresh time-skipping server), a SIR sandbox and
+ * a running phasegate worker on a task queue of this test file's own.
+ */
+export async function startWorkerFixture(prefix: string, server: 'dev' | 'time-skipping' = 'dev'): Promise<WorkerFixture> {
+  const env = server === 'dev' ? await connectToTestServer() : await startTimeSkippingServer();
+  const fx = await startSandboxFixture();
+  const taskQueue = uniqueTaskQueue(prefix);
+  const worker = await createTestWorker(env, fx.sir, taskQueue);
+  const running = worker.run();
+  return {
+    env,
+    fx,
+    taskQueue,
+    close: async () => {
+      worker.shutdown();
+      await running;
+      await fx.sandbox.close();
+      await env.teardown();
+    },
+  };
 }

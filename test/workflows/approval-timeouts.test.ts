@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { decideUpdate, stateQuery } from '../../src/domain/messages';
 import type { ApprovalSpec } from '../../src/domain/playbook';
@@ -18,8 +17,8 @@ import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { TIMEOUT_ACTOR } from '../../workflows/approval-gate';
 import { testPlaybook } from '../helpers/playbooks';
-import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { createTestWorker, startTimeSkippingServer, uniqueTaskQueue } from '../helpers/temporal';
+import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
+import { startWorkerFixture } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const HOUR = 3_600_000;
@@ -29,23 +28,13 @@ const CER = 'Containment, Eradication and Recovery';
 describe('approval timeouts (time-skipping test server)', { concurrency: 1, timeout: 180_000 }, () => {
   let env: TestWorkflowEnvironment;
   let fx: SandboxFixture;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('timeouts');
+  let taskQueue: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    env = await startTimeSkippingServer();
-    fx = await startSandboxFixture();
-    worker = await createTestWorker(env, fx.sir, taskQueue);
-    running = worker.run();
+    ({ env, fx, taskQueue, close } = await startWorkerFixture('timeouts', 'time-skipping'));
   });
-
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await fx.sandbox.close();
-    await env.teardown();
-  });
+  after(() => close());
 
   async function start(approval: ApprovalSpec): Promise<WorkflowHandle<typeof casePlaybook>> {
     const input: CasePlaybookInput = {

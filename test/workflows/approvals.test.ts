@@ -9,7 +9,6 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
 import { approveSignal, decideUpdate, rejectSignal, stateQuery, transitionUpdate } from '../../src/domain/messages';
@@ -17,8 +16,8 @@ import type { Playbook } from '../../src/domain/playbook';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
-import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
+import { startWorkerFixture } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -39,23 +38,13 @@ const GATED = testPlaybook(
 describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 300_000 }, () => {
   let env: TestWorkflowEnvironment;
   let fx: SandboxFixture;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('approvals');
+  let taskQueue: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    env = await connectToTestServer();
-    fx = await startSandboxFixture();
-    worker = await createTestWorker(env, fx.sir, taskQueue);
-    running = worker.run();
+    ({ env, fx, taskQueue, close } = await startWorkerFixture('approvals'));
   });
-
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await fx.sandbox.close();
-    await env.teardown();
-  });
+  after(() => close());
 
   async function start(playbook: Playbook, extra: Partial<CasePlaybookInput> = {}): Promise<WorkflowHandle<typeof casePlaybook>> {
     const input: CasePlaybookInput = {

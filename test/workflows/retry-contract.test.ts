@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { SelfManagedStatus } from '../../src/domain/case-status';
@@ -15,30 +14,20 @@ import { stateQuery } from '../../src/domain/messages';
 import { SirCaseId, SirCaseStatus } from '../../src/domain/search-attributes';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
-import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
+import { startWorkerFixture } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 describe('casePlaybook retry contract (real dev server, real sandbox)', { timeout: 180_000 }, () => {
   let env: TestWorkflowEnvironment;
   let fx: SandboxFixture;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('retry-contract');
+  let taskQueue: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    env = await connectToTestServer();
-    fx = await startSandboxFixture();
-    worker = await createTestWorker(env, fx.sir, taskQueue);
-    running = worker.run();
+    ({ env, fx, taskQueue, close } = await startWorkerFixture('retry-contract'));
   });
-
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await fx.sandbox.close();
-    await env.teardown();
-  });
+  after(() => close());
 
   async function openCase(): Promise<string> {
     return (await fx.sir.createCase({ ...SAMPLE_CASE, clientToken: randomUUID() })).caseId;
