@@ -14,15 +14,23 @@ export const DEMO_GROUPS = ['ir-leads', 'security-management'];
 const schema = z.object({ webhookSecret: z.string().min(32), demoToken: z.string().min(32) });
 export type DevCredentials = z.infer<typeof schema>;
 
-export async function loadOrCreateDevCredentials(stateDir: string): Promise<DevCredentials & { created: boolean }> {
-  const file = join(stateDir, 'dev-credentials.json');
+const fileIn = (stateDir: string): string => join(stateDir, 'dev-credentials.json');
+
+/** The credentials an earlier `phasegate dev` generated, if any. */
+export async function readDevCredentials(stateDir: string): Promise<DevCredentials | undefined> {
   try {
-    const parsed = schema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    if (parsed.success) return { ...parsed.data, created: false };
+    const parsed = schema.safeParse(JSON.parse(await readFile(fileIn(stateDir), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return undefined;
+    throw err;
   }
+}
+
+export async function loadOrCreateDevCredentials(stateDir: string): Promise<DevCredentials & { created: boolean }> {
+  const existing = await readDevCredentials(stateDir);
+  if (existing) return { ...existing, created: false };
   const fresh: DevCredentials = { webhookSecret: `whsec_${randomBytes(24).toString('hex')}`, demoToken: `pg_${randomBytes(24).toString('hex')}` };
-  await writeFile(file, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(fileIn(stateDir), `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
   return { ...fresh, created: true };
 }

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { caseCommands } from './commands/cases';
+import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
 import { playbooksCommand } from './commands/playbooks';
 import { sandboxCommand } from './commands/sandbox';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(serverCommand());
   program.addCommand(sandboxCommand());
   program.addCommand(playbooksCommand());
+  program.addCommand(demoCommand());
   for (const command of caseCommands()) program.addCommand(command);
   return program;
 }

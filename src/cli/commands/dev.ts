@@ -21,6 +21,7 @@ import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { DEMO_GROUPS, DEMO_USER, loadOrCreateDevCredentials } from '../dev-credentials';
+import { postDemoAlert } from '../demo-alert';
 import { parsePort } from './sandbox';
 
 interface DevOptions {
@@ -29,6 +30,7 @@ interface DevOptions {
   uiPort: number;
   sandboxPort?: number;
   port?: number;
+  demo?: boolean;
 }
 
 export function devCommand(): Command {
@@ -39,6 +41,7 @@ export function devCommand(): Command {
     .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
     .option('--sandbox-port <port>', 'SIR sandbox port (default PHASEGATE_SANDBOX_PORT or 4566)', parsePort)
     .option('--port <port>', 'phasegate API port (default PHASEGATE_PORT or 8080)', parsePort)
+    .option('--demo', 'post a sample GuardDuty alert once everything runs, so a case waits for approval in the Web UI')
     .action(runDev);
 }
 
@@ -88,6 +91,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     stops.push(api.stop);
 
     printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api });
+    if (opts.demo) await postDemo(api, server, api.secrets[0]!);
     // Runs until the Temporal Runtime sees SIGINT/SIGTERM and drains the worker.
     await worker.run();
   } finally {
@@ -107,6 +111,7 @@ async function registerSearchAttributes(server: DevServer): Promise<void> {
 
 interface DevApi {
   url: string;
+  secrets: string[];
   webhookSecret?: string;
   demoToken?: string;
   stop: () => Promise<void>;
@@ -126,6 +131,7 @@ async function startApi(port: number, stateDir: string, server: DevServer): Prom
   const url = await app.listen({ port, host: '127.0.0.1' });
   return {
     url,
+    secrets: webhookSecrets,
     webhookSecret: envSecrets.length > 0 ? undefined : generated.webhookSecret,
     demoToken: process.env.PHASEGATE_USERS ? undefined : generated.demoToken,
     stop: async () => {
@@ -133,6 +139,18 @@ async function startApi(port: number, stateDir: string, server: DevServer): Prom
       await client.connection.close();
     },
   };
+}
+
+/** The worker starts polling as run() begins; the case waits in Temporal until then, so no race. */
+async function postDemo(api: DevApi, server: DevServer, secret: string): Promise<void> {
+  const result = await postDemoAlert(api.url, secret);
+  if (result.status !== 202) {
+    console.error(`phasegate: the demo alert was refused (${result.status}): ${JSON.stringify(result.body)}`);
+    return;
+  }
+  const { caseWorkflowId } = result.body as { caseWorkflowId: string };
+  const link = server.uiUrl ? `${server.uiUrl}/namespaces/${server.namespace}/workflows/${encodeURIComponent(caseWorkflowId)}` : caseWorkflowId;
+  console.log(`Demo alert posted: case workflow ${caseWorkflowId}; it waits for approval by group ir-leads.\n  ${link}\n`);
 }
 
 function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi }): void {
@@ -143,6 +161,7 @@ function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoi
     `  Temporal gRPC     ${parts.server.address}  (namespace ${parts.server.namespace}, task queue phasegate)`,
     `  phasegate API     ${parts.api.url}  (POST /v1/alerts, /v1/cases/…, /healthz, /metrics)`,
     `  SIR API           ${parts.sandbox ? `${parts.sandbox.url}  (local sandbox)` : parts.sirEndpoint}`,
+    `  try it            npx phasegate demo alert${parts.api.url.endsWith(':8080') ? '' : ` --url ${parts.api.url}`}`,
     ...(parts.api.webhookSecret ? [`  webhook secret    ${parts.api.webhookSecret}  (set PHASEGATE_WEBHOOK_SECRET to choose your own)`] : []),
     ...(parts.api.demoToken ? [`  demo user token   ${parts.api.demoToken}  (user "${DEMO_USER}", groups ${DEMO_GROUPS.join(', ')})`] : []),
     '',
