@@ -6,8 +6,9 @@ import { log } from '@temporalio/activity';
 import type { CaseStatus, ResolverType, SelfManagedStatus } from '../src/domain/case-status';
 import { checkTransition } from '../src/domain/transitions';
 import type { NewCaseSpec } from '../src/domain/case-playbook-input';
-import type { SirClient } from '../src/sir';
+import type { SirClient, SirOperation } from '../src/sir';
 import { SirError } from '../src/sir';
+import { measured } from './sir-call-metrics';
 import { illegalTransitionFailure, sirFailure } from './sir-failure';
 
 export interface CaseSnapshot {
@@ -42,9 +43,9 @@ export interface AddCaseCommentRequest {
 }
 
 export function createSirActivities(sir: SirClient) {
-  async function call<T>(fn: () => Promise<T>): Promise<T> {
+  async function call<T>(operation: SirOperation, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await measured(operation, fn);
     } catch (err) {
       throw sirFailure(err);
     }
@@ -52,14 +53,14 @@ export function createSirActivities(sir: SirClient) {
 
   return {
     createCase: async (request: CreateCaseRequest): Promise<{ caseId: string }> => {
-      const { caseId } = await call(() =>
+      const { caseId } = await call('CreateCase', () =>
         sir.createCase({ ...request, reportedIncidentStartDate: new Date(request.reportedIncidentStartDate) }),
       );
       return { caseId };
     },
 
     getCase: async (caseId: string): Promise<CaseSnapshot> => {
-      const found = await call(() => sir.getCase(caseId));
+      const found = await call('GetCase', () => sir.getCase(caseId));
       return {
         caseId,
         caseStatus: found.caseStatus,
@@ -76,12 +77,12 @@ export function createSirActivities(sir: SirClient) {
         );
       }
       try {
-        const out = await sir.updateCaseStatus(request.caseId, request.to);
+        const out = await measured('UpdateCaseStatus', () => sir.updateCaseStatus(request.caseId, request.to));
         return { caseStatus: out.caseStatus ?? request.to, alreadyApplied: false };
       } catch (err) {
         if (err instanceof SirError && err.type === 'ConflictException') {
           // An earlier attempt may have succeeded with its response lost; then this is not a conflict.
-          const current = await call(() => sir.getCase(request.caseId));
+          const current = await call('GetCase', () => sir.getCase(request.caseId));
           if (current.caseStatus === request.to) {
             log.info('UpdateCaseStatus already applied by an earlier attempt', { caseId: request.caseId, to: request.to });
             return { caseStatus: request.to, alreadyApplied: true };
@@ -93,11 +94,11 @@ export function createSirActivities(sir: SirClient) {
 
     closeCase: async (caseId: string): Promise<CaseSnapshot> => {
       try {
-        const out = await sir.closeCase(caseId);
+        const out = await measured('CloseCase', () => sir.closeCase(caseId));
         return { caseId, caseStatus: out.caseStatus ?? 'Closed', closedAt: out.closedDate?.toISOString() };
       } catch (err) {
         if (err instanceof SirError && err.type === 'ConflictException') {
-          const current = await call(() => sir.getCase(caseId));
+          const current = await call('GetCase', () => sir.getCase(caseId));
           if (current.caseStatus === 'Closed') {
             return { caseId, caseStatus: 'Closed', closedAt: current.closedDate?.toISOString() };
           }
@@ -107,7 +108,7 @@ export function createSirActivities(sir: SirClient) {
     },
 
     addCaseComment: async (request: AddCaseCommentRequest): Promise<{ commentId: string }> => {
-      const { commentId } = await call(() => sir.createCaseComment(request));
+      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment(request));
       return { commentId };
     },
   };

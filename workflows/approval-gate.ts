@@ -4,7 +4,7 @@
  * `decide` update or the `approve`/`reject` signals (see case-playbook.ts) and land in
  * `state.pendingApproval.decidedBy`; this module only waits and handles the clock.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, metricMeter } from '@temporalio/workflow';
 import { describeApprovers } from '../src/domain/case-rules';
 import type { CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from '../src/domain/case-state';
 import type { ApprovalSpec, ApproverRef } from '../src/domain/playbook';
@@ -60,7 +60,21 @@ export async function awaitApproval(
   } else if (!decided) {
     decideOnTimeout(ctx, pending, spec.onTimeout === 'escalate' ? 'reject' : spec.onTimeout);
   }
-  return { decision: pending.decidedBy!.decision, by: pending.decidedBy!.by };
+  const outcome = { decision: pending.decidedBy!.decision, by: pending.decidedBy!.by };
+  recordDecisionLatency(ctx, pending, outcome.by === TIMEOUT_ACTOR ? 'timeout' : 'human');
+  return outcome;
+}
+
+/** Time from the approval request to its decision, for the people who tune timeouts and rosters. */
+function recordDecisionLatency(ctx: CaseContext, pending: PendingApproval, decidedBy: 'human' | 'timeout'): void {
+  metricMeter
+    .createHistogram('phasegate_decision_latency', 'int', 'ms', 'Time from an approval request to its decision')
+    .record(Date.now() - Date.parse(pending.requestedAt), {
+      playbook: ctx.input.playbook.name,
+      decision: pending.decidedBy!.decision,
+      decided_by: decidedBy,
+      escalated: pending.escalated,
+    });
 }
 
 /** True when a decision arrived, false when the round's timeout ran out first. */

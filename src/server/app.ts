@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Playbook } from '../domain/playbook';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import { sendError } from './http-errors';
+import { caseListQuery } from '../temporal/case-commands';
 import { ServerMetrics } from './metrics';
 import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
@@ -29,6 +30,10 @@ export interface ServerOptions {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   if (options.webhookSecrets.length === 0) throw new Error('at least one webhook secret is required (PHASEGATE_WEBHOOK_SECRET)');
   const metrics = options.metrics ?? new ServerMetrics();
+  metrics.watchPendingApprovals(async () => {
+    const { count } = await options.client.workflow.count(caseListQuery({ awaitingApproval: true }));
+    return count;
+  });
   const app = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),

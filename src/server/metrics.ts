@@ -1,5 +1,5 @@
 /** Prometheus metrics of the HTTP side (GET /metrics). Worker metrics come from the Temporal Runtime. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type AlertOutcome = 'accepted' | 'duplicate' | 'refused';
 
@@ -34,6 +34,25 @@ export class ServerMetrics {
     labelNames: ['decision', 'result'] as const,
     registers: [this.registry],
   });
+
+  /**
+   * Cases waiting for a human right now, counted by Temporal visibility at scrape time (the
+   * AwaitingApproval search attribute), so every server reports the same cluster-wide number.
+   */
+  watchPendingApprovals(count: () => Promise<number>): void {
+    new Gauge({
+      name: 'phasegate_approvals_pending',
+      help: 'Running cases waiting for an approval decision',
+      registers: [this.registry],
+      async collect() {
+        // Temporal unreachable: keep the last value; /healthz is where that outage shows.
+        await count().then(
+          (n) => this.set(n),
+          () => undefined,
+        );
+      },
+    });
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });

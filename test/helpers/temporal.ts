@@ -13,9 +13,12 @@ import { createPhasegateWorker } from '../../src/temporal/worker';
 let runtimeInstalled = false;
 
 /** Expected activity failures (injected faults) would otherwise flood the output at WARN level. */
-export function installQuietRuntime(): void {
+export function installQuietRuntime(metricsAddress?: string): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(process.env.PHASEGATE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR') });
+  Runtime.install({
+    logger: new DefaultLogger(process.env.PHASEGATE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR'),
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+  });
   runtimeInstalled = true;
 }
 

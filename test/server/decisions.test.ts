@@ -139,4 +139,15 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
     assert.match(metrics, /phasegate_alerts_total\{outcome="accepted"\} [1-9]/);
     assert.match(metrics, /phasegate_decisions_total\{decision="approve",result="refused"\} [1-9]/);
   });
+
+  it('reports the cases waiting for a decision as phasegate_approvals_pending', async () => {
+    const { workflowId } = await waitingCase();
+    const pending = await waitFor('a pending approval in the gauge', async () => {
+      const text = await (await fetch(`${fx.url}/metrics`)).text();
+      const value = Number(/^phasegate_approvals_pending (\d+)$/m.exec(text)?.[1] ?? 0);
+      return value >= 1 ? value : undefined;
+    });
+    assert.ok(pending >= 1);
+    await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
 });

@@ -14,7 +14,10 @@ import { resolveSirClientConfig, SirClient, type SirClientConfig } from '../../s
 import { assertFree, startDevServer, type DevServer } from '../../temporal/dev-server';
 import { ensureSearchAttributes } from '../../temporal/search-attribute-registration';
 import { defaultStateDir, locateTemporalCli } from '../../temporal/temporal-cli';
-import { installRuntime } from '../../temporal/runtime';
+import type { Logger } from 'pino';
+import { installRuntime, runtimeLogLevel } from '../../temporal/runtime';
+import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/worker-tuning';
+import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
 import { buildServer } from '../../server/app';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
@@ -46,7 +49,9 @@ export function devCommand(): Command {
 }
 
 async function runDev(opts: DevOptions): Promise<void> {
-  installRuntime();
+  // The banner is the interface here: logs only speak up for warnings unless asked.
+  const logger = createLogger({ PHASEGATE_LOG_LEVEL: 'warn', ...process.env });
+  installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
   const stateDir = defaultStateDir(process.env);
   await mkdir(stateDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
@@ -85,9 +90,14 @@ async function runDev(opts: DevOptions): Promise<void> {
 
     const connection = await NativeConnection.connect({ address: server.address });
     stops.push(() => connection.close());
-    const worker = await createPhasegateWorker({ connection, namespace: server.namespace, sir: new SirClient(sirConfig) });
+    const worker = await createPhasegateWorker({
+      connection,
+      namespace: server.namespace,
+      sir: new SirClient(sirConfig),
+      tuning: workerOptionsFromTuning(workerTuningFromEnv(process.env)),
+    });
 
-    const api = await startApi(apiPort, stateDir, server);
+    const api = await startApi(apiPort, stateDir, server, logger);
     stops.push(api.stop);
 
     printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api });
@@ -118,7 +128,7 @@ interface DevApi {
 }
 
 /** The webhook and approval API, with generated credentials unless the environment provides them. */
-async function startApi(port: number, stateDir: string, server: DevServer): Promise<DevApi> {
+async function startApi(port: number, stateDir: string, server: DevServer, logger: Logger): Promise<DevApi> {
   const generated = await loadOrCreateDevCredentials(stateDir);
   const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
   const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
@@ -127,7 +137,7 @@ async function startApi(port: number, stateDir: string, server: DevServer): Prom
     : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
-  const app = await buildServer({ client, playbooks, users, webhookSecrets });
+  const app = await buildServer({ client, playbooks, users, webhookSecrets, logger });
   const url = await app.listen({ port, host: '127.0.0.1' });
   return {
     url,

@@ -5,6 +5,7 @@ import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-
 import { loadUsersFile } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { loadTemporalTarget } from '../../temporal/connection-config';
+import { createLogger } from '../logger';
 import { untilShutdownSignal } from '../shutdown';
 import { UsageError } from '../usage-error';
 import { parsePort } from './sandbox';
@@ -24,7 +25,7 @@ export function serverCommand(): Command {
       // Lazy: the server starts (and answers 503) while Temporal is still coming up.
       const target = loadTemporalTarget(process.env);
       const client = new Client({ connection: Connection.lazy(target.connectionOptions), namespace: target.namespace });
-      const app = await buildServer({ client, playbooks, users, webhookSecrets: secrets, logger: true });
+      const app = await buildServer({ client, playbooks, users, webhookSecrets: secrets, logger: createLogger(process.env) });
       const port = opts.port ?? (process.env.PHASEGATE_PORT ? parsePort(process.env.PHASEGATE_PORT) : 8080);
       const address = await app.listen({ port, host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' });
       console.log(`phasegate server on ${address} (${playbooks.length} playbooks, Temporal ${target.address})`);
