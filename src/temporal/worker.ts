@@ -2,7 +2,8 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../../activities';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import type { SirClient } from '../sir';
-import { workflowSource } from './workflow-bundle';
+import type { Tracing } from './tracing';
+import { WORKFLOWS_PATH, workflowSource } from './workflow-bundle';
 
 export interface PhasegateWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +12,8 @@ export interface PhasegateWorkerOptions {
   taskQueue?: string;
   /** Worker tuning passed through (rate limits, concurrency, shutdown grace). */
   tuning?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+  /** Tracing's plugin, when configured. */
+  tracing?: Tracing;
 }
 
 export async function createPhasegateWorker(options: PhasegateWorkerOptions): Promise<Worker> {
@@ -19,7 +22,8 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: createActivities(options.sir),
-    ...workflowSource(),
+    // Tracing adds a workflow interceptor module, which only a bundle made at start-up can include.
+    ...(options.tracing ? { workflowsPath: WORKFLOWS_PATH, plugins: [options.tracing.plugin] } : workflowSource()),
     ...options.tuning,
   });
 }

@@ -5,6 +5,7 @@ import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-
 import { loadUsersFile } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { loadTemporalTarget } from '../../temporal/connection-config';
+import { setUpTracing } from '../../temporal/tracing';
 import { createLogger } from '../logger';
 import { untilShutdownSignal } from '../shutdown';
 import { UsageError } from '../usage-error';
@@ -24,7 +25,12 @@ export function serverCommand(): Command {
 
       // Lazy: the server starts (and answers 503) while Temporal is still coming up.
       const target = loadTemporalTarget(process.env);
-      const client = new Client({ connection: Connection.lazy(target.connectionOptions), namespace: target.namespace });
+      const tracing = setUpTracing(process.env);
+      const client = new Client({
+        connection: Connection.lazy(target.connectionOptions),
+        namespace: target.namespace,
+        plugins: tracing ? [tracing.plugin] : [],
+      });
       const app = await buildServer({ client, playbooks, users, webhookSecrets: secrets, logger: createLogger(process.env) });
       const port = opts.port ?? (process.env.PHASEGATE_PORT ? parsePort(process.env.PHASEGATE_PORT) : 8080);
       const address = await app.listen({ port, host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' });
@@ -32,5 +38,6 @@ export function serverCommand(): Command {
       await untilShutdownSignal();
       await app.close();
       await client.connection.close();
+      await tracing?.shutdown();
     });
 }

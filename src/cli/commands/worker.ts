@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { resolveSirClientConfig, SirClient } from '../../sir';
 import { loadTemporalTarget, connectWorkerConnection } from '../../temporal/connection-config';
 import { installRuntime, runtimeLogLevel } from '../../temporal/runtime';
+import { setUpTracing } from '../../temporal/tracing';
 import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/worker-tuning';
 import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
@@ -17,13 +18,15 @@ export function workerCommand(): Command {
       const connection = await connectWorkerConnection(target);
       try {
         const tuning = workerTuningFromEnv(process.env);
-        const worker = await createPhasegateWorker({ connection, namespace: target.namespace, sir, tuning: workerOptionsFromTuning(tuning) });
+        const tracing = setUpTracing(process.env);
+        const worker = await createPhasegateWorker({ connection, namespace: target.namespace, sir, tuning: workerOptionsFromTuning(tuning), tracing });
         logger.info(
           { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning },
           'phasegate worker polling',
         );
         // The Temporal Runtime turns SIGINT/SIGTERM into a graceful shutdown; run() returns after it.
         await worker.run();
+        await tracing?.shutdown();
       } finally {
         await connection.close();
       }
