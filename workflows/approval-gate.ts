@@ -4,7 +4,7 @@
  * `decide` update or the `approve`/`reject` signals (see case-playbook.ts) and land in
  * `state.pendingApproval.decidedBy`; this module only waits and handles the clock.
  */
-import { condition, metricMeter } from '@temporalio/workflow';
+import { condition, metricMeter, patched } from '@temporalio/workflow';
 import { describeApprovers } from '../src/domain/case-rules';
 import type { CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from '../src/domain/case-state';
 import type { ApprovalSpec, ApproverRef } from '../src/domain/playbook';
@@ -12,6 +12,8 @@ import { type CaseContext, publish } from './case-context';
 import { commentOnCase, notifyEscalation } from './case-operations';
 
 export const TIMEOUT_ACTOR = 'phasegate-timeout';
+
+const OPEN_ENDED_WAIT_MS = 10 * 365 * 24 * 3_600_000;
 
 export interface GateOutcome {
   decision: DecisionKind;
@@ -90,7 +92,13 @@ async function waitForDecision(
   if (timeoutMs === undefined) {
     pending.deadline = undefined;
     publish(ctx, `Waiting for approval by ${who} to move case ${ctx.state.caseId} to "${pending.target}" (no deadline).`);
-    await condition(isDecided);
+    if (patched('summary-on-open-ended-approval')) {
+      // Only a timer shows up with a summary in the Web UI's event list; this one is there for that,
+      // and waits again should ten years ever pass.
+      while (!(await condition(isDecided, OPEN_ENDED_WAIT_MS, { summary: `Waiting for approval by ${who} (no deadline)` })));
+    } else {
+      await condition(isDecided);
+    }
     return true;
   }
   const deadline = roundStartedAt + timeoutMs;

@@ -253,6 +253,8 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       if (next) {
         const nowPending = await panelText(page, 'Current Details', new RegExp(`to move case ${caseId} to .${next.target}.`), UI_LAG_MS);
         assert.match(nowPending, /^Waiting for approval by group:ir-leads/);
+        // An open-ended gate still shows up, with its summary, in the event list.
+        await mainTextMatching(page, /Timer\s+Waiting for approval by group:ir-leads \(no deadline\)\s+Started/, UI_LAG_MS);
       }
       await screenshot(page, '5-user-metadata-after-approval', t);
       mark('current details follow the approval');
