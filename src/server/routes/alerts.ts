@@ -74,17 +74,17 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       deps.metrics.alerts.inc({ outcome: 'accepted' });
       request.log.info({ workflowId: handle.workflowId, playbook: routed.playbook.name }, 'case started');
       return reply.code(202).send({ caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false } satisfies AlertAccepted);
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    } catch (startError) {
+      try {
+        if (!(startError instanceof WorkflowExecutionAlreadyStartedError)) throw startError;
         const accepted = await joinExistingCase(deps.client, options.workflowId);
         deps.metrics.alerts.inc({ outcome: 'duplicate' });
         return reply.code(202).send(accepted);
-      }
-      if (isTemporalUnavailable(err)) {
+      } catch (err) {
+        if (!isTemporalUnavailable(err)) throw err;
         deps.metrics.alerts.inc({ outcome: 'refused' });
         return sendTemporalUnavailable(reply, err);
       }
-      throw err;
     }
   });
 }
