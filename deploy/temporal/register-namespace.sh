@@ -1,0 +1,52 @@
+#!/bin/sh
+# Registers phasegate's namespace and its custom search attributes (SPEC §3) on the compose
+# cluster, with the Temporal CLI of the official temporalio/admin-tools image. Run by the
+# `temporal-namespace` job of docker-compose.yml; idempotent. The CLI reads TEMPORAL_ADDRESS.
+# (Temporal Cloud refuses the operator API: there, add the attributes in the Cloud UI or with tcld.)
+set -eu
+
+NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-720h}"
+WAIT_SECONDS="${TEMPORAL_WAIT_SECONDS:-120}"
+# name=type, as `temporal operator search-attribute create` spells the types.
+SEARCH_ATTRIBUTES="SirCaseId=Keyword SirCaseStatus=Keyword PlaybookName=Keyword AwaitingApproval=Bool AlertSeverity=Double"
+
+tries=0
+until temporal operator cluster health >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge "$WAIT_SECONDS" ]; then
+    echo "Temporal at ${TEMPORAL_ADDRESS:-127.0.0.1:7233} is not serving after $WAIT_SECONDS s" >&2
+    exit 1
+  fi
+  sleep 1
+done
+
+if temporal operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
+  echo "namespace $NAMESPACE: already registered"
+else
+  temporal operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION" \
+    --description "phasegate security-incident cases"
+  echo "namespace $NAMESPACE: registered (retention $RETENTION)"
+fi
+
+# A new namespace becomes usable once the server's namespace cache has refreshed (up to ~10 s).
+tries=0
+until existing="$(temporal operator search-attribute list --namespace "$NAMESPACE" 2>/dev/null)"; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then
+    echo "namespace $NAMESPACE did not become usable" >&2
+    exit 1
+  fi
+  sleep 1
+done
+
+for pair in $SEARCH_ATTRIBUTES; do
+  name="${pair%%=*}"
+  type="${pair#*=}"
+  if printf '%s\n' "$existing" | grep -qw "$name"; then
+    echo "search attribute $name: already registered"
+  else
+    temporal operator search-attribute create --namespace "$NAMESPACE" --name "$name" --type "$type"
+    echo "search attribute $name ($type): registered"
+  fi
+done
