@@ -34,13 +34,14 @@ export interface LocateOptions {
 }
 
 export class TemporalCliNotFoundError extends Error {
-  constructor(tried: string[]) {
+  constructor(readonly tried: string[]) {
+    // The first line is what a CLI prints alone, so it says what to do.
     super(
       [
-        'No Temporal CLI found and none could be built or downloaded. Tried:',
+        `no Temporal CLI found: install Go >= ${MIN_GO.join('.')} (phasegate then builds ${TEMPORAL_CLI_MODULE}), ` +
+          'or put `temporal` on PATH, or set TEMPORAL_CLI_PATH',
+        'Tried:',
         ...tried.map((t) => `  - ${t}`),
-        `Install one of: Go >= ${MIN_GO.join('.')} (then phasegate builds ${TEMPORAL_CLI_MODULE} itself),`,
-        '  or the Temporal CLI (https://docs.temporal.io/cli) on PATH, or set TEMPORAL_CLI_PATH to its binary.',
       ].join('\n'),
     );
     this.name = 'TemporalCliNotFoundError';
