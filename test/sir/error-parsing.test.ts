@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SIR_ERROR_NAMES, SIR_ERRORS, type SirErrorName } from '../../src/domain/sir-errors';
 import { SirError } from '../../src/sir';
 import { SIR_OPERATIONS, type SirOperation } from '../../src/sir/shapes';
-import { FakeSirServer, rejectionOf } from './fake-sir-server';
+import { rejectionOf, useFakeSirServer } from './fake-sir-server';
 import { SAMPLE_CALLS } from './sample-calls';
 
 /** The modelled members beyond `message` that each exception carries in its body (reference §3). */
@@ -52,14 +52,7 @@ const FORMS = [
 ] as const;
 
 describe('SIR error responses', () => {
-  let server: FakeSirServer;
-  before(async () => {
-    server = await FakeSirServer.start();
-  });
-  after(() => server.close());
-  beforeEach(() => {
-    server.requests.length = 0;
-  });
+  const fake = useFakeSirServer();
 
   SIR_ERROR_NAMES.forEach((name, errorIndex) => {
     FORMS.forEach(({ form, requestIdHeader, encode }, formIndex) => {
@@ -69,9 +62,9 @@ describe('SIR error responses', () => {
         const requestId = `req-${errorIndex}-${formIndex}`;
         const sirMessage = `${name} said no (${form})`;
         const { headers, body } = encode(name, sirMessage);
-        server.respond({ status: SIR_ERRORS[name].httpStatus, headers: { ...headers, [requestIdHeader]: requestId }, body });
+        fake().respond({ status: SIR_ERRORS[name].httpStatus, headers: { ...headers, [requestIdHeader]: requestId }, body });
 
-        const err = await rejectionOf(SAMPLE_CALLS[operation](server.client()));
+        const err = await rejectionOf(SAMPLE_CALLS[operation](fake().client()));
 
         assert.ok(err instanceof SirError);
         assert.equal(err.type, name);
@@ -96,12 +89,12 @@ describe('SIR error responses', () => {
   });
 
   it('ThrottlingException: Retry-After in delta-seconds sets retryAfterSeconds', async () => {
-    server.respond({
+    fake().respond({
       status: 429,
       headers: { 'x-amzn-ErrorType': 'ThrottlingException', 'Retry-After': '7', 'x-amzn-RequestId': 'req-throttle' },
       body: { message: 'Rate exceeded' },
     });
-    const err = await rejectionOf(server.client().getCase('8403556009'));
+    const err = await rejectionOf(fake().client().getCase('8403556009'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'ThrottlingException');
     assert.equal(err.retryAfterSeconds, 7);
@@ -109,10 +102,10 @@ describe('SIR error responses', () => {
   });
 
   it('InternalServerException: Retry-After as an HTTP-date counts from the response Date', async () => {
-    // Dates far from now: the wait must come from the server's Date header, not from our clock.
+    // Dates far from now: the wait must come from the fake()'s Date header, not from our clock.
     const serverNow = new Date('2020-01-01T00:00:00Z');
     const retryAt = new Date(serverNow.getTime() + 42_000);
-    server.respond({
+    fake().respond({
       status: 500,
       headers: {
         'x-amzn-ErrorType': 'InternalServerException',
@@ -122,7 +115,7 @@ describe('SIR error responses', () => {
       },
       body: { message: 'Internal failure' },
     });
-    const err = await rejectionOf(server.client().listCases());
+    const err = await rejectionOf(fake().client().listCases());
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'InternalServerException');
     assert.equal(err.retryAfterSeconds, 42);
@@ -130,20 +123,20 @@ describe('SIR error responses', () => {
   });
 
   it('leaves retryAfterSeconds undefined when Retry-After is absent or unreadable', async () => {
-    server.respond(
+    fake().respond(
       { status: 429, headers: { 'x-amzn-ErrorType': 'ThrottlingException' }, body: { message: 'slow down' } },
       { status: 429, headers: { 'x-amzn-ErrorType': 'ThrottlingException', 'Retry-After': 'soon' }, body: { message: 'slow down' } },
     );
     for (let i = 0; i < 2; i++) {
-      const err = await rejectionOf(server.client().getCase('8403556009'));
+      const err = await rejectionOf(fake().client().getCase('8403556009'));
       assert.ok(err instanceof SirError);
       assert.equal(err.retryAfterSeconds, undefined);
     }
   });
 
   it('falls back to the body key Message when message is absent', async () => {
-    server.respond({ status: 404, headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException', 'x-amzn-RequestId': 'req-nf' }, body: { Message: 'Case 1 not found' } });
-    const err = await rejectionOf(server.client().getCase('1111111111'));
+    fake().respond({ status: 404, headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException', 'x-amzn-RequestId': 'req-nf' }, body: { Message: 'Case 1 not found' } });
+    const err = await rejectionOf(fake().client().getCase('1111111111'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'ResourceNotFoundException');
     assert.equal(err.sirMessage, 'Case 1 not found');
@@ -151,27 +144,27 @@ describe('SIR error responses', () => {
   });
 
   it('matches the body key Code case-insensitively', async () => {
-    server.respond({ status: 409, body: { Code: 'ConflictException', message: 'busy', resourceId: '1', resourceType: 'Case' } });
-    const err = await rejectionOf(server.client().updateCaseStatus('8403556009', 'Post-incident Activities'));
+    fake().respond({ status: 409, body: { Code: 'ConflictException', message: 'busy', resourceId: '1', resourceType: 'Case' } });
+    const err = await rejectionOf(fake().client().updateCaseStatus('8403556009', 'Post-incident Activities'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'ConflictException');
     assert.equal(err.retryable, false);
   });
 
   it('prefers the header over the body when both name a type', async () => {
-    server.respond({ status: 400, headers: { 'X-AMZN-ERRORTYPE': 'ValidationException' }, body: { __type: 'SecurityIncidentResponseNotActiveException', message: 'm' } });
-    const err = await rejectionOf(server.client().getCase('8403556009'));
+    fake().respond({ status: 400, headers: { 'X-AMZN-ERRORTYPE': 'ValidationException' }, body: { __type: 'SecurityIncidentResponseNotActiveException', message: 'm' } });
+    const err = await rejectionOf(fake().client().getCase('8403556009'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'ValidationException');
   });
 
   it('keeps only well-formed fieldList entries of a ValidationException', async () => {
-    server.respond({
+    fake().respond({
       status: 400,
       headers: { 'x-amzn-ErrorType': 'ValidationException' },
       body: { message: 'bad', reason: 'CANNOT_PARSE', fieldList: [{ name: 'a', message: 'b' }, { name: 3 }, null, 'x'] },
     });
-    const err = await rejectionOf(server.client().listCases());
+    const err = await rejectionOf(fake().client().listCases());
     assert.ok(err instanceof SirError);
     assert.equal(err.reason, 'CANNOT_PARSE');
     assert.deepEqual(err.fieldList, [{ name: 'a', message: 'b' }]);
@@ -179,8 +172,8 @@ describe('SIR error responses', () => {
 
   for (const status of [502, 503, 504]) {
     it(`an unmodelled ${status} without a type is a retryable SirTransientError`, async () => {
-      server.respond({ status, headers: { 'content-type': 'text/html' }, body: `<html><body><h1>${status} Gateway trouble</h1></body></html>` });
-      const err = await rejectionOf(server.client().getCase('8403556009'));
+      fake().respond({ status, headers: { 'content-type': 'text/html' }, body: `<html><body><h1>${status} Gateway trouble</h1></body></html>` });
+      const err = await rejectionOf(fake().client().getCase('8403556009'));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirTransientError');
       assert.equal(err.httpStatus, status);
@@ -192,8 +185,8 @@ describe('SIR error responses', () => {
   }
 
   it('an unmodelled type on a 503 is still transient, and the front end\'s name is kept in details', async () => {
-    server.respond({ status: 503, headers: { 'x-amzn-ErrorType': 'ServiceUnavailableException', 'x-amzn-RequestId': 'req-503' }, body: { message: 'try later' } });
-    const err = await rejectionOf(server.client().closeCase('8403556009'));
+    fake().respond({ status: 503, headers: { 'x-amzn-ErrorType': 'ServiceUnavailableException', 'x-amzn-RequestId': 'req-503' }, body: { message: 'try later' } });
+    const err = await rejectionOf(fake().client().closeCase('8403556009'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'SirTransientError');
     assert.equal(err.retryable, true);
@@ -202,20 +195,20 @@ describe('SIR error responses', () => {
   });
 
   it('a modelled type on a 503 stays modelled', async () => {
-    server.respond({ status: 503, headers: { 'x-amzn-ErrorType': 'InternalServerException' }, body: { message: 'oops' } });
-    const err = await rejectionOf(server.client().getCase('8403556009'));
+    fake().respond({ status: 503, headers: { 'x-amzn-ErrorType': 'InternalServerException' }, body: { message: 'oops' } });
+    const err = await rejectionOf(fake().client().getCase('8403556009'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'InternalServerException');
     assert.equal(err.retryable, true);
   });
 
   it('generic AWS errors keep their parsed type and are not retried', async () => {
-    server.respond(
+    fake().respond(
       { status: 403, headers: { 'x-amzn-ErrorType': 'UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/', 'x-amzn-RequestId': 'req-u' }, body: { message: 'The security token included in the request is invalid.' } },
       { status: 403, body: { __type: 'com.amazon.coral.service#InvalidSignatureException', message: 'Signature expired' } },
     );
-    const first = await rejectionOf(server.client().getCase('8403556009'));
-    const second = await rejectionOf(server.client().getCase('8403556009'));
+    const first = await rejectionOf(fake().client().getCase('8403556009'));
+    const second = await rejectionOf(fake().client().getCase('8403556009'));
     assert.ok(first instanceof SirError && second instanceof SirError);
     assert.equal(first.type, 'UnrecognizedClientException');
     assert.equal(first.retryable, false);
@@ -225,10 +218,10 @@ describe('SIR error responses', () => {
   });
 
   it('an error without any type is UnknownSirError, retried only for 5xx', async () => {
-    server.respond({ status: 400, body: { message: 'no idea' } }, { status: 500, body: 'Internal Server Error' }, { status: 301, headers: { Location: 'https://elsewhere.example' } });
-    const clientSide = await rejectionOf(server.client().getCase('8403556009'));
-    const serverSide = await rejectionOf(server.client().getCase('8403556009'));
-    const redirect = await rejectionOf(server.client().getCase('8403556009'));
+    fake().respond({ status: 400, body: { message: 'no idea' } }, { status: 500, body: 'Internal Server Error' }, { status: 301, headers: { Location: 'https://elsewhere.example' } });
+    const clientSide = await rejectionOf(fake().client().getCase('8403556009'));
+    const serverSide = await rejectionOf(fake().client().getCase('8403556009'));
+    const redirect = await rejectionOf(fake().client().getCase('8403556009'));
     assert.ok(clientSide instanceof SirError && serverSide instanceof SirError && redirect instanceof SirError);
     assert.deepEqual([clientSide.type, clientSide.httpStatus, clientSide.retryable], ['UnknownSirError', 400, false]);
     assert.deepEqual([serverSide.type, serverSide.httpStatus, serverSide.retryable], ['UnknownSirError', 500, true]);
@@ -237,8 +230,8 @@ describe('SIR error responses', () => {
   });
 
   it('an error body that is not a JSON object still yields the header type and a message', async () => {
-    server.respond({ status: 429, headers: { 'x-amzn-ErrorType': 'ThrottlingException' }, body: '["not", "an", "object"]' });
-    const err = await rejectionOf(server.client().getCase('8403556009'));
+    fake().respond({ status: 429, headers: { 'x-amzn-ErrorType': 'ThrottlingException' }, body: '["not", "an", "object"]' });
+    const err = await rejectionOf(fake().client().getCase('8403556009'));
     assert.ok(err instanceof SirError);
     assert.equal(err.type, 'ThrottlingException');
     assert.match(err.sirMessage, /^HTTP 429 without a service message/);

@@ -3,6 +3,7 @@
  * request it receives (method, raw path, headers, body) plus every TCP connection.
  */
 import { once } from 'node:events';
+import { after, before, beforeEach } from 'node:test';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -142,4 +143,23 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/**
+ * Starts one fake server for the enclosing describe block and clears its recorded requests before each
+ * test; call inside `describe`, read the server through the returned getter inside tests.
+ */
+export function useFakeSirServer(): () => FakeSirServer {
+  let server: FakeSirServer | undefined;
+  before(async () => {
+    server = await FakeSirServer.start();
+  });
+  after(() => server?.close());
+  beforeEach(() => {
+    if (server) server.requests.length = 0;
+  });
+  return () => {
+    if (!server) throw new Error('the fake SIR server is not running (use it inside a test)');
+    return server;
+  };
 }

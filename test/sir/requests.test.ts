@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SirError } from '../../src/sir';
 import type { CreateCaseInput } from '../../src/sir/shapes';
-import { FakeSirServer, rejectionOf } from './fake-sir-server';
+import { rejectionOf, useFakeSirServer } from './fake-sir-server';
 import { CASE_ID, CREATE_CASE_INPUT } from './sample-calls';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('SIR requests and responses', () => {
-  let server: FakeSirServer;
-  before(async () => {
-    server = await FakeSirServer.start();
-  });
-  after(() => server.close());
-  beforeEach(() => {
-    server.requests.length = 0;
-  });
+  const fake = useFakeSirServer();
 
   describe('CreateCase', () => {
     it('POSTs /v1/create-case with modelled members only, epoch seconds and no nulls, and accepts 201', async () => {
-      server.respond({ status: 201, headers: { 'x-amzn-RequestId': 'r1' }, body: { caseId: CASE_ID, notInTheModel: true } });
+      fake().respond({ status: 201, headers: { 'x-amzn-RequestId': 'r1' }, body: { caseId: CASE_ID, notInTheModel: true } });
       const input = {
         ...CREATE_CASE_INPUT,
         threatActorIpAddresses: [{ ipAddress: '198.51.100.7', userAgent: undefined }],
@@ -29,10 +22,10 @@ describe('SIR requests and responses', () => {
         fingerprint: 'an activity field that is not a CreateCase member',
       } as unknown as CreateCaseInput;
 
-      const out = await server.client().createCase(input);
+      const out = await fake().client().createCase(input);
 
       assert.deepEqual(out, { caseId: CASE_ID });
-      const req = server.last;
+      const req = fake().last;
       assert.equal(req.method, 'POST');
       assert.equal(req.path, '/v1/create-case');
       assert.equal(req.headers['content-type'], 'application/json');
@@ -54,12 +47,12 @@ describe('SIR requests and responses', () => {
     });
 
     it('sends empty required lists as [] and generates a UUID clientToken when none is given', async () => {
-      server.respond({ status: 201, body: { caseId: '1' + CASE_ID } }, { status: 201, body: { caseId: '2' + CASE_ID } });
+      fake().respond({ status: 201, body: { caseId: '1' + CASE_ID } }, { status: 201, body: { caseId: '2' + CASE_ID } });
       const { clientToken: _omitted, ...withoutToken } = CREATE_CASE_INPUT;
-      const client = server.client();
+      const client = fake().client();
       await client.createCase({ ...withoutToken, impactedAccounts: [], watchers: [] });
       await client.createCase({ ...withoutToken, impactedAccounts: [], watchers: [] });
-      const [first, second] = server.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+      const [first, second] = fake().requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
       assert.match(String(first!.clientToken), UUID);
       assert.match(String(second!.clientToken), UUID);
       assert.notEqual(first!.clientToken, second!.clientToken);
@@ -68,8 +61,8 @@ describe('SIR requests and responses', () => {
     });
 
     it('rejects a 200 (not the modelled 201) as SirUnexpectedResponse', async () => {
-      server.respond({ status: 200, headers: { 'x-amzn-RequestId': 'r-200' }, body: { caseId: CASE_ID } });
-      const err = await rejectionOf(server.client().createCase(CREATE_CASE_INPUT));
+      fake().respond({ status: 200, headers: { 'x-amzn-RequestId': 'r-200' }, body: { caseId: CASE_ID } });
+      const err = await rejectionOf(fake().client().createCase(CREATE_CASE_INPUT));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
       assert.equal(err.httpStatus, 200);
@@ -79,28 +72,28 @@ describe('SIR requests and responses', () => {
     });
 
     it('rejects a 201 without the required caseId', async () => {
-      server.respond({ status: 201, body: {} });
-      const err = await rejectionOf(server.client().createCase(CREATE_CASE_INPUT));
+      fake().respond({ status: 201, body: {} });
+      const err = await rejectionOf(fake().client().createCase(CREATE_CASE_INPUT));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
       assert.match(err.sirMessage, /caseId: required member is missing/);
     });
 
     it('refuses an Invalid Date before sending anything', async () => {
-      const err = await rejectionOf(server.client().createCase({ ...CREATE_CASE_INPUT, reportedIncidentStartDate: new Date('not a date') }));
+      const err = await rejectionOf(fake().client().createCase({ ...CREATE_CASE_INPUT, reportedIncidentStartDate: new Date('not a date') }));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'ValidationException');
       assert.equal(err.retryable, false);
       assert.equal(err.httpStatus, undefined);
       assert.equal(err.reason, 'FIELD_VALIDATION_FAILED');
       assert.deepEqual(err.fieldList, [{ name: 'reportedIncidentStartDate', message: 'expected a valid Date, got an invalid Date' }]);
-      assert.equal(server.requests.length, 0);
+      assert.equal(fake().requests.length, 0);
     });
   });
 
   describe('GetCase', () => {
     it('GETs /v1/cases/{caseId}/get-case with no body and no content-type, and decodes epoch seconds to Dates', async () => {
-      server.respond({
+      fake().respond({
         status: 200,
         body: {
           title: 'Brute force',
@@ -121,9 +114,9 @@ describe('SIR requests and responses', () => {
         },
       });
 
-      const out = await server.client().getCase(CASE_ID);
+      const out = await fake().client().getCase(CASE_ID);
 
-      const req = server.last;
+      const req = fake().last;
       assert.equal(req.method, 'GET');
       assert.equal(req.path, `/v1/cases/${CASE_ID}/get-case`);
       assert.equal(req.body, '');
@@ -146,22 +139,22 @@ describe('SIR requests and responses', () => {
     });
 
     it('percent-encodes the caseId label', async () => {
-      server.respond({ status: 200, body: {} });
-      await server.client().getCase("84/03 55?#(x)'");
-      assert.equal(server.last.path, '/v1/cases/84%2F03%2055%3F%23%28x%29%27/get-case');
+      fake().respond({ status: 200, body: {} });
+      await fake().client().getCase("84/03 55?#(x)'");
+      assert.equal(fake().last.path, '/v1/cases/84%2F03%2055%3F%23%28x%29%27/get-case');
     });
 
     it('refuses an empty caseId before sending anything', async () => {
-      const err = await rejectionOf(server.client().getCase(''));
+      const err = await rejectionOf(fake().client().getCase(''));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'ValidationException');
       assert.deepEqual(err.fieldList, [{ name: 'caseId', message: 'must be a non-empty string' }]);
-      assert.equal(server.requests.length, 0);
+      assert.equal(fake().requests.length, 0);
     });
 
     it('rejects a timestamp that is not epoch seconds, naming the member', async () => {
-      server.respond({ status: 200, headers: { 'x-amzn-RequestId': 'r-iso' }, body: { createdDate: '2025-01-01T00:00:00Z' } });
-      const err = await rejectionOf(server.client().getCase(CASE_ID));
+      fake().respond({ status: 200, headers: { 'x-amzn-RequestId': 'r-iso' }, body: { createdDate: '2025-01-01T00:00:00Z' } });
+      const err = await rejectionOf(fake().client().getCase(CASE_ID));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
       assert.equal(err.requestId, 'r-iso');
@@ -169,8 +162,8 @@ describe('SIR requests and responses', () => {
     });
 
     it('rejects a body that is not JSON', async () => {
-      server.respond({ status: 200, body: '<html>hello from a captive portal</html>' });
-      const err = await rejectionOf(server.client().getCase(CASE_ID));
+      fake().respond({ status: 200, body: '<html>hello from a captive portal</html>' });
+      const err = await rejectionOf(fake().client().getCase(CASE_ID));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
       assert.equal(err.retryable, false);
@@ -178,8 +171,8 @@ describe('SIR requests and responses', () => {
     });
 
     it('rejects a 201 (not the modelled 200)', async () => {
-      server.respond({ status: 201, body: {} });
-      const err = await rejectionOf(server.client().getCase(CASE_ID));
+      fake().respond({ status: 201, body: {} });
+      const err = await rejectionOf(fake().client().getCase(CASE_ID));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
       assert.match(err.sirMessage, /expected HTTP 200, got 201/);
@@ -188,9 +181,9 @@ describe('SIR requests and responses', () => {
 
   describe('UpdateCaseStatus', () => {
     it('POSTs {caseStatus} to /v1/cases/{caseId}/update-case-status and accepts 201', async () => {
-      server.respond({ status: 201, body: { caseStatus: 'Containment, Eradication and Recovery' } });
-      const out = await server.client().updateCaseStatus(CASE_ID, 'Containment, Eradication and Recovery');
-      const req = server.last;
+      fake().respond({ status: 201, body: { caseStatus: 'Containment, Eradication and Recovery' } });
+      const out = await fake().client().updateCaseStatus(CASE_ID, 'Containment, Eradication and Recovery');
+      const req = fake().last;
       assert.equal(req.method, 'POST');
       assert.equal(req.path, `/v1/cases/${CASE_ID}/update-case-status`);
       assert.equal(req.headers['content-type'], 'application/json');
@@ -199,13 +192,13 @@ describe('SIR requests and responses', () => {
     });
 
     it('accepts an empty 201 body as an empty output', async () => {
-      server.respond({ status: 201 });
-      assert.deepEqual(await server.client().updateCaseStatus(CASE_ID, 'Post-incident Activities'), {});
+      fake().respond({ status: 201 });
+      assert.deepEqual(await fake().client().updateCaseStatus(CASE_ID, 'Post-incident Activities'), {});
     });
 
     it('rejects a 200 (not the modelled 201)', async () => {
-      server.respond({ status: 200, body: { caseStatus: 'Post-incident Activities' } });
-      const err = await rejectionOf(server.client().updateCaseStatus(CASE_ID, 'Post-incident Activities'));
+      fake().respond({ status: 200, body: { caseStatus: 'Post-incident Activities' } });
+      const err = await rejectionOf(fake().client().updateCaseStatus(CASE_ID, 'Post-incident Activities'));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
     });
@@ -213,9 +206,9 @@ describe('SIR requests and responses', () => {
 
   describe('CloseCase', () => {
     it('POSTs /v1/cases/{caseId}/close-case with no body and no content-type, and decodes closedDate', async () => {
-      server.respond({ status: 200, body: { caseStatus: 'Closed', closedDate: 1700000000 } });
-      const out = await server.client().closeCase(CASE_ID);
-      const req = server.last;
+      fake().respond({ status: 200, body: { caseStatus: 'Closed', closedDate: 1700000000 } });
+      const out = await fake().client().closeCase(CASE_ID);
+      const req = fake().last;
       assert.equal(req.method, 'POST');
       assert.equal(req.path, `/v1/cases/${CASE_ID}/close-case`);
       assert.equal(req.body, '');
@@ -226,7 +219,7 @@ describe('SIR requests and responses', () => {
 
   describe('ListCases', () => {
     it('POSTs paging members to /v1/list-cases and decodes items', async () => {
-      server.respond({
+      fake().respond({
         status: 200,
         body: {
           nextToken: 'page-3',
@@ -237,8 +230,8 @@ describe('SIR requests and responses', () => {
           ],
         },
       });
-      const out = await server.client().listCases({ nextToken: 'page-2', maxResults: 25 });
-      const req = server.last;
+      const out = await fake().client().listCases({ nextToken: 'page-2', maxResults: 25 });
+      const req = fake().last;
       assert.equal(req.method, 'POST');
       assert.equal(req.path, '/v1/list-cases');
       assert.equal(req.headers['content-type'], 'application/json');
@@ -254,34 +247,34 @@ describe('SIR requests and responses', () => {
     });
 
     it('sends {} without input and reads a page without items as empty', async () => {
-      server.respond({ status: 200, body: { total: 0 } });
-      const out = await server.client().listCases();
-      assert.equal(server.last.body, '{}');
+      fake().respond({ status: 200, body: { total: 0 } });
+      const out = await fake().client().listCases();
+      assert.equal(fake().last.body, '{}');
       assert.deepEqual(out, { total: 0, items: [] });
     });
 
     it('names the offending item when one lacks its caseId', async () => {
-      server.respond({ status: 200, body: { items: [{ caseId: CASE_ID }, { title: 'no id' }] } });
-      const err = await rejectionOf(server.client().listCases());
+      fake().respond({ status: 200, body: { items: [{ caseId: CASE_ID }, { title: 'no id' }] } });
+      const err = await rejectionOf(fake().client().listCases());
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
       assert.match(err.sirMessage, /items\[1\]\.caseId: required member is missing/);
     });
 
     it('refuses a non-finite maxResults before sending anything', async () => {
-      const err = await rejectionOf(server.client().listCases({ maxResults: Number.NaN }));
+      const err = await rejectionOf(fake().client().listCases({ maxResults: Number.NaN }));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'ValidationException');
       assert.deepEqual(err.fieldList, [{ name: 'maxResults', message: 'expected a finite number, got NaN' }]);
-      assert.equal(server.requests.length, 0);
+      assert.equal(fake().requests.length, 0);
     });
   });
 
   describe('CreateCaseComment', () => {
     it('POSTs {clientToken, body} to /v1/cases/{caseId}/create-comment and accepts 201', async () => {
-      server.respond({ status: 201, body: { commentId: '000042' } });
-      const out = await server.client().createCaseComment({ caseId: CASE_ID, body: 'Approved by alice: "go"', clientToken: 'tok-1' });
-      const req = server.last;
+      fake().respond({ status: 201, body: { commentId: '000042' } });
+      const out = await fake().client().createCaseComment({ caseId: CASE_ID, body: 'Approved by alice: "go"', clientToken: 'tok-1' });
+      const req = fake().last;
       assert.equal(req.method, 'POST');
       assert.equal(req.path, `/v1/cases/${CASE_ID}/create-comment`);
       assert.equal(req.headers['content-type'], 'application/json');
@@ -290,16 +283,16 @@ describe('SIR requests and responses', () => {
     });
 
     it('generates a UUID clientToken when none is given', async () => {
-      server.respond({ status: 201, body: { commentId: '000043' } });
-      await server.client().createCaseComment({ caseId: CASE_ID, body: 'b' });
-      const sent = JSON.parse(server.last.body) as { clientToken: string; body: string };
+      fake().respond({ status: 201, body: { commentId: '000043' } });
+      await fake().client().createCaseComment({ caseId: CASE_ID, body: 'b' });
+      const sent = JSON.parse(fake().last.body) as { clientToken: string; body: string };
       assert.match(sent.clientToken, UUID);
       assert.equal(sent.body, 'b');
     });
 
     it('rejects a 201 without the required commentId', async () => {
-      server.respond({ status: 201, body: { commentId: null } });
-      const err = await rejectionOf(server.client().createCaseComment({ caseId: CASE_ID, body: 'b' }));
+      fake().respond({ status: 201, body: { commentId: null } });
+      const err = await rejectionOf(fake().client().createCaseComment({ caseId: CASE_ID, body: 'b' }));
       assert.ok(err instanceof SirError);
       assert.equal(err.type, 'SirUnexpectedResponse');
     });
@@ -308,12 +301,12 @@ describe('SIR requests and responses', () => {
   describe('endpoint with a path prefix', () => {
     for (const prefix of ['/prefix', '/prefix/']) {
       it(`mounts every route below ${prefix}`, async () => {
-        server.respond({ status: 200, body: {} }, { status: 200, body: { items: [] } });
-        const client = server.client({ endpoint: `${server.url}${prefix}` });
+        fake().respond({ status: 200, body: {} }, { status: 200, body: { items: [] } });
+        const client = fake().client({ endpoint: `${fake().url}${prefix}` });
         await client.getCase(CASE_ID);
         await client.listCases();
         assert.deepEqual(
-          server.requests.map((r) => r.path),
+          fake().requests.map((r) => r.path),
           [`/prefix/v1/cases/${CASE_ID}/get-case`, '/prefix/v1/list-cases'],
         );
       });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { SirClient, SirError } from '../../src/sir';
-import { FakeSirServer, rejectionOf, TEST_CREDENTIALS, TEST_SESSION_CREDENTIALS, type RecordedRequest } from './fake-sir-server';
+import { rejectionOf, useFakeSirServer, TEST_CREDENTIALS, TEST_SESSION_CREDENTIALS, type RecordedRequest } from './fake-sir-server';
 import { CASE_ID, CREATE_CASE_INPUT } from './sample-calls';
 
 const AUTHORIZATION =
@@ -54,20 +54,13 @@ async function resign(req: RecordedRequest, port: number, region: string, creden
 }
 
 describe('SigV4 signing', () => {
-  let server: FakeSirServer;
-  before(async () => {
-    server = await FakeSirServer.start();
-  });
-  after(() => server.close());
-  beforeEach(() => {
-    server.requests.length = 0;
-  });
+  const fake = useFakeSirServer();
 
   it('signs a POST with a body: credential scope, signed headers, and a signature that verifies', async () => {
-    server.respond({ status: 201, body: { caseId: CASE_ID } });
-    await server.client({ region: 'eu-west-1' }).createCase(CREATE_CASE_INPUT);
+    fake().respond({ status: 201, body: { caseId: CASE_ID } });
+    await fake().client({ region: 'eu-west-1' }).createCase(CREATE_CASE_INPUT);
 
-    const req = server.last;
+    const req = fake().last;
     const auth = parseAuthorization(req);
     assert.equal(auth.accessKeyId, TEST_CREDENTIALS.accessKeyId);
     assert.equal(auth.region, 'eu-west-1');
@@ -77,65 +70,65 @@ describe('SigV4 signing', () => {
       assert.ok(auth.signedHeaders.includes(name), `${name} must be signed: ${auth.signedHeaders.join(';')}`);
     }
     assert.ok(!auth.signedHeaders.includes('x-amz-security-token'));
-    assert.equal(req.headers.host, `127.0.0.1:${server.port}`);
+    assert.equal(req.headers.host, `127.0.0.1:${fake().port}`);
     assert.equal(req.headers['x-amz-security-token'], undefined);
     assert.equal(req.headers['x-amz-content-sha256'], createHash('sha256').update(req.body).digest('hex'));
-    assert.equal(await resign(req, server.port, 'eu-west-1', TEST_CREDENTIALS), req.headers.authorization);
+    assert.equal(await resign(req, fake().port, 'eu-west-1', TEST_CREDENTIALS), req.headers.authorization);
   });
 
   it('signs a GET without a body over the SHA-256 of the empty string', async () => {
-    server.respond({ status: 200, body: {} });
-    await server.client().getCase(CASE_ID);
-    const req = server.last;
+    fake().respond({ status: 200, body: {} });
+    await fake().client().getCase(CASE_ID);
+    const req = fake().last;
     assert.equal(req.headers['x-amz-content-sha256'], 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     assert.ok(!parseAuthorization(req).signedHeaders.includes('content-type'));
-    assert.equal(await resign(req, server.port, 'us-east-1', TEST_CREDENTIALS), req.headers.authorization);
+    assert.equal(await resign(req, fake().port, 'us-east-1', TEST_CREDENTIALS), req.headers.authorization);
   });
 
   it('signs x-amz-security-token with temporary credentials', async () => {
-    server.respond({ status: 200, body: { caseStatus: 'Closed' } });
-    await server.client({ credentials: TEST_SESSION_CREDENTIALS }).closeCase(CASE_ID);
-    const req = server.last;
+    fake().respond({ status: 200, body: { caseStatus: 'Closed' } });
+    await fake().client({ credentials: TEST_SESSION_CREDENTIALS }).closeCase(CASE_ID);
+    const req = fake().last;
     const auth = parseAuthorization(req);
     assert.equal(auth.accessKeyId, TEST_SESSION_CREDENTIALS.accessKeyId);
     assert.ok(auth.signedHeaders.includes('x-amz-security-token'));
     assert.equal(req.headers['x-amz-security-token'], TEST_SESSION_CREDENTIALS.sessionToken);
-    assert.equal(await resign(req, server.port, 'us-east-1', TEST_SESSION_CREDENTIALS), req.headers.authorization);
+    assert.equal(await resign(req, fake().port, 'us-east-1', TEST_SESSION_CREDENTIALS), req.headers.authorization);
   });
 
   it('signs the full path behind a prefix endpoint, with an encoded label', async () => {
-    server.respond({ status: 201, body: { commentId: '000001' } });
-    await server.client({ endpoint: `${server.url}/sir/api` }).createCaseComment({ caseId: 'a b', body: 'x', clientToken: 't' });
-    const req = server.last;
+    fake().respond({ status: 201, body: { commentId: '000001' } });
+    await fake().client({ endpoint: `${fake().url}/sir/api` }).createCaseComment({ caseId: 'a b', body: 'x', clientToken: 't' });
+    const req = fake().last;
     assert.equal(req.path, '/sir/api/v1/cases/a%20b/create-comment');
-    assert.equal(await resign(req, server.port, 'us-east-1', TEST_CREDENTIALS), req.headers.authorization);
+    assert.equal(await resign(req, fake().port, 'us-east-1', TEST_CREDENTIALS), req.headers.authorization);
   });
 
   it('a tampered body no longer matches the signature', async () => {
-    server.respond({ status: 201, body: { caseStatus: 'Detection and Analysis' } });
-    await server.client().updateCaseStatus(CASE_ID, 'Detection and Analysis');
-    const req = server.last;
+    fake().respond({ status: 201, body: { caseStatus: 'Detection and Analysis' } });
+    await fake().client().updateCaseStatus(CASE_ID, 'Detection and Analysis');
+    const req = fake().last;
     const tampered = { ...req, body: req.body.replace('Detection', 'Detektion') };
-    assert.notEqual(await resign(tampered, server.port, 'us-east-1', TEST_CREDENTIALS), req.headers.authorization);
+    assert.notEqual(await resign(tampered, fake().port, 'us-east-1', TEST_CREDENTIALS), req.headers.authorization);
   });
 
   it('resolves credentials from the provider on every request', async () => {
     const identities = [TEST_CREDENTIALS, TEST_SESSION_CREDENTIALS];
     let calls = 0;
     const provider = async (): Promise<AwsCredentialIdentity> => identities[calls++ % identities.length]!;
-    server.respond({ status: 200, body: {} }, { status: 200, body: {} });
-    const client = server.client({ credentials: provider });
+    fake().respond({ status: 200, body: {} }, { status: 200, body: {} });
+    const client = fake().client({ credentials: provider });
     await client.getCase(CASE_ID);
     await client.getCase(CASE_ID);
     assert.equal(calls, 2);
     assert.deepEqual(
-      server.requests.map((r) => parseAuthorization(r).accessKeyId),
+      fake().requests.map((r) => parseAuthorization(r).accessKeyId),
       [TEST_CREDENTIALS.accessKeyId, TEST_SESSION_CREDENTIALS.accessKeyId],
     );
   });
 
   it('a failing credentials provider is reported without sending anything, and not as a SIR error', async () => {
-    const client = server.client({
+    const client = fake().client({
       credentials: async () => {
         throw new Error('Could not load credentials from any providers');
       },
@@ -144,12 +137,12 @@ describe('SigV4 signing', () => {
     assert.ok(err instanceof Error);
     assert.ok(!(err instanceof SirError));
     assert.match(err.message, /GetCase: could not resolve AWS credentials.*Could not load credentials from any providers/);
-    assert.equal(server.requests.length, 0);
+    assert.equal(fake().requests.length, 0);
   });
 
   it('never puts credentials into error messages', async () => {
-    server.respond({ status: 403, headers: { 'x-amzn-ErrorType': 'AccessDeniedException', 'x-amzn-RequestId': 'r-403' }, body: { message: 'denied' } });
-    const err = await rejectionOf(server.client({ credentials: TEST_SESSION_CREDENTIALS }).getCase(CASE_ID));
+    fake().respond({ status: 403, headers: { 'x-amzn-ErrorType': 'AccessDeniedException', 'x-amzn-RequestId': 'r-403' }, body: { message: 'denied' } });
+    const err = await rejectionOf(fake().client({ credentials: TEST_SESSION_CREDENTIALS }).getCase(CASE_ID));
     assert.ok(err instanceof SirError);
     const everything = JSON.stringify({ ...err, message: err.message, stack: err.stack });
     for (const secret of [TEST_SESSION_CREDENTIALS.secretAccessKey, TEST_SESSION_CREDENTIALS.sessionToken!, TEST_SESSION_CREDENTIALS.accessKeyId]) {
@@ -159,24 +152,24 @@ describe('SigV4 signing', () => {
 
   it('corrects the signing clock from the Date header when it is more than five minutes off', async () => {
     const serverNow = new Date(Date.now() + 60 * 60 * 1000); // the host clock is an hour behind AWS
-    server.respond(
+    fake().respond(
       { status: 403, headers: { 'x-amzn-ErrorType': 'InvalidSignatureException', Date: serverNow.toUTCString() }, body: { message: 'Signature expired' } },
       { status: 200, body: {} },
     );
-    const client = server.client();
+    const client = fake().client();
     await rejectionOf(client.getCase(CASE_ID));
     await client.getCase(CASE_ID);
-    const [first, second] = server.requests.map((r) => parseAmzDate(String(r.headers['x-amz-date'])).getTime());
+    const [first, second] = fake().requests.map((r) => parseAmzDate(String(r.headers['x-amz-date'])).getTime());
     assert.ok(Math.abs(first! - Date.now()) < 60_000, 'the first request uses the local clock');
-    assert.ok(Math.abs(second! - serverNow.getTime()) < 60_000, 'the second request uses the server clock');
+    assert.ok(Math.abs(second! - serverNow.getTime()) < 60_000, 'the second request uses the fake() clock');
   });
 
   it('ignores a small skew', async () => {
-    server.respond({ status: 200, headers: { Date: new Date(Date.now() + 60_000).toUTCString() }, body: {} }, { status: 200, body: {} });
-    const client = server.client();
+    fake().respond({ status: 200, headers: { Date: new Date(Date.now() + 60_000).toUTCString() }, body: {} }, { status: 200, body: {} });
+    const client = fake().client();
     await client.getCase(CASE_ID);
     await client.getCase(CASE_ID);
-    const second = parseAmzDate(String(server.requests[1]!.headers['x-amz-date'])).getTime();
+    const second = parseAmzDate(String(fake().requests[1]!.headers['x-amz-date'])).getTime();
     assert.ok(Math.abs(second - Date.now()) < 5_000);
   });
 
