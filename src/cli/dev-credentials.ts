@@ -7,11 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { generateKey } from '../temporal/payload-encryption';
 
 export const DEMO_USER = 'demo';
 export const DEMO_GROUPS = ['ir-leads', 'security-management'];
 
-const schema = z.object({ webhookSecret: z.string().min(32), demoToken: z.string().min(32) });
+const schema = z.object({
+  webhookSecret: z.string().min(32),
+  demoToken: z.string().min(32),
+  /** PHASEGATE_KEYS for dev: payloads are encrypted in `dev` too, as they will be in production. */
+  payloadKeys: z.string().min(40).optional(),
+});
 export type DevCredentials = z.infer<typeof schema>;
 
 const fileIn = (stateDir: string): string => join(stateDir, 'dev-credentials.json');
@@ -27,10 +33,15 @@ export async function readDevCredentials(stateDir: string): Promise<DevCredentia
   }
 }
 
-export async function loadOrCreateDevCredentials(stateDir: string): Promise<DevCredentials & { created: boolean }> {
+export async function loadOrCreateDevCredentials(stateDir: string): Promise<Required<DevCredentials> & { created: boolean }> {
   const existing = await readDevCredentials(stateDir);
-  if (existing) return { ...existing, created: false };
-  const fresh: DevCredentials = { webhookSecret: `whsec_${randomBytes(24).toString('hex')}`, demoToken: `pg_${randomBytes(24).toString('hex')}` };
+  if (existing?.payloadKeys) return { ...existing, payloadKeys: existing.payloadKeys, created: false };
+  // A file from before payload encryption keeps its secret and token and gains a key.
+  const fresh: Required<DevCredentials> = {
+    webhookSecret: existing?.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
+    demoToken: existing?.demoToken ?? `pg_${randomBytes(24).toString('hex')}`,
+    payloadKeys: `dev-1:${generateKey()}`,
+  };
   await writeFile(fileIn(stateDir), `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
-  return { ...fresh, created: true };
+  return { ...fresh, created: existing === undefined };
 }

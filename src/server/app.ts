@@ -4,6 +4,7 @@
  * input gets a precise 4xx and nothing invalid reaches Temporal.
  */
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Playbook } from '../domain/playbook';
 import { TASK_QUEUE } from '../domain/temporal-names';
@@ -12,6 +13,7 @@ import { caseListQuery } from '../temporal/case-commands';
 import { ServerMetrics } from './metrics';
 import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
+import { registerCodecRoutes } from './routes/codec';
 import { registerHealthRoutes } from './routes/health';
 import type { UserDirectory } from './users';
 
@@ -25,6 +27,8 @@ export interface ServerOptions {
   taskQueue?: string;
   metrics?: ServerMetrics;
   logger?: FastifyBaseLogger | boolean;
+  /** Serve /codec/encode and /codec/decode for the Web UI with this codec (payload encryption). */
+  codec?: { codec: PayloadCodec; corsOrigins: string[]; devUiOrigins?: string[] };
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -74,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAlertRoute(app, { client: options.client, playbooks: options.playbooks, webhookSecrets: options.webhookSecrets, taskQueue, metrics });
   registerCaseRoutes(app, { client: options.client, users: options.users, metrics });
   registerHealthRoutes(app, { client: options.client, metrics });
+  if (options.codec) registerCodecRoutes(app, { ...options.codec, users: options.users });
   await app.ready();
   return app;
 }

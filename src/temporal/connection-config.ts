@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFromEnv } from './data-converter';
 
 export interface TemporalTarget {
   address: string;
@@ -27,7 +28,7 @@ export function loadTemporalTarget(env: NodeJS.ProcessEnv = process.env): Tempor
 
 export async function connectClient(target: TemporalTarget = loadTemporalTarget()): Promise<Client> {
   const connection = await Connection.connect(target.connectionOptions);
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFromEnv() });
 }
 
 export async function connectWorkerConnection(target: TemporalTarget = loadTemporalTarget()): Promise<NativeConnection> {

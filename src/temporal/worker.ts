@@ -2,6 +2,8 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../../activities';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import type { SirClient } from '../sir';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromEnv } from './data-converter';
 import type { Tracing } from './tracing';
 import { WORKFLOWS_PATH, workflowSource } from './workflow-bundle';
 
@@ -14,6 +16,8 @@ export interface PhasegateWorkerOptions {
   tuning?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
   /** Tracing's plugin, when configured. */
   tracing?: Tracing;
+  /** Payload encryption; defaults to PHASEGATE_KEYS from the environment. */
+  dataConverter?: DataConverter;
 }
 
 export async function createPhasegateWorker(options: PhasegateWorkerOptions): Promise<Worker> {
@@ -22,6 +26,7 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: createActivities(options.sir),
+    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // Tracing adds a workflow interceptor module, which only a bundle made at start-up can include.
     ...(options.tracing ? { workflowsPath: WORKFLOWS_PATH, plugins: [options.tracing.plugin] } : workflowSource()),
     ...options.tuning,

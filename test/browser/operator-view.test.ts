@@ -8,6 +8,7 @@
  * scripts/test.ts provides (PHASEGATE_TEMPORAL_CLI).
  */
 import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -203,6 +204,20 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       assert.ok((await heading.innerText()).replace(/\s+/g, '').includes(d.demoWorkflowId), 'the page is the demo workflow');
       const workflowUrl = page.url().replace(/\/(history|user-metadata|search-attributes)(\/.*)?$/, '');
       mark('workflow page opened');
+
+      // The workflow input is encrypted in Temporal; the UI shows it decoded through phasegate's codec server.
+      const connection = await Connection.connect({ address: `127.0.0.1:${d.ports.temporal}` });
+      try {
+        const history = await new Client({ connection }).workflow.getHandle(d.demoWorkflowId).fetchHistory();
+        const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        assert.equal(Buffer.from(input?.metadata?.encoding ?? []).toString(), 'binary/encrypted', 'dev encrypts payloads');
+      } finally {
+        await connection.close();
+      }
+      const decoded = await mainTextMatching(page, /"title":\s*"GuardDuty UnauthorizedAccess/, UI_LAG_MS);
+      assert.match(decoded, /111122223333/, 'the decoded input carries the impacted account');
+      await screenshot(page, '0-decoded-input', t);
+      mark('decoded input shown');
 
       // 3. Summary, details, current details: the "User Metadata" tab.
       await openTab(page, 'user-metadata-tab', '/user-metadata');

@@ -11,6 +11,7 @@ import type { Actor } from '../../domain/messages';
 import { loadUsersFile } from '../../server/users';
 import { CaseCommandError, caseState, decide, listCases, requestTransition } from '../../temporal/case-commands';
 import { loadTemporalTarget } from '../../temporal/connection-config';
+import { dataConverterFromEnv } from '../../temporal/data-converter';
 import { formatCaseList, formatCaseState } from '../case-format';
 
 interface ActorOptions {
@@ -87,7 +88,7 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     throw new Error(`cannot reach Temporal at ${target.address}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   });
   try {
-    return await fn(new Client({ connection, namespace: target.namespace }));
+    return await fn(new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFromEnv(process.env) }));
   } catch (err) {
     if (err instanceof CaseCommandError) throw new Error(`${err.kind === 'not-found' ? 'not found' : 'refused'} (${err.type}): ${err.message}`, { cause: err });
     throw err;

@@ -23,7 +23,9 @@ import { buildServer } from '../../server/app';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
-import { DEMO_GROUPS, DEMO_USER, loadOrCreateDevCredentials } from '../dev-credentials';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecFromEnv } from '../../temporal/data-converter';
+import { DEMO_GROUPS, DEMO_USER, type DevCredentials, loadOrCreateDevCredentials } from '../dev-credentials';
 import { postDemoAlert } from '../demo-alert';
 import { parsePort } from './sandbox';
 
@@ -74,6 +76,7 @@ async function runDev(opts: DevOptions): Promise<void> {
       port: opts.temporalPort,
       uiPort: opts.uiPort,
       dbFile: join(stateDir, 'temporal.sqlite'),
+      codecEndpoint: `http://127.0.0.1:${apiPort}/codec`,
     });
     stops.push(() => server.stop());
     await registerSearchAttributes(server);
@@ -88,6 +91,11 @@ async function runDev(opts: DevOptions): Promise<void> {
       sirConfig = { region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
     }
 
+    const generated = await loadOrCreateDevCredentials(stateDir);
+    // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
+    const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
+    const dataConverter = { payloadCodecs: [codec] };
+
     const connection = await NativeConnection.connect({ address: server.address });
     stops.push(() => connection.close());
     const worker = await createPhasegateWorker({
@@ -95,9 +103,10 @@ async function runDev(opts: DevOptions): Promise<void> {
       namespace: server.namespace,
       sir: new SirClient(sirConfig),
       tuning: workerOptionsFromTuning(workerTuningFromEnv(process.env)),
+      dataConverter,
     });
 
-    const api = await startApi(apiPort, stateDir, server, logger);
+    const api = await startApi({ port: apiPort, generated, server, logger, codec });
     stops.push(api.stop);
 
     printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api });
@@ -128,16 +137,32 @@ interface DevApi {
 }
 
 /** The webhook and approval API, with generated credentials unless the environment provides them. */
-async function startApi(port: number, stateDir: string, server: DevServer, logger: Logger): Promise<DevApi> {
-  const generated = await loadOrCreateDevCredentials(stateDir);
+interface ApiParts {
+  port: number;
+  generated: DevCredentials;
+  server: DevServer;
+  logger: Logger;
+  codec: PayloadCodec;
+}
+
+async function startApi({ port, generated, server, logger, codec }: ApiParts): Promise<DevApi> {
   const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
   const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
   const users = process.env.PHASEGATE_USERS
     ? await loadUsersFile(process.env.PHASEGATE_USERS)
     : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
-  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
-  const app = await buildServer({ client, playbooks, users, webhookSecrets, logger });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
+  // The Web UI decodes payloads through this server; see registerCodecRoutes on why its origin is trusted.
+  const uiOrigins = server.uiUrl ? [new URL(server.uiUrl).origin, new URL(server.uiUrl).origin.replace('127.0.0.1', 'localhost')] : [];
+  const app = await buildServer({
+    client,
+    playbooks,
+    users,
+    webhookSecrets,
+    logger,
+    codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
+  });
   const url = await app.listen({ port, host: '127.0.0.1' });
   return {
     url,

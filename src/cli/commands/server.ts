@@ -5,6 +5,7 @@ import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-
 import { loadUsersFile } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { loadTemporalTarget } from '../../temporal/connection-config';
+import { codecFromEnv, dataConverterFromEnv } from '../../temporal/data-converter';
 import { setUpTracing } from '../../temporal/tracing';
 import { createLogger } from '../logger';
 import { untilShutdownSignal } from '../shutdown';
@@ -30,8 +31,18 @@ export function serverCommand(): Command {
         connection: Connection.lazy(target.connectionOptions),
         namespace: target.namespace,
         plugins: tracing ? [tracing.plugin] : [],
+        dataConverter: dataConverterFromEnv(process.env),
       });
-      const app = await buildServer({ client, playbooks, users, webhookSecrets: secrets, logger: createLogger(process.env) });
+      const codec = codecFromEnv(process.env);
+      const corsOrigins = (process.env.PHASEGATE_CODEC_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+      const app = await buildServer({
+        client,
+        playbooks,
+        users,
+        webhookSecrets: secrets,
+        logger: createLogger(process.env),
+        codec: codec ? { codec, corsOrigins } : undefined,
+      });
       const port = opts.port ?? (process.env.PHASEGATE_PORT ? parsePort(process.env.PHASEGATE_PORT) : 8080);
       const address = await app.listen({ port, host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' });
       console.log(`phasegate server on ${address} (${playbooks.length} playbooks, Temporal ${target.address})`);

@@ -1,0 +1,88 @@
+/**
+ * Bench 1: alert → first UpdateCaseStatus latency at steady rates.
+ *
+ *   node --import tsx bench/alert-latency.ts [--rates 20,50,100] [--duration 60] [--drain 120] [--workers 1]
+ *
+ * For each rate, distinct signed alerts are posted open-loop for --duration seconds; the latency of an
+ * alert runs from the moment its request left the bench to the moment the sandbox received the case's
+ * first UpdateCaseStatus (→ Detection and Analysis). The bench playbook then parks the case at an
+ * approval gate, so every rate sees the same work per alert. After each rate the bench waits (up to
+ * --drain seconds) for the stragglers before the next one starts.
+ */
+import { benchAlert } from './lib/alerts';
+import { DETECTION, firstUpdateByWorkflow, postAtRate } from './lib/load';
+import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
+import { startStack } from './lib/stack';
+
+async function main(): Promise<void> {
+  const opts = new Options();
+  const rates = opts.numbers('rates', [20, 50, 100]);
+  const duration = opts.number('duration', 60);
+  const drain = opts.number('drain', 120);
+  const workers = opts.number('workers', 1);
+  opts.done();
+
+  const stack = await startStack({ playbooks: 'gated', workers });
+  const results: Array<Record<string, unknown>> = [];
+  let offset = 0;
+  try {
+    for (const rate of rates) {
+      progress(`rate ${rate}/s for ${duration} s`);
+      const base = offset;
+      const { posted, skipped, elapsedMs } = await postAtRate(stack.poster, rate, duration, (i) => benchAlert(base + i));
+      offset += posted.length + skipped;
+      const accepted = posted.filter((p) => p.result?.status === 202 && p.result.body.caseWorkflowId);
+      const sentAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt]));
+      const drained = await waitFor(() => countIn(firstUpdateByWorkflow(stack.tap, DETECTION), sentAt) >= sentAt.size, drain * 1000, 500);
+      const first = firstUpdateByWorkflow(stack.tap, DETECTION);
+      const latencies: number[] = [];
+      for (const [workflowId, sent] of sentAt) {
+        const at = first.get(workflowId);
+        if (at !== undefined) latencies.push(at - sent);
+      }
+      const http = percentiles(accepted.map((p) => p.result!.ms));
+      const result = {
+        rate,
+        durationS: duration,
+        sent: posted.length,
+        achievedRate: round(posted.length / (elapsedMs / 1000), 1),
+        accepted: accepted.length,
+        refusedOrFailed: posted.length - accepted.length,
+        skippedOverInFlightCap: skipped,
+        reachedDetection: latencies.length,
+        missingAfterDrain: sentAt.size - latencies.length,
+        drainedWithin: drained ? `${drain} s` : `not within ${drain} s`,
+        latencyMs: percentiles(latencies),
+        httpAnswerMs: http,
+      };
+      results.push(result);
+      progress(`rate ${rate}/s: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, missing ${result.missingAfterDrain}`);
+    }
+  } finally {
+    await stack.stop();
+  }
+
+  const table = markdownTable(
+    ['alerts/s', 'sent', 'accepted', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'HTTP 202 p99 ms', 'not in D&A after drain'],
+    results.map((r) => {
+      const l = r.latencyMs as ReturnType<typeof percentiles>;
+      const h = r.httpAnswerMs as ReturnType<typeof percentiles>;
+      return [r.rate as number, r.sent as number, r.accepted as number, l.p50, l.p95, l.p99, l.max, h.p99, r.missingAfterDrain as number];
+    }),
+  );
+  printReport('alert-latency', { machine: stack.machine, options: { rates, duration, drain, workers }, results }, table, [
+    `Latency: request sent → sandbox receives UpdateCaseStatus (Detection and Analysis); ${duration} s per rate, open loop, ${workers} worker(s).`,
+    machineLine(stack.machine),
+  ]);
+}
+
+function countIn(first: Map<string, number>, wanted: Map<string, number>): number {
+  let n = 0;
+  for (const id of wanted.keys()) if (first.has(id)) n++;
+  return n;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

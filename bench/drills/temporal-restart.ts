@@ -1,0 +1,88 @@
+/**
+ * Drill: the Temporal dev server is killed during live cases and restarted on its SQLite file.
+ *
+ *   node --import tsx bench/drills/temporal-restart.ts [--cases 200] [--rate 20] [--kill-after 4] [--down 3] [--signal SIGKILL] [--timeout 300]
+ *
+ * Alerts arrive at --rate per second; --kill-after seconds in, the dev server gets --signal and stays
+ * down --down seconds, then starts again on the same port and SQLite file. The sender retries alerts
+ * the server answers 503 (as EventBridge or any webhook sender would). PASS: every accepted alert's
+ * case completes (none lost), nothing is applied twice, and no alert ends refused.
+ */
+import { benchAlert } from '../lib/alerts';
+import { appliedTwice, check, countValues, incompleteCases, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { Options, progress, sleep } from '../lib/report';
+import { startStack } from '../lib/stack';
+
+const PLAYBOOK = 'bench-auto-close';
+
+async function main(): Promise<void> {
+  const opts = new Options();
+  const cases = opts.number('cases', 200);
+  const rate = opts.number('rate', 20);
+  const killAfter = opts.number('kill-after', 4);
+  const downS = opts.number('down', 3);
+  const signal = opts.string('signal', 'SIGKILL') as NodeJS.Signals;
+  const timeoutS = opts.number('timeout', 300);
+  opts.done();
+
+  const stack = await startStack({ playbooks: 'auto-close' });
+  try {
+    progress(`posting ${cases} alerts at ${rate}/s; the dev server gets ${signal} after ${killAfter} s`);
+    const start = Date.now();
+    const posts = Array.from({ length: cases }, async (_, i) => {
+      await sleep(start + (i * 1000) / rate - Date.now());
+      return stack.poster.postUntilAccepted(benchAlert(i).raw, timeoutS * 1000);
+    });
+    await sleep(killAfter * 1000);
+    const updatesAtKill = stack.tap.entries.filter((e) => e.operation === 'UpdateCaseStatus').length;
+    await stack.killTemporal(signal);
+    const killedAt = Date.now();
+    progress(`dev server killed (${updatesAtKill} UpdateCaseStatus calls so far); down for ${downS} s`);
+    await sleep(downS * 1000);
+    await stack.restartTemporal();
+    const downMs = Date.now() - killedAt;
+    progress(`dev server back after ${(downMs / 1000).toFixed(1)} s on the same SQLite file`);
+
+    const results = await Promise.all(posts);
+    const accepted = results.filter((p) => p.status === 202 && p.body.caseWorkflowId);
+    const retried = results.filter((p) => p.attempts > 1).length;
+    const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
+    const { closed, ms } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
+    const statuses = await statusesOf(stack.client, PLAYBOOK);
+    const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
+    const lost = [...ids].filter((id) => !statuses.has(id));
+    const twice = appliedTwice(stack.tap);
+    const incomplete = incompleteCases(stack.tap, ids);
+
+    verdict(
+      'temporal-restart',
+      stack.machine,
+      [
+        check('alerts accepted', accepted.length === cases && ids.size === cases, `${accepted.length}/${cases} accepted (${retried} needed a resend while Temporal was down), ${ids.size} distinct workflows`),
+        check('no case lost', lost.length === 0, `${lost.length} accepted alerts have no workflow after the restart: ${sample(lost)}`),
+        check('cases completed', completed.length === cases, `${completed.length}/${cases} completed (${JSON.stringify(countValues(statuses))}), ${closed} closed ${(ms / 1000).toFixed(1)} s after the posts ended`),
+        check('no status applied twice', twice.length === 0, `${twice.length} (case, status) pairs applied more than once: ${sample(twice)}`),
+        check('every status applied once per case', incomplete.length === 0, `${cases - incomplete.length}/${cases} cases complete in the sandbox; ${sample(incomplete)}`),
+      ],
+      {
+        cases,
+        rate,
+        signal,
+        killAfterSeconds: killAfter,
+        downSeconds: downMs / 1000,
+        updateCallsAtKill: updatesAtKill,
+        alertsResent: retried,
+        maxAttemptsForOneAlert: Math.max(...results.map((r) => r.attempts)),
+        answersSeen: countValues(new Map(results.map((r, i) => [String(i), String(r.status)]))),
+        calls: stack.tap.countBy(),
+      },
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+/**
+ * What the fault drills share: waiting for case workflows to finish (through visibility, as an
+ * operator would look), checking the sandbox's call log for statuses applied twice, and the verdict.
+ */
+import type { Client } from '@temporalio/client';
+import type { Machine } from './report';
+import { machineLine, progress, sleep } from './report';
+import type { SandboxTap } from './sandbox-tap';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export function check(name: string, ok: boolean, detail: string): Check {
+  return { name, ok, detail };
+}
+
+/** Polls visibility until `expected` workflows of the playbook are no longer running, or the time is up. */
+export async function waitForClosed(client: Client, playbook: string, expected: number, timeoutMs: number): Promise<{ closed: number; ms: number }> {
+  const started = Date.now();
+  let closed = 0;
+  let lastReport = 0;
+  while (Date.now() - started < timeoutMs) {
+    try {
+      closed = (await client.workflow.count(`PlaybookName = '${playbook}' AND ExecutionStatus != 'Running'`)).count;
+    } catch (err) {
+      progress(`visibility count failed (${(err as Error).message.split('\n')[0]}); retrying`);
+    }
+    if (closed >= expected) break;
+    if (Date.now() - lastReport > 10_000) {
+      progress(`${closed}/${expected} case workflows finished`);
+      lastReport = Date.now();
+    }
+    await sleep(1_000);
+  }
+  return { closed, ms: Date.now() - started };
+}
+
+/** Every workflow of the playbook with its status name (COMPLETED, FAILED, RUNNING, …). */
+export async function statusesOf(client: Client, playbook: string): Promise<Map<string, string>> {
+  const statuses = new Map<string, string>();
+  for await (const wf of client.workflow.list({ query: `PlaybookName = '${playbook}'` })) statuses.set(wf.workflowId, wf.status.name);
+  return statuses;
+}
+
+export function countValues(map: Map<string, string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of map.values()) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
+/** Status changes the sandbox applied more than once (same case, same target, both successful). */
+export function appliedTwice(tap: SandboxTap): string[] {
+  return [...tap.appliedStatuses()].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
+}
+
+/** Cases (by workflow id) that did not get every status of the auto-close playbook exactly once. */
+export function incompleteCases(tap: SandboxTap, workflowIds: Iterable<string>): string[] {
+  const applied = tap.appliedStatuses();
+  const byCase = tap.workflowIdsByCase();
+  const caseOf = new Map([...byCase].map(([caseId, wf]) => [wf, caseId]));
+  const wanted = ['Detection and Analysis', 'Containment, Eradication and Recovery', 'Post-incident Activities', 'Closed'];
+  const bad: string[] = [];
+  for (const wf of workflowIds) {
+    const caseId = caseOf.get(wf);
+    if (!caseId) {
+      bad.push(`${wf}: no case`);
+      continue;
+    }
+    const missing = wanted.filter((s) => applied.get(`${caseId} → ${s}`) !== 1);
+    if (missing.length > 0) bad.push(`${wf} (case ${caseId}): ${missing.map((s) => `${s} ×${applied.get(`${caseId} → ${s}`) ?? 0}`).join(', ')}`);
+  }
+  return bad;
+}
+
+/** Prints PASS or FAIL with the counts (JSON line first, then a readable list) and sets the exit code. */
+export function verdict(drill: string, machine: Machine, checks: Check[], figures: Record<string, unknown>): boolean {
+  const pass = checks.every((c) => c.ok);
+  console.log(JSON.stringify({ drill, at: new Date().toISOString(), result: pass ? 'PASS' : 'FAIL', machine, checks, figures }));
+  console.log('');
+  console.log(`${pass ? 'PASS' : 'FAIL'} ${drill}`);
+  for (const c of checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  console.log(`  ${machineLine(machine)}`);
+  process.exitCode = pass ? 0 : 1;
+  return pass;
+}
+
+export function sample(list: string[], n = 5): string {
+  return list.length === 0 ? 'none' : `${list.slice(0, n).join('; ')}${list.length > n ? ` … (${list.length} in all)` : ''}`;
+}

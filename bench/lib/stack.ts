@@ -1,0 +1,351 @@
+/**
+ * The real chain on loopback for one bench or drill: a Temporal dev server on a fresh SQLite file in a
+ * temporary folder, the SIR sandbox (in this process, so the bench can read every call and inject
+ * faults), phasegate workers and the phasegate server as child processes (`phasegate worker` /
+ * `phasegate server`, the production commands), so a worker can be SIGKILLed and restarted.
+ *
+ * Everything listens on 127.0.0.1 on free ports, so a bench never collides with `phasegate dev` or a
+ * test run on the same machine, and stop() removes the temporary folder.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox, type SirSandbox } from '../../src/sandbox';
+import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { locateTemporalCli } from '../../src/temporal/temporal-cli';
+import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
+import { AlertPoster, setRunTag } from './alerts';
+import { describeMachine, type Machine, progress, sleep, waitFor } from './report';
+import { SandboxTap } from './sandbox-tap';
+import { BARE_TASK_QUEUE } from './names';
+
+export { BARE_TASK_QUEUE };
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+const PHASEGATE_BIN = join(REPO_ROOT, 'bin', 'phasegate.js');
+/**
+ * Preloaded into every child with --require (a plain .cjs written to the run's temp folder, since
+ * Temporal's workflow threads inherit execArgv and cannot load TypeScript preloads): answers the
+ * parent's memory questions over IPC without keeping the child alive.
+ */
+const PROBE_SOURCE = `'use strict';
+if (require('node:worker_threads').isMainThread && process.send) {
+  process.on('message', (m) => { if (m && m.type === 'memory') process.send({ type: 'memory', memory: process.memoryUsage() }); });
+  process.channel && process.channel.unref();
+}
+`;
+export const BENCH_USER = 'bench';
+export const BENCH_GROUP = 'bench-approvers';
+
+export type PlaybookSet = 'auto-close' | 'gated';
+
+export interface StackOptions {
+  playbooks: PlaybookSet;
+  /** phasegate workers to start (default 1). */
+  workers?: number;
+  /** Extra environment for workers (PHASEGATE_MAX_CONCURRENT_ACTIVITIES, …). */
+  workerEnv?: Record<string, string>;
+  /** Also start a worker for the bare no-op workflow (bench 3). */
+  bareWorker?: boolean;
+  /** Start the phasegate server (default true). */
+  server?: boolean;
+  /** PHASEGATE_LOG_LEVEL of the children (default warn: the figures are phasegate's, not log I/O's). */
+  logLevel?: string;
+}
+
+export interface ChildPart {
+  name: string;
+  process: ChildProcess;
+  pid: number;
+  /** The last lines the child wrote to stderr, for diagnostics. */
+  tail: string[];
+  exited: Promise<number | null>;
+}
+
+export interface Stack {
+  dir: string;
+  dbFile: string;
+  cliPath: string;
+  machine: Machine;
+  temporal: DevServer;
+  sandbox: SirSandbox;
+  tap: SandboxTap;
+  client: Client;
+  apiUrl: string;
+  secret: string;
+  userToken: string;
+  poster: AlertPoster;
+  workers: ChildPart[];
+  bare?: ChildPart;
+  startWorker(): Promise<ChildPart>;
+  /** Sends a signal (default SIGKILL) to a worker and waits for it to be gone. */
+  killWorker(worker: ChildPart, signal?: NodeJS.Signals): Promise<void>;
+  /** Kills the Temporal dev server (default SIGKILL) and waits until it is gone. */
+  killTemporal(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the dev server again on the same port and SQLite file. */
+  restartTemporal(): Promise<void>;
+  /** RSS and heap of a child, from its probe (bytes). */
+  memoryOf(part: ChildPart): Promise<NodeJS.MemoryUsage>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const started = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), 'phasegate-bench-'));
+  setRunTag(randomBytes(4).toString('hex'));
+  const cli = await locateTemporalCli({ stateDir: join(REPO_ROOT, '.phasegate'), onProgress: progress });
+  const machine = describeMachine(cli.path);
+  const dbFile = join(dir, 'temporal.sqlite');
+  const probe = join(dir, 'probe.cjs');
+  await writeFile(probe, PROBE_SOURCE);
+  const stops: Array<() => Promise<void>> = [];
+  const children = new Set<ChildPart>();
+
+  const stopAll = async (): Promise<void> => {
+    for (const child of children) child.process.kill('SIGKILL');
+    await Promise.all([...children].map((c) => c.exited));
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => progress(`while stopping: ${String(err)}`));
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    progress(`starting the Temporal dev server (SQLite ${dbFile}) and bundling the workflows`);
+    const port = await freePort();
+    const [temporal, bundle, bareBundle] = await Promise.all([
+      startDevServer({ cliPath: cli.path, port, dbFile, startTimeoutMs: 120_000 }),
+      cachedBundle('phasegate', [join(REPO_ROOT, 'workflows'), join(REPO_ROOT, 'src', 'domain')], (file) => writeWorkflowBundle(file)),
+      options.bareWorker ? cachedBundle('bare', [join(__dirname, 'bare-workflow.ts')], writeBareBundle) : Promise.resolve(undefined),
+    ]);
+    let currentTemporal = temporal;
+    stops.push(() => currentTemporal.stop());
+
+    const sandbox = await startSandbox({ port: 0 });
+    stops.push(() => sandbox.close());
+    const tap = new SandboxTap(sandbox);
+
+    const connection = await Connection.connect({ address: temporal.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+
+    const secret = `whsec_bench_${randomBytes(16).toString('hex')}`;
+    const userToken = `bench_${randomBytes(24).toString('hex')}`;
+    const usersFile = join(dir, 'users.yaml');
+    await writeFile(
+      usersFile,
+      `users:\n  - name: ${BENCH_USER}\n    groups: [${BENCH_GROUP}]\n    tokenSha256: ${createHash('sha256').update(userToken).digest('hex')}\n`,
+    );
+
+    const baseEnv = childEnv({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      PHASEGATE_LOG_LEVEL: options.logLevel ?? 'warn',
+      PHASEGATE_TEMPORAL_LOG_LEVEL: 'ERROR',
+    });
+    const workerEnv = {
+      ...baseEnv,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: SANDBOX_DEFAULT_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SANDBOX_DEFAULT_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_SECURITY_IR: sandbox.url,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+      PHASEGATE_WORKFLOW_BUNDLE: bundle,
+      PHASEGATE_SHUTDOWN_GRACE: '2s',
+      ...options.workerEnv,
+    };
+
+    let workerCount = 0;
+    const workers: ChildPart[] = [];
+    const startWorker = async (): Promise<ChildPart> => {
+      const part = spawnChild(`worker-${++workerCount}`, [PHASEGATE_BIN, 'worker'], workerEnv, probe);
+      children.add(part);
+      void part.exited.then(() => children.delete(part));
+      workers.push(part);
+      await waitForPoller(client, temporal.namespace, 'phasegate', part);
+      return part;
+    };
+
+    const stack: Stack = {
+      dir,
+      dbFile,
+      cliPath: cli.path,
+      machine,
+      temporal,
+      sandbox,
+      tap,
+      client,
+      apiUrl: '',
+      secret,
+      userToken,
+      poster: undefined as unknown as AlertPoster,
+      workers,
+      startWorker,
+      killWorker: async (worker, signal = 'SIGKILL') => {
+        worker.process.kill(signal);
+        await worker.exited;
+        workers.splice(workers.indexOf(worker), 1);
+      },
+      killTemporal: async (signal = 'SIGKILL') => {
+        const exited = new Promise<void>((r) => (currentTemporal.process.exitCode !== null || currentTemporal.process.signalCode !== null ? r() : currentTemporal.process.once('exit', () => r())));
+        currentTemporal.process.kill(signal);
+        await exited;
+      },
+      restartTemporal: async () => {
+        // The port was just released; retry briefly in case the kernel has not let go of it yet.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            currentTemporal = await startDevServer({ cliPath: cli.path, port, dbFile, startTimeoutMs: 120_000 });
+            stack.temporal = currentTemporal;
+            return;
+          } catch (err) {
+            if (attempt >= 10) throw err;
+            await sleep(500);
+          }
+        }
+      },
+      memoryOf: (part) => askMemory(part),
+      stop: async () => {
+        stack.poster?.close();
+        await stopAll();
+      },
+    };
+
+    const workerStarts: Array<Promise<ChildPart>> = [];
+    for (let i = 0; i < (options.workers ?? 1); i++) workerStarts.push(startWorker());
+    if (options.bareWorker) {
+      const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...baseEnv, BENCH_BARE_BUNDLE: bareBundle! }, probe);
+      children.add(bare);
+      stack.bare = bare;
+      workerStarts.push(waitForPoller(client, temporal.namespace, BARE_TASK_QUEUE, bare).then(() => bare));
+    }
+
+    if (options.server !== false) {
+      const apiPort = await freePort();
+      const server = spawnChild(
+        'server',
+        [PHASEGATE_BIN, 'server', '--port', String(apiPort)],
+        { ...baseEnv, PHASEGATE_WEBHOOK_SECRET: secret, PHASEGATE_USERS: usersFile, PHASEGATE_PLAYBOOKS: join(__dirname, '..', 'playbooks', options.playbooks) },
+        probe,
+      );
+      children.add(server);
+      stack.apiUrl = `http://127.0.0.1:${apiPort}`;
+      const healthy = await waitFor(async () => {
+        if (server.process.exitCode !== null) throw new Error(`the phasegate server exited: ${server.tail.join('\n')}`);
+        try {
+          return (await fetch(`${stack.apiUrl}/healthz`)).status === 200;
+        } catch {
+          return false;
+        }
+      }, 60_000);
+      if (!healthy) throw new Error(`the phasegate server did not become healthy: ${server.tail.join('\n')}`);
+      stack.poster = new AlertPoster(stack.apiUrl, secret);
+    }
+    await Promise.all(workerStarts);
+    progress(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, sandbox ${sandbox.url}${stack.apiUrl ? `, API ${stack.apiUrl}` : ''})`);
+    return stack;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The child's environment: ours, without anything that would point it at another Temporal, AWS or phasegate. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(TEMPORAL_|AWS_|PHASEGATE_|OTEL_)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, probe: string): ChildPart {
+  const child = spawn(process.execPath, ['--require', probe, ...(args[0]!.endsWith('.ts') ? ['--import', 'tsx'] : []), ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const tail: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      tail.push(line.slice(0, 500));
+      if (tail.length > 20) tail.shift();
+    }
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { name, process: child, pid: child.pid!, tail, exited };
+}
+
+/** Ready = Temporal lists a poller with this process's identity (`<pid>@<host>`) on the task queue. */
+async function waitForPoller(client: Client, namespace: string, taskQueue: string, part: ChildPart): Promise<void> {
+  let exitCode: number | null | undefined;
+  void part.exited.then((code) => (exitCode = code));
+  const ready = await waitFor(async () => {
+    if (exitCode !== undefined) throw new Error(`${part.name} exited with code ${exitCode}: ${part.tail.join('\n')}`);
+    const answer = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    return (answer.pollers ?? []).some((p) => p.identity?.startsWith(`${part.pid}@`));
+  }, 120_000, 200);
+  if (!ready) throw new Error(`${part.name} did not poll ${taskQueue} within 120 s: ${part.tail.join('\n')}`);
+}
+
+function askMemory(part: ChildPart): Promise<NodeJS.MemoryUsage> {
+  return new Promise((resolveMemory, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${part.name} did not report its memory`)), 10_000);
+    const onMessage = (message: unknown): void => {
+      const m = message as { type?: string; memory?: NodeJS.MemoryUsage };
+      if (m?.type !== 'memory' || !m.memory) return;
+      clearTimeout(timer);
+      part.process.off('message', onMessage);
+      resolveMemory(m.memory);
+    };
+    part.process.on('message', onMessage);
+    part.process.send({ type: 'memory' });
+  });
+}
+
+/**
+ * Bundles workflow code once per content: the bundle is cached in the OS temp folder under a hash of
+ * the sources, so repeated bench runs skip the webpack step (tens of seconds on 2 cores).
+ */
+async function cachedBundle(name: string, sources: string[], build: (file: string) => Promise<void>): Promise<string> {
+  const hash = createHash('sha256');
+  for (const source of sources) for (const file of await listFiles(source)) hash.update(file).update(await readFile(file));
+  hash.update(JSON.parse(await readFile(join(REPO_ROOT, 'node_modules', '@temporalio', 'workflow', 'package.json'), 'utf8')).version as string);
+  const dir = join(tmpdir(), 'phasegate-bench-bundles');
+  const file = join(dir, `${name}-${hash.digest('hex').slice(0, 16)}.js`);
+  if (existsSync(file)) return file;
+  await mkdir(dir, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  await build(partial);
+  await rm(file, { force: true });
+  await rename(partial, file);
+  return file;
+}
+
+async function listFiles(path: string): Promise<string[]> {
+  if (!existsSync(path)) return [];
+  if (!(await stat(path)).isDirectory()) return [path];
+  const out: string[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+async function writeBareBundle(file: string): Promise<void> {
+  const noop = (): void => undefined;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(__dirname, 'bare-workflow.ts'),
+    logger: { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop },
+  });
+  await writeFile(file, code);
+}
+

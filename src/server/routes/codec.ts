@@ -1,0 +1,93 @@
+/**
+ * The codec server the Temporal Web UI calls to show encrypted payloads in plain text
+ * (POST /codec/decode, /codec/encode; the protocol of Temporal's codec-server samples). It is behind
+ * the same bearer tokens as the decisions API, and answers CORS only for the configured UI origins.
+ */
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { authenticate } from '../bearer-auth';
+import { sendError } from '../http-errors';
+import type { UserDirectory } from '../users';
+import { zodDetails } from '../zod-details';
+
+export interface CodecRouteDeps {
+  codec: PayloadCodec;
+  users?: UserDirectory;
+  /** Origins (scheme://host:port) of the Temporal Web UI allowed to call from a browser. */
+  corsOrigins: string[];
+  /**
+   * `phasegate dev` only: the loopback Web UI of the dev server has no login and so cannot send a
+   * token; browser requests from exactly these origins are let through. Never set in production.
+   */
+  devUiOrigins?: string[];
+}
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const codecBody = z.strictObject({
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
+    .max(1000, 'at most 1000 payloads per request'),
+});
+
+type JsonPayload = { metadata?: Record<string, string>; data?: string };
+
+export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps): void {
+  const cors = (request: FastifyRequest, reply: FastifyReply): void => {
+    const origin = request.headers.origin;
+    if (!origin || !deps.corsOrigins.includes(origin)) return;
+    void reply
+      .header('access-control-allow-origin', origin)
+      .header('vary', 'Origin')
+      .header('access-control-allow-credentials', 'true')
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'authorization, content-type, x-namespace')
+      .header('access-control-max-age', '600');
+  };
+
+  for (const direction of ['encode', 'decode'] as const) {
+    const url = `/codec/${direction}`;
+    // Preflights carry no credentials by design; they only learn which origin may ask.
+    app.options(url, async (request, reply) => {
+      cors(request, reply);
+      return reply.code(204).send();
+    });
+    app.post(url, async (request, reply) => {
+      cors(request, reply);
+      const origin = request.headers.origin;
+      const fromDevUi = origin !== undefined && (deps.devUiOrigins ?? []).includes(origin);
+      if (!fromDevUi && !authenticate(request, reply, deps.users)) return reply;
+      const raw = request.body;
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : '');
+      } catch (err) {
+        return sendError(reply, 400, 'malformed JSON', [{ path: '(body)', message: (err as Error).message }]);
+      }
+      const body = codecBody.safeParse(json);
+      if (!body.success) return sendError(reply, 400, 'invalid codec request', zodDetails(body.error));
+      const payloads = body.data.payloads.map(fromJson);
+      try {
+        const out = direction === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
+        return reply.send({ payloads: out.map(toJson) });
+      } catch (err) {
+        // A payload sealed with an unknown key, or tampered with: the caller's input, not our fault.
+        return sendError(reply, 400, `cannot ${direction} the payloads`, [{ path: 'payloads', message: (err as Error).message }]);
+      }
+    });
+  }
+}
+
+function fromJson(payload: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(payload.data ?? '', 'base64'),
+  };
+}
+
+function toJson(payload: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+    data: Buffer.from(payload.data ?? []).toString('base64'),
+  };
+}
