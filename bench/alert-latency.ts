@@ -12,7 +12,7 @@
 import { benchAlert } from './lib/alerts';
 import { DETECTION, firstUpdateByWorkflow, postAtRate } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
-import { startStack } from './lib/stack';
+import { cpuBetween, startStack } from './lib/stack';
 
 async function main(): Promise<void> {
   const opts = new Options();
@@ -29,8 +29,10 @@ async function main(): Promise<void> {
     for (const rate of rates) {
       progress(`rate ${rate}/s for ${duration} s`);
       const base = offset;
+      const cpuBefore = await stack.cpuSeconds();
       const { posted, skipped, elapsedMs } = await postAtRate(stack.poster, rate, duration, (i) => benchAlert(base + i));
       offset += posted.length + skipped;
+      const cpu = cpuBetween(cpuBefore, await stack.cpuSeconds(), elapsedMs / 1000);
       const accepted = posted.filter((p) => p.result?.status === 202 && p.result.body.caseWorkflowId);
       const sentAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt]));
       const drained = await waitFor(() => countIn(firstUpdateByWorkflow(stack.tap, DETECTION), sentAt) >= sentAt.size, drain * 1000, 500);
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
         drainedWithin: drained ? `${drain} s` : `not within ${drain} s`,
         latencyMs: percentiles(latencies),
         httpAnswerMs: http,
+        cpuWhilePosting: cpu,
       };
       results.push(result);
       progress(`rate ${rate}/s: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, missing ${result.missingAfterDrain}`);
@@ -63,11 +66,13 @@ async function main(): Promise<void> {
   }
 
   const table = markdownTable(
-    ['alerts/s', 'sent', 'accepted', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'HTTP 202 p99 ms', 'not in D&A after drain'],
+    ['alerts/s', 'sent', 'accepted', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'HTTP 202 p99 ms', 'not in D&A after drain', 'cores busy: temporal / worker / server'],
     results.map((r) => {
       const l = r.latencyMs as ReturnType<typeof percentiles>;
       const h = r.httpAnswerMs as ReturnType<typeof percentiles>;
-      return [r.rate as number, r.sent as number, r.accepted as number, l.p50, l.p95, l.p99, l.max, h.p99, r.missingAfterDrain as number];
+      const c = r.cpuWhilePosting as Record<string, { coresBusy: number }>;
+      const busy = (k: string): string => String(c[k]?.coresBusy ?? '?');
+      return [r.rate as number, r.sent as number, r.accepted as number, l.p50, l.p95, l.p99, l.max, h.p99, r.missingAfterDrain as number, `${busy('temporal dev server')} / ${busy('worker-1')} / ${busy('server')}`];
     }),
   );
   printReport('alert-latency', { machine: stack.machine, options: { rates, duration, drain, workers }, results }, table, [

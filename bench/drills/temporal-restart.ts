@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const timeoutS = opts.number('timeout', 300);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'auto-close' });
+  const stack = await startStack({ playbooks: 'auto-close', db: 'file' });
   try {
     progress(`posting ${cases} alerts at ${rate}/s; the dev server gets ${signal} after ${killAfter} s`);
     const start = Date.now();

@@ -95,7 +95,7 @@ export function httpJson(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: PostResult['body'] = {};
+        let parsed: PostResult['body'];
         try {
           parsed = text ? (JSON.parse(text) as PostResult['body']) : {};
         } catch {

@@ -134,7 +134,8 @@ export function markdownTable(headers: string[], rows: Array<Array<string | numb
 }
 
 export function machineLine(m: Machine): string {
-  return `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM, load ${m.loadAverage1m} at start, Node ${m.node}, Temporal CLI ${m.temporalCli.replace(/\n/g, ' ')}`;
+  const db = process.env.PHASEGATE_BENCH_DB === 'memory' ? ', Temporal dev server on in-memory SQLite' : ', Temporal dev server on a SQLite file';
+  return `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM, load ${m.loadAverage1m} at start, Node ${m.node}, Temporal CLI ${m.temporalCli.replace(/\n/g, ' ')}${db}`;
 }
 
 /** Prints the figures: a JSON document (one line, machine-readable) then the human table. */

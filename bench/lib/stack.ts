@@ -56,6 +56,11 @@ export interface StackOptions {
   server?: boolean;
   /** PHASEGATE_LOG_LEVEL of the children (default warn: the figures are phasegate's, not log I/O's). */
   logLevel?: string;
+  /**
+   * Where the dev server keeps its state: 'file' (a SQLite file, as `phasegate dev` does; default) or
+   * 'memory' (in-memory SQLite, to see what the file costs). Default from PHASEGATE_BENCH_DB.
+   */
+  db?: 'file' | 'memory';
 }
 
 export interface ChildPart {
@@ -69,7 +74,8 @@ export interface ChildPart {
 
 export interface Stack {
   dir: string;
-  dbFile: string;
+  /** The dev server's SQLite file; undefined when it runs in memory. */
+  dbFile?: string;
   cliPath: string;
   machine: Machine;
   temporal: DevServer;
@@ -91,6 +97,10 @@ export interface Stack {
   restartTemporal(): Promise<void>;
   /** RSS and heap of a child, from its probe (bytes). */
   memoryOf(part: ChildPart): Promise<NodeJS.MemoryUsage>;
+  /** CPU seconds (user + system) each part has used so far: temporal, workers, server, bench. */
+  cpuSeconds(): Promise<Record<string, number>>;
+  /** Starts a bare Fastify route (bench 5's reference) as a child; returns its base URL. */
+  startBareServer(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -100,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   setRunTag(randomBytes(4).toString('hex'));
   const cli = await locateTemporalCli({ stateDir: join(REPO_ROOT, '.phasegate'), onProgress: progress });
   const machine = describeMachine(cli.path);
+  const db = options.db ?? (process.env.PHASEGATE_BENCH_DB === 'memory' ? 'memory' : 'file');
   const dbFile = join(dir, 'temporal.sqlite');
   const probe = join(dir, 'probe.cjs');
   await writeFile(probe, PROBE_SOURCE);
@@ -114,10 +125,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    progress(`starting the Temporal dev server (SQLite ${dbFile}) and bundling the workflows`);
+    progress(`starting the Temporal dev server (SQLite ${db === 'file' ? dbFile : 'in memory'}) and bundling the workflows`);
     const port = await freePort();
     const [temporal, bundle, bareBundle] = await Promise.all([
-      startDevServer({ cliPath: cli.path, port, dbFile, startTimeoutMs: 120_000 }),
+      startDevServer({ cliPath: cli.path, port, ...(db === 'file' && { dbFile }), startTimeoutMs: 120_000 }),
       cachedBundle('phasegate', [join(REPO_ROOT, 'workflows'), join(REPO_ROOT, 'src', 'domain')], (file) => writeWorkflowBundle(file)),
       options.bareWorker ? cachedBundle('bare', [join(__dirname, 'bare-workflow.ts')], writeBareBundle) : Promise.resolve(undefined),
     ]);
@@ -173,7 +184,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const stack: Stack = {
       dir,
-      dbFile,
+      dbFile: db === 'file' ? dbFile : undefined,
       cliPath: cli.path,
       machine,
       temporal,
@@ -197,6 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         await exited;
       },
       restartTemporal: async () => {
+        if (db !== 'file') throw new Error('restarting Temporal needs the SQLite file (db: file)');
         // The port was just released; retry briefly in case the kernel has not let go of it yet.
         for (let attempt = 1; ; attempt++) {
           try {
@@ -210,6 +222,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         }
       },
       memoryOf: (part) => askMemory(part),
+      cpuSeconds: async () => {
+        const own = process.cpuUsage();
+        const parts: Record<string, number> = { 'bench process (sandbox, load generator)': (own.user + own.system) / 1e6 };
+        parts['temporal dev server'] = await procCpuSeconds(currentTemporal.process.pid);
+        for (const child of children) parts[child.name] = await procCpuSeconds(child.pid);
+        return parts;
+      },
+      startBareServer: async () => {
+        const barePort = await freePort();
+        const bare = spawnChild('bare-server', [join(__dirname, 'bare-server.ts')], { ...baseEnv, BENCH_PORT: String(barePort) }, probe);
+        children.add(bare);
+        const url = `http://127.0.0.1:${barePort}`;
+        if (!(await waitFor(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 60_000))) throw new Error(`the bare server did not start: ${bare.tail.join('\n')}`);
+        return url;
+      },
       stop: async () => {
         stack.poster?.close();
         await stopAll();
@@ -292,6 +319,30 @@ async function waitForPoller(client: Client, namespace: string, taskQueue: strin
     return (answer.pollers ?? []).some((p) => p.identity?.startsWith(`${part.pid}@`));
   }, 120_000, 200);
   if (!ready) throw new Error(`${part.name} did not poll ${taskQueue} within 120 s: ${part.tail.join('\n')}`);
+}
+
+/** utime + stime of a process (all its threads) from /proc, in seconds; NaN when unreadable. */
+async function procCpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5), counted from the state field (3): indexes 11 and 12 here; 100 ticks/s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds each part used between two cpuSeconds() snapshots, with its share of the wall time. */
+export function cpuBetween(before: Record<string, number>, after: Record<string, number>, wallSeconds: number): Record<string, { cpuSeconds: number; coresBusy: number }> {
+  const out: Record<string, { cpuSeconds: number; coresBusy: number }> = {};
+  for (const [name, end] of Object.entries(after)) {
+    const used = end - (before[name] ?? 0);
+    if (!Number.isFinite(used)) continue;
+    out[name] = { cpuSeconds: Math.round(used * 10) / 10, coresBusy: Math.round((used / wallSeconds) * 100) / 100 };
+  }
+  return out;
 }
 
 function askMemory(part: ChildPart): Promise<NodeJS.MemoryUsage> {

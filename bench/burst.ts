@@ -1,0 +1,91 @@
+/**
+ * Bench 2: a burst of distinct alerts posted all at once.
+ *
+ *   node --import tsx bench/burst.ts [--cases 1000] [--concurrency 1000] [--timeout 300] [--workers 1]
+ *
+ * Reports how long until every case is in Detection and Analysis (as the sandbox saw it), how long
+ * the server took to accept the burst, and how many answers were duplicates or errors.
+ */
+import { benchAlert, mapLimit } from './lib/alerts';
+import { countReaching, DETECTION } from './lib/load';
+import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
+import { cpuBetween, startStack } from './lib/stack';
+
+async function main(): Promise<void> {
+  const opts = new Options();
+  const cases = opts.number('cases', 1000);
+  const concurrency = opts.number('concurrency', 1000);
+  const timeoutS = opts.number('timeout', 300);
+  const workers = opts.number('workers', 1);
+  opts.done();
+
+  const stack = await startStack({ playbooks: 'gated', workers });
+  let result: Record<string, unknown>;
+  try {
+    const alerts = Array.from({ length: cases }, (_, i) => benchAlert(i));
+    const reached = countReaching(stack.tap, DETECTION);
+    const milestones: Record<string, number> = {};
+    const stopWatch = stack.tap.onCall(() => {
+      for (const q of [0.5, 0.9, 0.99, 1]) {
+        const key = `p${q * 100}`;
+        if (milestones[key] === undefined && reached.count >= Math.ceil(q * cases)) milestones[key] = Date.now() - started;
+      }
+    });
+    progress(`posting ${cases} alerts, ${concurrency} at a time`);
+    const cpuBefore = await stack.cpuSeconds();
+    const started = Date.now();
+    const answers = await mapLimit(alerts, concurrency, async (a) => {
+      try {
+        return await stack.poster.post(a.raw);
+      } catch (err) {
+        return { status: 0, body: { error: (err as Error).message }, sentAt: Date.now(), ms: NaN };
+      }
+    });
+    const acceptedMs = Date.now() - started;
+    const accepted = answers.filter((a) => a.status === 202);
+    const duplicates = accepted.filter((a) => a.body.duplicate === true).length;
+    const errors = answers.length - accepted.length;
+    const done = await waitFor(() => reached.count >= accepted.length - duplicates, timeoutS * 1000, 100);
+    const allInDetectionMs = Date.now() - started;
+    const cpu = cpuBetween(cpuBefore, await stack.cpuSeconds(), allInDetectionMs / 1000);
+    stopWatch();
+    reached.stop();
+    const errorKinds: Record<string, number> = {};
+    for (const a of answers.filter((x) => x.status !== 202)) errorKinds[`${a.status} ${a.body.error ?? ''}`] = (errorKinds[`${a.status} ${a.body.error ?? ''}`] ?? 0) + 1;
+    result = {
+      cases,
+      concurrency,
+      workers,
+      acceptedAllSeconds: round(acceptedMs / 1000, 2),
+      allInDetectionSeconds: done ? round(allInDetectionMs / 1000, 2) : null,
+      inDetection: reached.count,
+      secondsToReachShare: Object.fromEntries(Object.entries(milestones).map(([k, v]) => [k, round(v / 1000, 2)])),
+      accepted: accepted.length,
+      duplicates,
+      errors,
+      errorKinds,
+      httpAnswerMs: percentiles(answers.filter((a) => Number.isFinite(a.ms)).map((a) => a.ms)),
+      casesPerSecond: done ? round(reached.count / (allInDetectionMs / 1000), 1) : null,
+      cpuDuringBurst: cpu,
+    };
+  } finally {
+    await stack.stop();
+  }
+  const r = result;
+  const m = r.secondsToReachShare as Record<string, number>;
+  const h = r.httpAnswerMs as ReturnType<typeof percentiles>;
+  const table = markdownTable(
+    ['alerts', 'all answered (s)', '50 % in D&A (s)', '90 % (s)', '99 % (s)', 'all in D&A (s)', 'cases/s', 'duplicates', 'errors', 'HTTP p99 ms'],
+    [[cases, r.acceptedAllSeconds as number, m.p50, m.p90, m.p99, (r.allInDetectionSeconds as number | null) ?? `not within ${timeoutS} s`, (r.casesPerSecond as number | null) ?? '', r.duplicates as number, r.errors as number, h.p99]],
+  );
+  printReport('burst', { machine: stack.machine, options: { cases, concurrency, timeoutS, workers }, result: r }, table, [
+    `${cases} distinct alerts posted ${concurrency} at a time; times from the first request to the sandbox receiving UpdateCaseStatus (Detection and Analysis); ${workers} worker(s).`,
+    `CPU during the burst (cores busy on average): ${Object.entries(r.cpuDuringBurst as Record<string, { coresBusy: number; cpuSeconds: number }>).map(([k, v]) => `${k} ${v.coresBusy} (${v.cpuSeconds} s)`).join(', ')}.`,
+    machineLine(stack.machine),
+  ]);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

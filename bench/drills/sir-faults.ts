@@ -1,0 +1,70 @@
+/**
+ * Drill: the SIR API throttles 30 % of calls and fails 5 % with 500 during a burst of 1,000 alerts.
+ *
+ *   node --import tsx bench/drills/sir-faults.ts [--cases 1000] [--throttle 0.3] [--internal 0.05] [--retry-after 0] [--seed 1] [--timeout 600]
+ *
+ * Faults hit every SIR operation at random (seeded), on every attempt, including retries. PASS: every
+ * case completes, no workflow fails, nothing is applied twice.
+ */
+import { benchAlert, mapLimit } from '../lib/alerts';
+import { appliedTwice, check, countValues, incompleteCases, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { Options, progress, seededRandom } from '../lib/report';
+import { startStack } from '../lib/stack';
+
+const PLAYBOOK = 'bench-auto-close';
+
+async function main(): Promise<void> {
+  const opts = new Options();
+  const cases = opts.number('cases', 1000);
+  const throttle = opts.number('throttle', 0.3);
+  const internal = opts.number('internal', 0.05);
+  const retryAfter = opts.number('retry-after', 0);
+  const seed = opts.number('seed', 1);
+  const timeoutS = opts.number('timeout', 600);
+  opts.done();
+
+  const stack = await startStack({ playbooks: 'auto-close' });
+  try {
+    stack.tap.setFaults({ throttle, internal, ...(retryAfter > 0 && { retryAfterSeconds: retryAfter }), random: seededRandom(seed) });
+    progress(`burst of ${cases} alerts; SIR throttles ${throttle * 100} % and fails ${internal * 100} % of calls`);
+    const started = Date.now();
+    const posts = await mapLimit(
+      Array.from({ length: cases }, (_, i) => benchAlert(i)),
+      cases,
+      (alert) => stack.poster.postUntilAccepted(alert.raw, timeoutS * 1000),
+    );
+    const accepted = posts.filter((p) => p.status === 202 && p.body.caseWorkflowId);
+    const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
+    const { closed } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
+    const allDoneS = (Date.now() - started) / 1000;
+    const statuses = await statusesOf(stack.client, PLAYBOOK);
+    const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
+    const failed = [...statuses].filter(([, s]) => s === 'FAILED').map(([id]) => id);
+    const twice = appliedTwice(stack.tap);
+    const incomplete = incompleteCases(stack.tap, ids);
+    const calls = stack.tap.entries.length;
+    const throttled = stack.tap.entries.filter((e) => e.errorType === 'ThrottlingException').length;
+    const errors500 = stack.tap.entries.filter((e) => e.errorType === 'InternalServerException').length;
+
+    verdict(
+      'sir-faults',
+      stack.machine,
+      [
+        check('alerts accepted', accepted.length === cases && ids.size === cases, `${accepted.length}/${cases} accepted, ${ids.size} distinct workflows`),
+        check('cases completed', completed.length === cases, `${completed.length}/${cases} completed (${JSON.stringify(countValues(statuses))}), ${closed} closed, all done ${allDoneS.toFixed(1)} s after the burst began`),
+        check('no workflow failed', failed.length === 0, `${failed.length} failed: ${sample(failed)}`),
+        check('no status applied twice', twice.length === 0, `${twice.length} (case, status) pairs applied more than once: ${sample(twice)}`),
+        check('every status applied once per case', incomplete.length === 0, `${cases - incomplete.length}/${cases} cases complete in the sandbox; ${sample(incomplete)}`),
+        check('faults were injected', throttled > 0 && errors500 > 0, `${throttled} ThrottlingException and ${errors500} InternalServerException answers out of ${calls} SIR calls (${((throttled / calls) * 100).toFixed(1)} % / ${((errors500 / calls) * 100).toFixed(1)} %)`),
+      ],
+      { cases, throttle, internal, retryAfterSeconds: retryAfter, seed, secondsUntilAllCompleted: allDoneS, sirCalls: calls, calls: stack.tap.countBy() },
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
