@@ -3,6 +3,7 @@ import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { defaultStateDir } from '../../temporal/temporal-cli';
 import { readDevCredentials } from '../dev-credentials';
 import { postDemoAlert } from '../demo-alert';
+import { apiPort } from '../ports';
 import { UsageError } from '../usage-error';
 
 export function demoCommand(): Command {
@@ -14,7 +15,7 @@ export function demoCommand(): Command {
     .option('--secret <secret>', 'webhook secret (default PHASEGATE_WEBHOOK_SECRET, else the one `phasegate dev` generated)')
     .action(async (opts: { url?: string; secret?: string }) => {
       const secret = opts.secret ?? parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET)[0] ?? (await devSecret());
-      const url = opts.url ?? `http://127.0.0.1:${process.env.PHASEGATE_PORT ?? '8080'}`;
+      const url = opts.url ?? `http://127.0.0.1:${apiPort(undefined)}`;
       const result = await postDemoAlert(url, secret).catch((err: unknown) => {
         throw new Error(`cannot reach phasegate at ${url}: ${(err as Error).message} (is \`phasegate dev\` running?)`, { cause: err });
       });

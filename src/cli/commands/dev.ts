@@ -27,7 +27,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from '../../temporal/data-converter';
 import { DEMO_GROUPS, DEMO_USER, type DevCredentials, loadOrCreateDevCredentials } from '../dev-credentials';
 import { postDemoAlert } from '../demo-alert';
-import { parsePort } from './sandbox';
+import { apiPort as apiPortFrom, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
 
 interface DevOptions {
   aws?: boolean;
@@ -61,8 +61,8 @@ async function runDev(opts: DevOptions): Promise<void> {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(`phasegate: while stopping: ${String(err)}`));
   };
 
-  const apiPort = opts.port ?? (process.env.PHASEGATE_PORT ? parsePort(process.env.PHASEGATE_PORT) : 8080);
-  const sandboxPort = opts.sandboxPort ?? (process.env.PHASEGATE_SANDBOX_PORT ? parsePort(process.env.PHASEGATE_SANDBOX_PORT) : 4566);
+  const apiPort = apiPortFrom(opts.port);
+  const sandboxPort = sandboxPortFrom(opts.sandboxPort);
   // Every port is checked before anything starts, so a busy one costs one line, not a half-started stack.
   await assertFree('127.0.0.1', opts.temporalPort, 'Temporal frontend');
   await assertFree('127.0.0.1', opts.uiPort, 'Temporal Web UI');

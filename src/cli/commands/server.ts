@@ -10,7 +10,7 @@ import { setUpTracing } from '../../temporal/tracing';
 import { createLogger } from '../logger';
 import { untilShutdownSignal } from '../shutdown';
 import { UsageError } from '../usage-error';
-import { parsePort } from './sandbox';
+import { apiPort, parsePort } from '../ports';
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -43,8 +43,7 @@ export function serverCommand(): Command {
         logger: createLogger(process.env),
         codec: codec ? { codec, corsOrigins } : undefined,
       });
-      const port = opts.port ?? (process.env.PHASEGATE_PORT ? parsePort(process.env.PHASEGATE_PORT) : 8080);
-      const address = await app.listen({ port, host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' });
+      const address = await app.listen({ port: apiPort(opts.port), host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' });
       console.log(`phasegate server on ${address} (${playbooks.length} playbooks, Temporal ${target.address})`);
       await untilShutdownSignal();
       await app.close();
