@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Alert } from '../../src/domain/alert';
 import type { Playbook } from '../../src/domain/playbook';
 import { parsePlaybook } from '../../src/domain/playbook-schema';
+import { testPlaybook as basePlaybook } from '../helpers/playbooks';
 
 export const FIXTURES_DIR = join(__dirname, '..', 'fixtures');
 export const SHIPPED_PLAYBOOKS_DIR = join(__dirname, '..', '..', 'playbooks');
@@ -61,22 +62,10 @@ export function testAlert(overrides: Partial<Alert> = {}): Alert {
   };
 }
 
-/** A normalised playbook built in code, for routing and new-case tests. */
+/** A normalised playbook built in code, for routing and new-case tests: titles straight from the alert. */
 export function testPlaybook(name: string, match: Playbook['match'] = {}, caseOverrides: Partial<Playbook['case']> = {}): Playbook {
-  return {
-    name,
+  return basePlaybook(name, ['Detection and Analysis'], {
     match,
-    case: {
-      title: '{{alert.title}}',
-      description: '{{alert.description}}',
-      engagementType: 'Security Incident',
-      resolverType: 'Self',
-      watchers: [],
-      impactedAccountsFromAlert: true,
-      impactedRegionsFromAlert: true,
-      ...caseOverrides,
-    },
-    steps: [{ status: 'Detection and Analysis' }],
-    onReject: 'stay',
-  };
+    case: { title: '{{alert.title}}', description: '{{alert.description}}', ...caseOverrides },
+  });
 }

@@ -10,11 +10,16 @@ export interface TestStep {
 export function testPlaybook(
   name: string,
   steps: Array<SelfManagedStatus | TestStep>,
-  options: { close?: boolean | { approval?: ApprovalSpec }; onReject?: Playbook['onReject'] } = {},
+  options: {
+    close?: boolean | { approval?: ApprovalSpec };
+    onReject?: Playbook['onReject'];
+    match?: Playbook['match'];
+    case?: Partial<Playbook['case']>;
+  } = {},
 ): Playbook {
   return {
     name,
-    match: { source: 'any' },
+    match: options.match ?? { source: 'any' },
     case: {
       title: 'Test case {{alert.id}}',
       description: 'Opened by a test',
@@ -23,6 +28,7 @@ export function testPlaybook(
       watchers: [],
       impactedAccountsFromAlert: true,
       impactedRegionsFromAlert: true,
+      ...options.case,
     },
     steps: steps.map((s) => (typeof s === 'string' ? { status: s } : s)),
     close: options.close === true ? {} : options.close || undefined,
