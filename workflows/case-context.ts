@@ -2,14 +2,27 @@
  * What every part of a running case shares: its input, its queryable state, and the one place that
  * makes the Web UI reflect that state (search attributes and current details).
  */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import type { CaseState } from '../src/domain/case-state';
-import { AlertSeverity, AwaitingApproval, PlaybookName, SirCaseId, SirCaseStatus } from '../src/domain/search-attributes';
+import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/search-attributes';
 
 export interface CaseContext {
   readonly input: CasePlaybookInput;
   readonly state: CaseState;
+  /**
+   * Search attribute values as last sent, for cases started since the `lean-steps` patch: those upsert
+   * only what changed and run the start comment alongside the first step. Older cases keep upserting
+   * every value on every publish (their histories say so) and have no map.
+   */
+  readonly published?: Map<string, unknown>;
+}
+
+/** The search attributes a case already carries (from its start options or the run it continued). */
+export function publishedAtStart(): Map<string, unknown> {
+  const published = new Map<string, unknown>();
+  for (const { key, value } of workflowInfo().typedSearchAttributes.getAll()) published.set(key.name, value);
+  return published;
 }
 
 /**
@@ -17,14 +30,20 @@ export interface CaseContext {
  * are stored unencrypted by Temporal.
  */
 export function publish(ctx: CaseContext, details: string): void {
-  const { state, input } = ctx;
-  upsertSearchAttributes([
+  const { state, input, published } = ctx;
+  const values: SearchAttributePair[] = [
     { key: PlaybookName, value: input.playbook.name },
     { key: AwaitingApproval, value: state.pendingApproval !== undefined },
     ...(input.severity !== undefined ? [{ key: AlertSeverity, value: input.severity }] : []),
     ...(state.caseId ? [{ key: SirCaseId, value: state.caseId }] : []),
     ...(state.status ? [{ key: SirCaseStatus, value: state.status }] : []),
-  ]);
+  ];
+  // Every upsert is a history event and a visibility write; an unchanged one buys nothing.
+  const changed = published ? values.filter(({ key, value }) => published.get(key.name) !== value) : values;
+  if (changed.length > 0) {
+    upsertSearchAttributes(changed);
+    for (const { key, value } of changed) published?.set(key.name, value);
+  }
   state.note = details;
   setCurrentDetails(details);
 }

@@ -35,7 +35,7 @@ import {
 } from '../src/domain/messages';
 import type { ApprovalSpec } from '../src/domain/playbook';
 import { awaitApproval } from './approval-gate';
-import { type CaseContext, publish } from './case-context';
+import { type CaseContext, publish, publishedAtStart } from './case-context';
 import { applyTarget, commentOnCase, openOrAdoptCase } from './case-operations';
 
 export interface CaseOutcome {
@@ -61,10 +61,39 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     approvals: 0,
     duplicateAlerts: 0,
   };
-  const ctx: CaseContext = { input, state };
+  // Cases started before this patch upserted every search attribute on each publish and posted the
+  // start comment before the first step; they keep doing so. Asked once, so a case never mixes the two.
+  const lean = patched('lean-steps');
+  const ctx: CaseContext = { input, state, published: lean ? publishedAtStart() : undefined };
+  // SIR work that need not hold up the next step (the start comment): joined before the case moves,
+  // waits or ends, so its failure still fails the case.
+  let alongside: Promise<void> | undefined;
+  const joinAlongside = async (): Promise<void> => {
+    const work = alongside;
+    alongside = undefined;
+    await work;
+  };
   const requests: QueuedRequest[] = [];
-  const handledRequests = new Set<number>();
-  const settledApprovals = new Set<number>();
+  // The decide and transition updates answer with the state at the next point where the playbook
+  // waits or picks its next step, so the answer does not depend on how far the loop ran before the
+  // handler resumed (an open next gate, a continue-as-new that blocked first).
+  const replies = new Map<string, CaseState>();
+  let unanswered: string[] = [];
+  const answerLater = (key: string): void => {
+    unanswered.push(key);
+  };
+  const sendReplies = (): void => {
+    if (unanswered.length === 0) return;
+    const snapshot = JSON.parse(JSON.stringify(state)) as CaseState;
+    for (const key of unanswered) replies.set(key, snapshot);
+    unanswered = [];
+  };
+  const reply = async (key: string): Promise<CaseState> => {
+    await condition(() => replies.has(key));
+    const answer = replies.get(key)!;
+    replies.delete(key);
+    return answer;
+  };
   let requestSeq = 0;
 
   // ---- messages ---------------------------------------------------------------------------------
@@ -90,8 +119,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     decideUpdate,
     async (request) => {
       const approvalId = recordDecision(request, 'update');
-      await condition(() => settledApprovals.has(approvalId));
-      return state;
+      return reply(`approval-${approvalId}`);
     },
     { validator: (request: DecisionRequest) => refuse(refuseDecision(state, request)), description: 'approve or reject the pending phase change' },
   );
@@ -117,8 +145,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     transitionUpdate,
     async (request) => {
       const seq = enqueue(request);
-      await condition(() => handledRequests.has(seq));
-      return state;
+      return reply(`request-${seq}`);
     },
     { validator: (request: TransitionRequest) => refuse(refuseTransition(state, request)), description: 'request a phase change' },
   );
@@ -152,19 +179,22 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       publish(ctx, `Case ${state.caseId} is "${state.status}".`);
       // Added after v1: the SIR case itself says which playbook drives it. Cases started before the
       // change replay without the comment.
-      if (patched('comment-when-playbook-starts')) {
-        await commentOnCase(
+      const startComment = (): Promise<void> =>
+        commentOnCase(
           ctx,
           'playbook-started',
           `phasegate: playbook "${input.playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).`,
           'CreateCaseComment: playbook started',
         );
-      }
+      if (lean) alongside = startComment();
+      else if (patched('comment-when-playbook-starts')) await startComment();
     }
 
     for (;;) {
+      sendReplies();
       if (state.status === 'Closed') break;
       if (requests.length === 0 && shouldContinueAsNew(input)) {
+        await joinAlongside();
         await condition(allHandlersFinished);
         await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
       }
@@ -178,6 +208,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         target = request.to;
         ({ approval, stepIndex } = gateFor(input, target));
       } else if (state.phase === 'awaiting-request') {
+        await joinAlongside();
         await condition(() => requests.length > 0);
         continue;
       } else {
@@ -195,13 +226,17 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       let approvedBy: string | undefined;
       if (approval) {
         const approvalId = ++state.approvals;
-        if (request) handledRequests.add(request.seq);
+        if (request) answerLater(`request-${request.seq}`);
         state.inFlight = undefined;
-        const outcome = await awaitApproval(ctx, approvalId, target, approval, requestedBy);
+        await joinAlongside();
+        // Runs up to its first wait at once, so the request is answered with the approval it opened.
+        const gate = awaitApproval(ctx, approvalId, target, approval, requestedBy);
+        sendReplies();
+        const outcome = await gate;
         await commentOnCase(ctx, `approval-${approvalId}-decision`, decisionComment(state, approvalId), `CreateCaseComment: ${outcome.decision} by ${outcome.by}`);
         state.pendingApproval = undefined;
         if (outcome.decision === 'reject') {
-          settledApprovals.add(approvalId);
+          answerLater(`approval-${approvalId}`);
           if (input.playbook.onReject === 'close') {
             await move(ctx, 'Closed', { requestedBy: outcome.by });
             break;
@@ -213,18 +248,20 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         approvedBy = outcome.by;
         state.inFlight = target;
         await move(ctx, target, { requestedBy, approvedBy });
-        settledApprovals.add(approvalId);
+        answerLater(`approval-${approvalId}`);
       } else {
         state.inFlight = target;
-        await move(ctx, target, { requestedBy });
-        if (request) handledRequests.add(request.seq);
+        await Promise.all([move(ctx, target, { requestedBy }), joinAlongside()]);
+        if (request) answerLater(`request-${request.seq}`);
       }
       if (stepIndex !== undefined) state.stepIndex = stepIndex;
       state.phase = 'running';
     }
 
+    await joinAlongside();
     state.phase = state.status === 'Closed' ? 'closed' : 'completed';
     publish(ctx, state.phase === 'closed' ? `Case ${state.caseId} is closed.` : `Playbook finished; case ${state.caseId} stays "${state.status}".`);
+    sendReplies();
     await condition(allHandlersFinished);
     return outcome(state);
   } catch (err) {

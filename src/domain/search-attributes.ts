@@ -2,7 +2,9 @@
  * Custom search attributes operators filter cases by in the Web UI (SPEC §3). Search attributes are
  * stored unencrypted by Temporal, so only these non-personal values may ever go into them.
  */
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { type SearchAttributePair, SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
+export type { SearchAttributePair };
 
 export const SirCaseId = defineSearchAttributeKey('SirCaseId', SearchAttributeType.KEYWORD);
 export const SirCaseStatus = defineSearchAttributeKey('SirCaseStatus', SearchAttributeType.KEYWORD);

@@ -9,7 +9,16 @@ export interface WorkerTuning {
   maxTaskQueueActivitiesPerSecond?: number;
   shutdownGraceTime: string;
   maxConcurrentActivityTaskExecutions?: number;
+  maxCachedWorkflows: number;
 }
+
+/**
+ * Cases spend most of their life parked at an approval gate. The SDK's default cache is sized from
+ * the heap limit (about 2,300 workflows on a 24 GiB machine) at roughly 0.6 MiB each, so a worker
+ * holding thousands of parked cases would pass 1 GiB. Beyond this many, the least recently used case
+ * is dropped and replayed from its short history when its approval arrives.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
 
 export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
   return {
@@ -17,6 +26,7 @@ export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     // Long enough for an in-flight SIR call (30 s start-to-close) to finish before the worker exits.
     shutdownGraceTime: env.PHASEGATE_SHUTDOWN_GRACE ?? '35s',
     maxConcurrentActivityTaskExecutions: positiveNumber(env, 'PHASEGATE_MAX_CONCURRENT_ACTIVITIES'),
+    maxCachedWorkflows: positiveInteger(env, 'PHASEGATE_MAX_CACHED_WORKFLOWS') ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   };
 }
 
@@ -29,5 +39,12 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
+  return value;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = positiveNumber(env, name);
+  // The SDK needs at least 2 (it holds the workflow being replayed and the one being evicted).
+  if (value !== undefined && (!Number.isInteger(value) || value < 2)) throw new Error(`${name} must be a whole number of at least 2, not "${env[name]}"`);
   return value;
 }

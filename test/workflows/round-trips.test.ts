@@ -1,0 +1,133 @@
+/**
+ * What a case costs Temporal, read from its real history on the dev server: how many workflow tasks
+ * and search-attribute upserts it takes to reach a phase. These are the figures the burst and latency
+ * benches (bench/) depend on; a change that adds a round trip to every case shows up here first.
+ * Also: the decide update answers with the state where the playbook stopped, not wherever its loop was.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { searchAttributePayloadConverter } from '@temporalio/common/lib/converter/payload-search-attributes';
+import type { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
+import type { CaseState } from '../../src/domain/case-state';
+import { decideUpdate, stateQuery } from '../../src/domain/messages';
+import type { Playbook } from '../../src/domain/playbook';
+import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
+import { casePlaybook } from '../../workflows';
+import { testPlaybook } from '../helpers/playbooks';
+import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
+import { startWorkerFixture } from '../helpers/temporal';
+import { waitFor } from '../helpers/wait';
+
+const DA = 'Detection and Analysis';
+const CER = 'Containment, Eradication and Recovery';
+const PIA = 'Post-incident Activities';
+
+const GATED = testPlaybook('round-trips', [
+  DA,
+  { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } },
+  { status: PIA, approval: { approvers: ['alice'], onTimeout: 'reject' } },
+]);
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 120_000 }, () => {
+  let env: TestWorkflowEnvironment;
+  let fx: SandboxFixture;
+  let taskQueue: string;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    ({ env, fx, taskQueue, close } = await startWorkerFixture('round-trips'));
+  });
+  after(() => close());
+
+  async function start(playbook: Playbook): Promise<WorkflowHandle<typeof casePlaybook>> {
+    const input: CasePlaybookInput = {
+      fingerprint: `round-trips-${randomUUID()}`,
+      playbook,
+      severity: 8,
+      newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
+    };
+    return env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+  }
+
+  const pendingFor = (handle: WorkflowHandle<typeof casePlaybook>, target: string): Promise<CaseState> =>
+    waitFor(`an approval pending for "${target}"`, async () => {
+      const state = await handle.query(stateQuery);
+      return state.pendingApproval?.target === target ? state : undefined;
+    });
+
+  const events = async (handle: WorkflowHandle): Promise<HistoryEvent[]> => (await handle.fetchHistory()).events ?? [];
+  const scheduledName = (e: HistoryEvent): string | undefined => e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;
+  const isTaskCompleted = (e: HistoryEvent): boolean => e.workflowTaskCompletedEventAttributes != null;
+
+  it('reaches Detection and Analysis in the workflow task after CreateCase, the start comment alongside', async () => {
+    const handle = await start(GATED);
+    await pendingFor(handle, CER);
+    const history = await events(handle);
+
+    const scheduled = history.map(scheduledName).filter(Boolean);
+    assert.deepEqual(scheduled.slice(0, 3), ['createCase', 'addCaseComment', 'updateCaseStatus']);
+    const tasksBefore = (name: string): number =>
+      history.slice(0, history.findIndex((e) => scheduledName(e) === name)).filter(isTaskCompleted).length;
+    // Task 1 schedules CreateCase; task 2, on its result, both the comment and UpdateCaseStatus.
+    assert.equal(tasksBefore('createCase'), 1);
+    assert.equal(tasksBefore('addCaseComment'), 2);
+    assert.equal(tasksBefore('updateCaseStatus'), 2);
+
+    const { caseId } = await handle.query(stateQuery);
+    const comments = fx.sandbox.calls.list({ operation: 'CreateCaseComment', caseId }).map((c) => (c.requestBody as { body: string }).body);
+    assert.equal(comments.filter((body) => body.includes('now drives this case')).length, 1, 'the start comment reached SIR once');
+  });
+
+  it('upserts a search attribute only when its value changes', async () => {
+    const handle = await start(GATED);
+    await pendingFor(handle, CER);
+    const history = await events(handle);
+
+    // The search-attribute converter reads every value back as a list; these are all single values.
+    const decode = (payload: temporal.api.common.v1.IPayload): unknown => searchAttributePayloadConverter.fromPayload<unknown[]>(payload)[0];
+    const started = history[0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!;
+    const current = new Map<string, unknown>(Object.entries(started).map(([k, v]) => [k, decode(v)]));
+    const upserts = history.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      return fields ? [fields] : [];
+    });
+    const sent: string[] = [];
+    for (const fields of upserts) {
+      for (const [key, payload] of Object.entries(fields)) {
+        if (key === 'TemporalChangeVersion') continue; // the SDK's own record of patches
+        const value = decode(payload);
+        assert.notDeepEqual(value, current.get(key), `${key} upserted again with the same value ${JSON.stringify(value)}`);
+        current.set(key, value);
+        sent.push(`${key}=${JSON.stringify(value)}`);
+      }
+    }
+    // The case id and status once the case exists, the new status, then the open gate.
+    assert.deepEqual(sent.filter((s) => !s.startsWith('SirCaseId')), [
+      'SirCaseStatus="Submitted"',
+      `SirCaseStatus="${DA}"`,
+      'AwaitingApproval=true',
+    ]);
+    assert.equal(current.get('PlaybookName'), 'round-trips');
+    assert.equal(current.get('AlertSeverity'), 8);
+  });
+
+  it('answers an approval with the state once the step is made, before the next gate opens', async () => {
+    const handle = await start(GATED);
+    await pendingFor(handle, CER);
+    const answer = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    assert.equal(answer.status, CER);
+    assert.equal(answer.phase, 'running');
+    assert.equal(answer.pendingApproval, undefined);
+    assert.equal(answer.approvals, 1);
+    // The playbook went straight on to its next gate; the query shows that.
+    const next = await pendingFor(handle, PIA);
+    assert.equal(next.approvals, 2);
+    await handle.terminate('test done');
+  });
+});
