@@ -10,7 +10,7 @@
  * --drain seconds) for the stragglers before the next one starts.
  */
 import { benchAlert } from './lib/alerts';
-import { DETECTION, firstUpdateByWorkflow, postAtRate } from './lib/load';
+import { DETECTION, firstCallByWorkflow, firstUpdateByWorkflow, postAtRate } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
 import { cpuBetween, startStack } from './lib/stack';
 
@@ -37,10 +37,23 @@ async function main(): Promise<void> {
       const sentAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt]));
       const drained = await waitFor(() => countIn(firstUpdateByWorkflow(stack.tap, DETECTION), sentAt) >= sentAt.size, drain * 1000, 500);
       const first = firstUpdateByWorkflow(stack.tap, DETECTION);
+      const created = firstCallByWorkflow(stack.tap, 'CreateCase');
+      const answeredAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt + p.result!.ms]));
       const latencies: number[] = [];
+      // Where an alert's time goes: the webhook's answer (StartWorkflow), the first workflow task up
+      // to CreateCase arriving at SIR, then the second task up to UpdateCaseStatus.
+      const stages = { webhookTo202: [] as number[], answerToCreateCase: [] as number[], createCaseToUpdate: [] as number[] };
       for (const [workflowId, sent] of sentAt) {
         const at = first.get(workflowId);
-        if (at !== undefined) latencies.push(at - sent);
+        if (at === undefined) continue;
+        latencies.push(at - sent);
+        const answered = answeredAt.get(workflowId)!;
+        const create = created.get(workflowId);
+        stages.webhookTo202.push(answered - sent);
+        if (create !== undefined) {
+          stages.answerToCreateCase.push(create - answered);
+          stages.createCaseToUpdate.push(at - create);
+        }
       }
       const http = percentiles(accepted.map((p) => p.result!.ms));
       const result = {
@@ -55,6 +68,11 @@ async function main(): Promise<void> {
         missingAfterDrain: sentAt.size - latencies.length,
         drainedWithin: drained ? `${drain} s` : `not within ${drain} s`,
         latencyMs: percentiles(latencies),
+        stagesMs: {
+          webhookTo202: percentiles(stages.webhookTo202),
+          answerToCreateCase: percentiles(stages.answerToCreateCase),
+          createCaseToUpdate: percentiles(stages.createCaseToUpdate),
+        },
         httpAnswerMs: http,
         cpuWhilePosting: cpu,
       };
@@ -75,7 +93,15 @@ async function main(): Promise<void> {
       return [r.rate as number, r.sent as number, r.accepted as number, l.p50, l.p95, l.p99, l.max, h.p99, r.missingAfterDrain as number, `${busy('temporal dev server')} / ${busy('worker-1')} / ${busy('server')}`];
     }),
   );
-  printReport('alert-latency', { machine: stack.machine, options: { rates, duration, drain, workers }, results }, table, [
+  const stageTable = markdownTable(
+    ['alerts/s', 'request → 202 p50 / p99 ms', '202 → CreateCase p50 / p99 ms', 'CreateCase → UpdateCaseStatus p50 / p99 ms'],
+    results.map((r) => {
+      const st = r.stagesMs as Record<string, ReturnType<typeof percentiles>>;
+      const pair = (k: string): string => `${st[k]!.p50} / ${st[k]!.p99}`;
+      return [r.rate as number, pair('webhookTo202'), pair('answerToCreateCase'), pair('createCaseToUpdate')];
+    }),
+  );
+  printReport('alert-latency', { machine: stack.machine, options: { rates, duration, drain, workers }, results }, `${table}\n\nWhere the time goes:\n\n${stageTable}`, [
     `Latency: request sent → sandbox receives UpdateCaseStatus (Detection and Analysis); ${duration} s per rate, open loop, ${workers} worker(s).`,
     machineLine(stack.machine),
   ]);

@@ -49,10 +49,15 @@ export async function postAtRate(
 
 /** First arrival at the sandbox of an UpdateCaseStatus (any outcome) per workflow id. */
 export function firstUpdateByWorkflow(tap: SandboxTap, status?: string): Map<string, number> {
+  return firstCallByWorkflow(tap, 'UpdateCaseStatus', status);
+}
+
+/** When the sandbox first received `operation` for each workflow's case (by the bench's wall clock). */
+export function firstCallByWorkflow(tap: SandboxTap, operation: string, status?: string): Map<string, number> {
   const byCase = tap.workflowIdsByCase();
   const first = new Map<string, number>();
   for (const e of tap.entries) {
-    if (e.operation !== 'UpdateCaseStatus' || !e.caseId) continue;
+    if (e.operation !== operation || !e.caseId) continue;
     if (status !== undefined && e.caseStatus !== status) continue;
     const workflowId = byCase.get(e.caseId);
     if (workflowId && !first.has(workflowId)) first.set(workflowId, e.at);

@@ -4,6 +4,7 @@
  * is written to the call log whatever its outcome.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SirOperation } from '../sir/shapes';
@@ -85,6 +86,9 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
 
   // Cuts injected delays short when the sandbox closes, so close() never waits out a long latency fault.
   const closing = new AbortController();
+  // Every delayed call listens on this signal until its delay ends (then the listener goes), so a
+  // thousand slow calls in flight are a thousand listeners, not a leak.
+  setMaxListeners(0, closing.signal);
   app.addHook('preClose', async () => closing.abort());
 
   const handle = async (route: OperationRoute | undefined, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {

@@ -124,6 +124,23 @@ describe('sandbox fault injection', () => {
       assert.ok(performance.now() - started < 110);
     });
 
+    it('holds many delayed calls at once without a listener-leak warning', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      try {
+        ctx.sandbox.faults.inject('ListCases', { kind: 'latency', ms: 100 });
+        const answers = await Promise.all(Array.from({ length: 30 }, () => ctx.http.listCases()));
+        assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+        // Node emits warnings on the next tick.
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+      } finally {
+        process.off('warning', onWarning);
+        ctx.sandbox.faults.clear();
+      }
+    });
+
     it('composes with a failure: slow, then throttled', async () => {
       ctx.sandbox.faults.inject('GetCase', { kind: 'latency', ms: 150, count: 1 });
       ctx.sandbox.faults.inject('GetCase', { kind: 'throttle', count: 1 });
