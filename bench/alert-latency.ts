@@ -10,7 +10,7 @@
  * --drain seconds) for the stragglers before the next one starts.
  */
 import { benchAlert } from './lib/alerts';
-import { DETECTION, firstCallByWorkflow, firstUpdateByWorkflow, postAtRate } from './lib/load';
+import { DETECTION, createCaseByWorkflow, firstUpdateByWorkflow, postAtRate } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
 import { cpuBetween, startStack } from './lib/stack';
 
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       const sentAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt]));
       const drained = await waitFor(() => countIn(firstUpdateByWorkflow(stack.tap, DETECTION), sentAt) >= sentAt.size, drain * 1000, 500);
       const first = firstUpdateByWorkflow(stack.tap, DETECTION);
-      const created = firstCallByWorkflow(stack.tap, 'CreateCase');
+      const created = createCaseByWorkflow(stack.tap);
       const answeredAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt + p.result!.ms]));
       const latencies: number[] = [];
       // Where an alert's time goes: the webhook's answer (StartWorkflow), the first workflow task up

@@ -92,7 +92,7 @@ async function waitForDecision(
   if (timeoutMs === undefined) {
     pending.deadline = undefined;
     publish(ctx, `Waiting for approval by ${who} to move case ${ctx.state.caseId} to "${pending.target}" (no deadline).`);
-    if (patched('summary-on-open-ended-approval')) {
+    if (ctx.lean || patched('summary-on-open-ended-approval')) {
       // Only a timer shows up with a summary in the Web UI's event list; this one is there for that,
       // and waits again should ten years ever pass.
       while (!(await condition(isDecided, OPEN_ENDED_WAIT_MS, { summary: `Waiting for approval by ${who} (no deadline)` })));

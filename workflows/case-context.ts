@@ -11,11 +11,14 @@ export interface CaseContext {
   readonly input: CasePlaybookInput;
   readonly state: CaseState;
   /**
-   * Search attribute values as last sent, for cases started since the `lean-steps` patch: those upsert
-   * only what changed and run the start comment alongside the first step. Older cases keep upserting
-   * every value on every publish (their histories say so) and have no map.
+   * Cases started since the `lean-steps` patch: they upsert only the search attributes that changed,
+   * run the start comment alongside the first step, and wait at open-ended gates on a timer without
+   * asking for the older `summary-on-open-ended-approval` patch (each patch costs an event and a
+   * visibility write). Older cases keep doing what their histories say.
    */
-  readonly published?: Map<string, unknown>;
+  readonly lean: boolean;
+  /** Search attribute values as last sent (lean cases only). */
+  readonly published: Map<string, unknown>;
 }
 
 /** The search attributes a case already carries (from its start options or the run it continued). */
@@ -30,7 +33,7 @@ export function publishedAtStart(): Map<string, unknown> {
  * are stored unencrypted by Temporal.
  */
 export function publish(ctx: CaseContext, details: string): void {
-  const { state, input, published } = ctx;
+  const { state, input, lean, published } = ctx;
   const values: SearchAttributePair[] = [
     { key: PlaybookName, value: input.playbook.name },
     { key: AwaitingApproval, value: state.pendingApproval !== undefined },
@@ -39,10 +42,10 @@ export function publish(ctx: CaseContext, details: string): void {
     ...(state.status ? [{ key: SirCaseStatus, value: state.status }] : []),
   ];
   // Every upsert is a history event and a visibility write; an unchanged one buys nothing.
-  const changed = published ? values.filter(({ key, value }) => published.get(key.name) !== value) : values;
+  const changed = lean ? values.filter(({ key, value }) => published.get(key.name) !== value) : values;
   if (changed.length > 0) {
     upsertSearchAttributes(changed);
-    for (const { key, value } of changed) published?.set(key.name, value);
+    for (const { key, value } of changed) published.set(key.name, value);
   }
   state.note = details;
   setCurrentDetails(details);

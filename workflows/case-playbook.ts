@@ -64,7 +64,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   // Cases started before this patch upserted every search attribute on each publish and posted the
   // start comment before the first step; they keep doing so. Asked once, so a case never mixes the two.
   const lean = patched('lean-steps');
-  const ctx: CaseContext = { input, state, published: lean ? publishedAtStart() : undefined };
+  const ctx: CaseContext = { input, state, lean, published: lean ? publishedAtStart() : new Map<string, unknown>() };
   // SIR work that need not hold up the next step (the start comment): joined before the case moves,
   // waits or ends, so its failure still fails the case.
   let alongside: Promise<void> | undefined;
@@ -77,10 +77,12 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   // The decide and transition updates answer with the state at the next point where the playbook
   // waits or picks its next step, so the answer does not depend on how far the loop ran before the
   // handler resumed (an open next gate, a continue-as-new that blocked first).
+  // Only updates wait for an answer (signals get none), so only their keys are kept.
+  const awaitingReply = new Set<string>();
   const replies = new Map<string, CaseState>();
   let unanswered: string[] = [];
   const answerLater = (key: string): void => {
-    unanswered.push(key);
+    if (awaitingReply.has(key)) unanswered.push(key);
   };
   const sendReplies = (): void => {
     if (unanswered.length === 0) return;
@@ -89,9 +91,11 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     unanswered = [];
   };
   const reply = async (key: string): Promise<CaseState> => {
+    awaitingReply.add(key);
     await condition(() => replies.has(key));
     const answer = replies.get(key)!;
     replies.delete(key);
+    awaitingReply.delete(key);
     return answer;
   };
   let requestSeq = 0;

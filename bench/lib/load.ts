@@ -3,6 +3,8 @@
  * whether or not earlier ones were answered, so a slow server cannot hide its queue), and the joins
  * between what the bench sent and what the sandbox saw.
  */
+import { createCaseClientToken } from '../../src/domain/case-playbook-input';
+import { caseWorkflowId } from '../../src/domain/temporal-names';
 import { type AlertPoster, type BenchAlert, type PostResult } from './alerts';
 import type { SandboxTap } from './sandbox-tap';
 import { sleep } from './report';
@@ -49,21 +51,29 @@ export async function postAtRate(
 
 /** First arrival at the sandbox of an UpdateCaseStatus (any outcome) per workflow id. */
 export function firstUpdateByWorkflow(tap: SandboxTap, status?: string): Map<string, number> {
-  return firstCallByWorkflow(tap, 'UpdateCaseStatus', status);
-}
-
-/** When the sandbox first received `operation` for each workflow's case (by the bench's wall clock). */
-export function firstCallByWorkflow(tap: SandboxTap, operation: string, status?: string): Map<string, number> {
   const byCase = tap.workflowIdsByCase();
   const first = new Map<string, number>();
   for (const e of tap.entries) {
-    if (e.operation !== operation || !e.caseId) continue;
+    if (e.operation !== 'UpdateCaseStatus' || !e.caseId) continue;
     if (status !== undefined && e.caseStatus !== status) continue;
     const workflowId = byCase.get(e.caseId);
     if (workflowId && !first.has(workflowId)) first.set(workflowId, e.at);
   }
   return first;
 }
+
+/** When the sandbox first received CreateCase for each workflow (its clientToken names the fingerprint). */
+export function createCaseByWorkflow(tap: SandboxTap): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const e of tap.entries) {
+    if (e.operation !== 'CreateCase' || !e.clientToken?.startsWith(CREATE_TOKEN_PREFIX)) continue;
+    const workflowId = caseWorkflowId(e.clientToken.slice(CREATE_TOKEN_PREFIX.length));
+    if (!first.has(workflowId)) first.set(workflowId, e.at);
+  }
+  return first;
+}
+
+const CREATE_TOKEN_PREFIX = createCaseClientToken('');
 
 /** Workflow ids whose case the sandbox has moved to `status` (a successful UpdateCaseStatus). */
 export function casesReaching(tap: SandboxTap, status: string): Set<string> {

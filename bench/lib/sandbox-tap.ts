@@ -16,7 +16,7 @@ export interface TapEntry {
   errorType?: string;
   /** UpdateCaseStatus: the status asked for. */
   caseStatus?: string;
-  /** CreateCaseComment: its clientToken (`<workflowId>/<key>`). */
+  /** CreateCaseComment: its clientToken (`<workflowId>/<key>`); CreateCase: `phasegate:<fingerprint>`. */
   clientToken?: string;
 }
 
@@ -127,6 +127,6 @@ function compact(entry: CallLogEntry): TapEntry {
     statusCode: entry.statusCode,
     ...(entry.errorType !== undefined && { errorType: entry.errorType }),
     ...(entry.operation === 'UpdateCaseStatus' && typeof body.caseStatus === 'string' && { caseStatus: body.caseStatus }),
-    ...(entry.operation === 'CreateCaseComment' && typeof body.clientToken === 'string' && { clientToken: body.clientToken }),
+    ...((entry.operation === 'CreateCaseComment' || entry.operation === 'CreateCase') && typeof body.clientToken === 'string' && { clientToken: body.clientToken }),
   };
 }

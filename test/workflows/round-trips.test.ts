@@ -113,6 +113,8 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
       `SirCaseStatus="${DA}"`,
       'AwaitingApproval=true',
     ]);
+    // One patch marker (lean-steps) however many patches older cases check; each costs an event.
+    assert.equal(history.filter((e) => e.markerRecordedEventAttributes != null).length, 1);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
   });
