@@ -37,6 +37,7 @@ import type { ApprovalSpec } from '../src/domain/playbook';
 import { awaitApproval } from './approval-gate';
 import { type CaseContext, publish, publishedAtStart } from './case-context';
 import { applyTarget, commentOnCase, openOrAdoptCase } from './case-operations';
+import { UpdateReplies } from './update-replies';
 
 export interface CaseOutcome {
   caseId: string;
@@ -74,30 +75,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     await work;
   };
   const requests: QueuedRequest[] = [];
-  // The decide and transition updates answer with the state at the next point where the playbook
-  // waits or picks its next step, so the answer does not depend on how far the loop ran before the
-  // handler resumed (an open next gate, a continue-as-new that blocked first).
-  // Only updates wait for an answer (signals get none), so only their keys are kept.
-  const awaitingReply = new Set<string>();
-  const replies = new Map<string, CaseState>();
-  let unanswered: string[] = [];
-  const answerLater = (key: string): void => {
-    if (awaitingReply.has(key)) unanswered.push(key);
-  };
-  const sendReplies = (): void => {
-    if (unanswered.length === 0) return;
-    const snapshot = JSON.parse(JSON.stringify(state)) as CaseState;
-    for (const key of unanswered) replies.set(key, snapshot);
-    unanswered = [];
-  };
-  const reply = async (key: string): Promise<CaseState> => {
-    awaitingReply.add(key);
-    await condition(() => replies.has(key));
-    const answer = replies.get(key)!;
-    replies.delete(key);
-    awaitingReply.delete(key);
-    return answer;
-  };
+  const replies = new UpdateReplies();
   let requestSeq = 0;
 
   // ---- messages ---------------------------------------------------------------------------------
@@ -123,7 +101,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     decideUpdate,
     async (request) => {
       const approvalId = recordDecision(request, 'update');
-      return reply(`approval-${approvalId}`);
+      return replies.awaitReply(`approval-${approvalId}`);
     },
     { validator: (request: DecisionRequest) => refuse(refuseDecision(state, request)), description: 'approve or reject the pending phase change' },
   );
@@ -149,7 +127,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     transitionUpdate,
     async (request) => {
       const seq = enqueue(request);
-      return reply(`request-${seq}`);
+      return replies.awaitReply(`request-${seq}`);
     },
     { validator: (request: TransitionRequest) => refuse(refuseTransition(state, request)), description: 'request a phase change' },
   );
@@ -195,7 +173,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     }
 
     for (;;) {
-      sendReplies();
+      replies.send(state);
       if (state.status === 'Closed') break;
       if (requests.length === 0 && shouldContinueAsNew(input)) {
         await joinAlongside();
@@ -230,17 +208,17 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       let approvedBy: string | undefined;
       if (approval) {
         const approvalId = ++state.approvals;
-        if (request) answerLater(`request-${request.seq}`);
+        if (request) replies.answerLater(`request-${request.seq}`);
         state.inFlight = undefined;
         await joinAlongside();
         // Runs up to its first wait at once, so the request is answered with the approval it opened.
         const gate = awaitApproval(ctx, approvalId, target, approval, requestedBy);
-        sendReplies();
+        replies.send(state);
         const outcome = await gate;
         await commentOnCase(ctx, `approval-${approvalId}-decision`, decisionComment(state, approvalId), `CreateCaseComment: ${outcome.decision} by ${outcome.by}`);
         state.pendingApproval = undefined;
         if (outcome.decision === 'reject') {
-          answerLater(`approval-${approvalId}`);
+          replies.answerLater(`approval-${approvalId}`);
           if (input.playbook.onReject === 'close') {
             await move(ctx, 'Closed', { requestedBy: outcome.by });
             break;
@@ -252,11 +230,11 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         approvedBy = outcome.by;
         state.inFlight = target;
         await move(ctx, target, { requestedBy, approvedBy });
-        answerLater(`approval-${approvalId}`);
+        replies.answerLater(`approval-${approvalId}`);
       } else {
         state.inFlight = target;
         await Promise.all([move(ctx, target, { requestedBy }), joinAlongside()]);
-        if (request) answerLater(`request-${request.seq}`);
+        if (request) replies.answerLater(`request-${request.seq}`);
       }
       if (stepIndex !== undefined) state.stepIndex = stepIndex;
       state.phase = 'running';
@@ -265,7 +243,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     await joinAlongside();
     state.phase = state.status === 'Closed' ? 'closed' : 'completed';
     publish(ctx, state.phase === 'closed' ? `Case ${state.caseId} is closed.` : `Playbook finished; case ${state.caseId} stays "${state.status}".`);
-    sendReplies();
+    replies.send(state);
     await condition(allHandlersFinished);
     return outcome(state);
   } catch (err) {
