@@ -128,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     progress(`starting the Temporal dev server (SQLite ${db === 'file' ? dbFile : 'in memory'}) and bundling the workflows`);
     const port = await freePort();
     const [temporal, bundle, bareBundle] = await Promise.all([
-      startDevServer({ cliPath: cli.path, port, ...(db === 'file' && { dbFile }), startTimeoutMs: 120_000 }),
+      startDevServer({ cliPath: cli.path, port, cacheSearchAttributes: true, ...(db === 'file' && { dbFile }), startTimeoutMs: 120_000 }),
       cachedBundle('phasegate', [join(REPO_ROOT, 'workflows'), join(REPO_ROOT, 'src', 'domain')], (file) => writeWorkflowBundle(file)),
       options.bareWorker ? cachedBundle('bare', [join(__dirname, 'bare-workflow.ts')], writeBareBundle) : Promise.resolve(undefined),
     ]);
@@ -212,7 +212,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         // The port was just released; retry briefly in case the kernel has not let go of it yet.
         for (let attempt = 1; ; attempt++) {
           try {
-            currentTemporal = await startDevServer({ cliPath: cli.path, port, dbFile, startTimeoutMs: 120_000 });
+            currentTemporal = await startDevServer({ cliPath: cli.path, port, cacheSearchAttributes: true, dbFile, startTimeoutMs: 120_000 });
             stack.temporal = currentTemporal;
             return;
           } catch (err) {

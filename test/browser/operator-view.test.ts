@@ -247,8 +247,15 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       // 5. Approve as the demo user (an IR lead) through the API.
       const decided = await api<CaseStateBody>(d, 'POST', `/v1/cases/${caseId}/decisions`, { decision: 'approve', comment: 'browser test' });
       assert.equal(decided.status, 200, `approval refused: ${JSON.stringify(decided.body)}`);
+      // The answer is the case once the approved step is made; the playbook's next gate opens after it.
       assert.equal(decided.body.status, CONTAINMENT);
-      const next = decided.body.pendingApproval;
+      assert.equal(decided.body.phase, 'running');
+      assert.equal(decided.body.pendingApproval, undefined);
+      const settled = await eventually('the playbook to stop after the approved step', 30_000, async () => {
+        const res = await api<CaseStateBody>(d, 'GET', `/v1/cases/${encodeURIComponent(d.demoWorkflowId)}`);
+        return res.status === 200 && res.body.phase !== 'running' ? res.body : undefined;
+      });
+      const next = settled.pendingApproval;
       mark('approved through the API');
 
       // 6. Reload until the UI shows the next status (visibility and the UI trail the workflow).

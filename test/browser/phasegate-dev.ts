@@ -65,7 +65,7 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 }
 
 /** The Temporal CLI that scripts/test.ts found or built, so the dev command never builds one into a temp folder. */
-async function temporalCliPath(): Promise<string> {
+export async function temporalCliPath(): Promise<string> {
   const candidates = [process.env.PHASEGATE_TEMPORAL_CLI, join(REPO_ROOT, '.phasegate', 'bin', 'temporal')].filter((p): p is string => !!p);
   for (const path of candidates) {
     try {
@@ -130,10 +130,17 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export async function startPhasegateDev(options: { startTimeoutMs?: number; log?: (line: string) => void } = {}): Promise<PhasegateDev> {
+export async function startPhasegateDev(
+  options: {
+    startTimeoutMs?: number;
+    log?: (line: string) => void;
+    /** A state folder prepared by the test (it is removed on stop like a fresh one). */
+    stateDir?: string;
+  } = {},
+): Promise<PhasegateDev> {
   const [temporal, ui, sandbox, api] = (await distinctFreePorts(4)) as [number, number, number, number];
   const ports: DevPorts = { temporal, ui, sandbox, api };
-  const stateDir = await mkdtemp(join(tmpdir(), 'phasegate-browser-'));
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'phasegate-browser-')));
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!INHERITED_VARIABLES_TO_DROP.some((re) => re.test(key))) env[key] = value;

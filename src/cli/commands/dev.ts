@@ -71,15 +71,24 @@ async function runDev(opts: DevOptions): Promise<void> {
 
   try {
     const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line) });
-    const server: DevServer = await startDevServer({
+    const serverOptions = {
       cliPath: cli.path,
       port: opts.temporalPort,
       uiPort: opts.uiPort,
       dbFile: join(stateDir, 'temporal.sqlite'),
       codecEndpoint: `http://127.0.0.1:${apiPort}/codec`,
-    });
+      cacheSearchAttributes: true,
+    };
+    let server: DevServer = await startDevServer(serverOptions);
     stops.push(() => server.stop());
-    await registerSearchAttributes(server);
+    const added = await registerSearchAttributes(server);
+    if (added.length > 0) {
+      // With its search-attribute cache on, the server may not see them for up to a minute; a restart
+      // loads them now (once, on the first start after an upgrade).
+      console.log(`Registered search attributes ${added.join(', ')} on the existing database; restarting the Temporal dev server.`);
+      await server.stop();
+      server = await startDevServer(serverOptions);
+    }
 
     let sandbox: SirSandbox | undefined;
     let sirConfig: SirClientConfig;
@@ -118,11 +127,11 @@ async function runDev(opts: DevOptions): Promise<void> {
   }
 }
 
-async function registerSearchAttributes(server: DevServer): Promise<void> {
+async function registerSearchAttributes(server: DevServer): Promise<string[]> {
   // start-dev registers them on a fresh database; an older SQLite file may predate one of them.
   const connection = await Connection.connect({ address: server.address });
   try {
-    await ensureSearchAttributes(connection, server.namespace);
+    return await ensureSearchAttributes(connection, server.namespace);
   } finally {
     await connection.close();
   }
