@@ -66,13 +66,14 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   // start comment before the first step; they keep doing so. Asked once, so a case never mixes the two.
   const lean = patched('lean-steps');
   const ctx: CaseContext = { input, state, lean, published: lean ? publishedAtStart() : new Map<string, unknown>() };
-  // SIR work that need not hold up the next step (the start comment): joined before the case moves,
-  // waits or ends, so its failure still fails the case.
+  // SIR work that need not hold up the first step (the start comment of a lean case): it runs with
+  // the first move, or is joined before the case first waits or ends, so its failure fails the case.
+  // Cases without it await nothing extra, so their commands keep the order their histories have.
   let alongside: Promise<void> | undefined;
-  const joinAlongside = async (): Promise<void> => {
-    const work = alongside;
+  const joinAlongside = (): Promise<void> => {
+    const work = alongside!;
     alongside = undefined;
-    await work;
+    return work;
   };
   const requests: QueuedRequest[] = [];
   const replies = new UpdateReplies();
@@ -176,8 +177,15 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       replies.send(state);
       if (state.status === 'Closed') break;
       if (requests.length === 0 && shouldContinueAsNew(input)) {
-        await joinAlongside();
-        await condition(allHandlersFinished);
+        if (alongside) await joinAlongside();
+        // A request that arrives while handlers finish is taken first: continuing as new would drop a
+        // signalled one and wait forever on an update's. Older cases keep the wait their histories have.
+        if (lean) {
+          await condition(() => allHandlersFinished() || requests.length > 0);
+          if (requests.length > 0) continue;
+        } else {
+          await condition(allHandlersFinished);
+        }
         await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
       }
 
@@ -190,7 +198,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         target = request.to;
         ({ approval, stepIndex } = gateFor(input, target));
       } else if (state.phase === 'awaiting-request') {
-        await joinAlongside();
+        if (alongside) await joinAlongside();
         await condition(() => requests.length > 0);
         continue;
       } else {
@@ -206,11 +214,17 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 
       const requestedBy = request?.by ?? 'playbook';
       let approvedBy: string | undefined;
+      if (approval && alongside) {
+        // The start comment finishes before a gate opens; a request that arrives meanwhile is planned
+        // afresh with this one, as at any step.
+        if (request) requests.unshift(request);
+        await joinAlongside();
+        continue;
+      }
       if (approval) {
         const approvalId = ++state.approvals;
         if (request) replies.answerLater(`request-${request.seq}`);
         state.inFlight = undefined;
-        await joinAlongside();
         // Runs up to its first wait at once, so the request is answered with the approval it opened.
         const gate = awaitApproval(ctx, approvalId, target, approval, requestedBy);
         replies.send(state);
@@ -233,14 +247,14 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         replies.answerLater(`approval-${approvalId}`);
       } else {
         state.inFlight = target;
-        await Promise.all([move(ctx, target, { requestedBy }), joinAlongside()]);
+        await (alongside ? Promise.all([move(ctx, target, { requestedBy }), joinAlongside()]) : move(ctx, target, { requestedBy }));
         if (request) replies.answerLater(`request-${request.seq}`);
       }
       if (stepIndex !== undefined) state.stepIndex = stepIndex;
       state.phase = 'running';
     }
 
-    await joinAlongside();
+    if (alongside) await joinAlongside();
     state.phase = state.status === 'Closed' ? 'closed' : 'completed';
     publish(ctx, state.phase === 'closed' ? `Case ${state.caseId} is closed.` : `Playbook finished; case ${state.caseId} stays "${state.status}".`);
     replies.send(state);

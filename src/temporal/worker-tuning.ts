@@ -26,7 +26,7 @@ export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     // Long enough for an in-flight SIR call (30 s start-to-close) to finish before the worker exits.
     shutdownGraceTime: env.PHASEGATE_SHUTDOWN_GRACE ?? '35s',
     maxConcurrentActivityTaskExecutions: positiveNumber(env, 'PHASEGATE_MAX_CONCURRENT_ACTIVITIES'),
-    maxCachedWorkflows: positiveInteger(env, 'PHASEGATE_MAX_CACHED_WORKFLOWS') ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: cacheSize(env, 'PHASEGATE_MAX_CACHED_WORKFLOWS') ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   };
 }
 
@@ -42,9 +42,11 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
   return value;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = positiveNumber(env, name);
-  // The SDK needs at least 2 (it holds the workflow being replayed and the one being evicted).
-  if (value !== undefined && (!Number.isInteger(value) || value < 2)) throw new Error(`${name} must be a whole number of at least 2, not "${env[name]}"`);
+function cacheSize(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  // The SDK takes 0 (no cache: every workflow task replays the case's history) or at least 2.
+  if (!Number.isInteger(value) || value < 0 || value === 1) throw new Error(`${name} must be 0 (no cache) or a whole number of at least 2, not "${raw}"`);
   return value;
 }

@@ -24,7 +24,11 @@ describe('worker tuning from the environment', () => {
     });
   });
 
-  for (const bad of ['1', '2.5', '0', 'many']) {
+  it('takes PHASEGATE_MAX_CACHED_WORKFLOWS=0 as no cache', () => {
+    assert.equal(workerTuningFromEnv({ PHASEGATE_MAX_CACHED_WORKFLOWS: '0' }).maxCachedWorkflows, 0);
+  });
+
+  for (const bad of ['1', '2.5', '-3', 'many']) {
     it(`refuses PHASEGATE_MAX_CACHED_WORKFLOWS=${bad} with the variable's name`, () => {
       assert.throws(() => workerTuningFromEnv({ PHASEGATE_MAX_CACHED_WORKFLOWS: bad }), /PHASEGATE_MAX_CACHED_WORKFLOWS must be/);
     });

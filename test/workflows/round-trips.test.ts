@@ -13,7 +13,7 @@ import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
-import { decideUpdate, stateQuery } from '../../src/domain/messages';
+import { decideUpdate, stateQuery, transitionUpdate } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
@@ -117,6 +117,20 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
     assert.equal(history.filter((e) => e.markerRecordedEventAttributes != null).length, 1);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
+  });
+
+  it('plans a request that arrives while the start comment runs before opening the first gate', async () => {
+    const gatedFirst = testPlaybook('round-trips-gated-first', [{ status: DA, approval: { approvers: ['alice'], onTimeout: 'reject' } }]);
+    // A slow start comment holds the case between CreateCase and its first gate.
+    fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 2_000, count: 1 });
+    const handle = await start(gatedFirst);
+    await waitFor('the case to exist', async () => ((await handle.query(stateQuery)).caseId ? true : undefined));
+    const answer = await handle.executeUpdate(transitionUpdate, { args: [{ to: DA, by: 'dave', reason: 'triage now' }] });
+    // The request opened the gate itself; it was not left queued behind the playbook's own gate.
+    assert.equal(answer.pendingApproval?.target, DA);
+    assert.equal(answer.pendingApproval?.requestedBy, 'dave');
+    assert.equal(answer.approvals, 1);
+    await handle.terminate('test done');
   });
 
   it('answers an approval with the state once the step is made, before the next gate opens', async () => {
