@@ -11,7 +11,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
-import { approveSignal, decideUpdate, rejectSignal, stateQuery, transitionUpdate } from '../../src/domain/messages';
+import { approveSignal, decideUpdate, duplicateAlertSignal, rejectSignal, stateQuery, transitionUpdate } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
@@ -293,6 +293,39 @@ describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 30
     assert.deepEqual(moved.decisions.map((d) => d.decision), [...Array(6).fill('reject'), 'approve']);
     assert.deepEqual(moved.transitions.map((t) => t.to), [DA, CER]);
     assert.equal(moved.approvals, 7);
+    await handle.terminate('test done');
+  });
+
+  it('takes a transition request that arrives while it waits to continue as new', async () => {
+    const playbook = testPlaybook('can-wait', [DA, { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } }]);
+    // Due after the approved move to Containment, not before the gate opens.
+    const handle = await start(playbook, { continueAsNewAfterEvents: 35 });
+    await pendingFor(handle, CER);
+    const firstRunId = (await handle.describe()).runId;
+
+    // A duplicate alert whose SIR comment is held for 6 s keeps a handler busy, so the continue-as-new
+    // after the approval has to wait for it.
+    fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 6_000, count: 1 });
+    await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
+    const heldCommentArmed = (): boolean => fx.sandbox.faults.list().some((a) => a.operation === 'CreateCaseComment' && a.fault.kind === 'latency');
+    await waitFor('the duplicate comment to reach SIR', async () => (heldCommentArmed() ? undefined : true));
+    const approved = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    assert.equal(approved.status, CER);
+    assert.equal((await handle.describe()).runId, firstRunId, 'still the first run, waiting for the duplicate handler');
+
+    // Before the fix this request was queued and never answered (the wait for handlers included its own).
+    const moved = await handle.executeUpdate(transitionUpdate, { args: [{ to: DA, by: 'dave', reason: 'new evidence' }] });
+    assert.equal(moved.status, DA);
+    assert.deepEqual(moved.transitions.map((t) => t.to), [DA, CER, DA]);
+
+    // Then it continues as new with everything, and the playbook's gate opens again in the new run.
+    const next = await waitFor('a new run waiting at the Containment gate', async () => {
+      const state = await handle.query(stateQuery);
+      const { runId } = await handle.describe();
+      return runId !== firstRunId && state.pendingApproval?.target === CER ? state : undefined;
+    }, 30_000);
+    assert.equal(next.duplicateAlerts, 1);
+    assert.deepEqual(next.transitions.map((t) => t.to), [DA, CER, DA]);
     await handle.terminate('test done');
   });
 
