@@ -63,7 +63,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     duplicateAlerts: 0,
   };
   // Cases started before this patch upserted every search attribute on each publish and posted the
-  // start comment before the first step; they keep doing so. Asked once, so a case never mixes the two.
+  // start comment before the first step; they keep doing so. Asked once per run, so a run never mixes
+  // the two (a run an older case continues as new into is lean).
   const lean = patched('lean-steps');
   const ctx: CaseContext = { input, state, lean, published: lean ? publishedAtStart() : new Map<string, unknown>() };
   // SIR work that need not hold up the first step (the start comment of a lean case): it runs with
