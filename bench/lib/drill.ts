@@ -51,13 +51,27 @@ export function countValues(map: Map<string, string>): Record<string, number> {
   return counts;
 }
 
+/**
+ * The sandbox's call log proves at-least-once execution never did a status change twice, and that
+ * every case of the auto-close playbook got each of its statuses exactly once.
+ */
+export function appliedOnceChecks(tap: SandboxTap, workflowIds: ReadonlySet<string>): Check[] {
+  const twice = appliedTwice(tap);
+  const incomplete = incompleteCases(tap, workflowIds);
+  const n = workflowIds.size;
+  return [
+    check('no status applied twice', twice.length === 0, `${twice.length} (case, status) pairs applied more than once: ${sample(twice)}`),
+    check('every status applied once per case', incomplete.length === 0, `${n - incomplete.length}/${n} cases with D&A, Containment, Post-incident and Closed each applied once; ${sample(incomplete)}`),
+  ];
+}
+
 /** Status changes the sandbox applied more than once (same case, same target, both successful). */
-export function appliedTwice(tap: SandboxTap): string[] {
+function appliedTwice(tap: SandboxTap): string[] {
   return [...tap.appliedStatuses()].filter(([, n]) => n > 1).map(([key, n]) => `${key} ×${n}`);
 }
 
 /** Cases (by workflow id) that did not get every status of the auto-close playbook exactly once. */
-export function incompleteCases(tap: SandboxTap, workflowIds: Iterable<string>): string[] {
+function incompleteCases(tap: SandboxTap, workflowIds: Iterable<string>): string[] {
   const applied = tap.appliedStatuses();
   const byCase = tap.workflowIdsByCase();
   const caseOf = new Map([...byCase].map(([caseId, wf]) => [wf, caseId]));
