@@ -82,3 +82,14 @@ export async function startServerFixture(options: { worker?: boolean } = {}): Pr
     },
   };
 }
+
+/** Posts a signed alert to a server a test built itself (its own client or playbooks), without a port. */
+export function injectSignedAlert(app: FastifyInstance, body: unknown) {
+  const raw = JSON.stringify(body);
+  return app.inject({
+    method: 'POST',
+    url: '/v1/alerts',
+    headers: { 'content-type': 'application/json', 'x-phasegate-signature': signWebhook(WEBHOOK_SECRET, raw) },
+    payload: raw,
+  });
+}

@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { stateQuery } from '../../src/domain/messages';
 import { buildServer } from '../../src/server/app';
 import { signWebhook } from '../../src/server/webhook-signature';
-import { OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, startServerFixture, type ServerFixture } from '../helpers/server';
+import { OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, injectSignedAlert, startServerFixture, type ServerFixture } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -141,13 +141,7 @@ describe('POST /v1/alerts', { timeout: 240_000 }, () => {
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
     const app = await buildServer({ client: deadTemporal, playbooks: fx.playbooks, webhookSecrets: [WEBHOOK_SECRET] });
     try {
-      const raw = JSON.stringify(fresh('generic-alert.json', `dead-${Date.now()}`));
-      const response = await app.inject({
-        method: 'POST',
-        url: '/v1/alerts',
-        headers: { 'content-type': 'application/json', 'x-phasegate-signature': signWebhook(WEBHOOK_SECRET, raw) },
-        payload: raw,
-      });
+      const response = await injectSignedAlert(app, fresh('generic-alert.json', `dead-${Date.now()}`));
       assert.equal(response.statusCode, 503);
       assert.equal(response.headers['retry-after'], '5');
       assert.match(response.json<{ error: string }>().error, /Temporal is unreachable/);

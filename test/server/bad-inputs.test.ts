@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MAX_BODY_BYTES, buildServer } from '../../src/server/app';
 import { signWebhook } from '../../src/server/webhook-signature';
-import { startServerFixture, type ServerFixture, USERS, WEBHOOK_SECRET } from '../helpers/server';
+import { injectSignedAlert, startServerFixture, type ServerFixture, USERS, WEBHOOK_SECRET } from '../helpers/server';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8')) as Record<string, unknown>;
@@ -139,13 +139,7 @@ describe('bad input', { timeout: 120_000 }, () => {
     const onlyGuardDuty = fx.playbooks.filter((p) => p.name === 'guardduty-high-severity');
     const app = await buildServer({ client: fx.env.client, playbooks: onlyGuardDuty, webhookSecrets: [WEBHOOK_SECRET] });
     try {
-      const raw = JSON.stringify(generic);
-      const response = await app.inject({
-        method: 'POST',
-        url: '/v1/alerts',
-        headers: { 'content-type': 'application/json', 'x-phasegate-signature': signWebhook(WEBHOOK_SECRET, raw) },
-        payload: raw,
-      });
+      const response = await injectSignedAlert(app, generic);
       assert.equal(response.statusCode, 422);
       const body = response.json<{ error: string; details: Array<{ message: string }> }>();
       assert.match(body.details[0]!.message, /guardduty-high-severity/);
