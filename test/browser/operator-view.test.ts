@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ensureChromium, launchHeadlessChromium, type HeadlessChromium } from '../helpers/chromium';
+import { waitFor } from '../helpers/wait';
 import { REPO_ROOT, isPortFree, startPhasegateDev, type PhasegateDev } from './phasegate-dev';
 
 const SCREENSHOTS = join(REPO_ROOT, '.phasegate', 'screenshots');
@@ -39,23 +40,9 @@ async function api<T>(dev: PhasegateDev, method: 'GET' | 'POST', path: string, b
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** Polls `probe` until it returns something other than undefined; on timeout fails with the last thing it saw. */
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, last: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const seen = last() || (lastError instanceof Error ? lastError.message : '');
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${seen ? `; last seen: ${seen}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** The UI is polled twice a second: each probe reads or reloads a page. */
+function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, lastSeen?: () => string): Promise<T> {
+  return waitFor(what, probe, timeoutMs, { intervalMs: 500, lastSeen });
 }
 
 /** The Web UI renders summaries and details as markdown in an iframe right after their heading. */
