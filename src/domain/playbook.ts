@@ -25,6 +25,14 @@ export interface ApprovalSpec {
   timeoutMs?: number;
   onTimeout: TimeoutAction;
   escalation?: EscalationSpec;
+  /** Distinct people who must approve before the move (default 1: absent means one). */
+  minApprovers?: number;
+  /** `requester`: whoever asked for the transition cannot approve it (four-eyes). */
+  separateFrom?: 'requester';
+  /** Notification channels (names from the worker's channels file) told when the gate opens, is reminded, escalates or times out. */
+  notify?: string[];
+  /** Remind the channels this often while the gate waits (milliseconds). */
+  remindEveryMs?: number;
 }
 
 export interface PlaybookStep {
