@@ -16,7 +16,7 @@ export interface ApprovalNotice {
   caseId: string;
   workflowId: string;
   /** The approval a decision must name (`POST /v1/cases/{caseId}/decisions` body `approvalId`). */
-  approvalId: string;
+  approvalId: number;
   playbook: string;
   title?: string;
   severity?: number;
