@@ -1,10 +1,15 @@
 import type { SirClient } from '../src/sir';
+import { type IdentityOptions, createIdentityActivities } from './identity-activities';
 import { createNotificationActivities } from './notification-activities';
 import { createSirActivities } from './sir-activities';
 
+export interface ActivityOptions {
+  identity?: IdentityOptions;
+}
+
 /** Every activity a phasegate worker registers, built around one SIR client per process. */
-export function createActivities(sir: SirClient) {
-  return { ...createSirActivities(sir), ...createNotificationActivities() };
+export function createActivities(sir: SirClient, options: ActivityOptions = {}) {
+  return { ...createSirActivities(sir), ...createNotificationActivities(), ...createIdentityActivities(options.identity ?? {}) };
 }
 
 export type PhasegateActivities = ReturnType<typeof createActivities>;
@@ -19,3 +24,4 @@ export type {
   UpdateCaseStatusResult,
 } from './sir-activities';
 export type { EscalationNotice } from './notification-activities';
+export type { IdentityOptions, ProveActorRequest } from './identity-activities';

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const approveStart = Date.now();
     const decisions = await mapLimit(ids, approveConcurrency, async (id) => {
       try {
-        return { id, res: await httpJson(stack.poster.agent, new URL(`/v1/cases/${encodeURIComponent(id)}/decisions`, agentUrl), 'POST', JSON.stringify({ decision: 'approve', comment: 'bench' }), {
+        return { id, res: await httpJson(stack.poster.agent, new URL(`/v1/cases/${encodeURIComponent(id)}/decisions`, agentUrl), 'POST', JSON.stringify({ approvalId: 1, decision: 'approve', comment: 'bench' }), {
           'content-type': 'application/json',
           authorization: `Bearer ${stack.userToken}`,
           'x-request-id': randomUUID(),

@@ -65,7 +65,15 @@ async function main(): Promise<void> {
   const sir = new SirClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS });
   const native = await NativeConnection.connect({ address: server.address });
   const taskQueue = `record-${randomUUID()}`;
-  const worker = await createPhasegateWorker({ connection: native, namespace: 'default', sir, taskQueue });
+  // Recorded as `phasegate dev` runs: Temporal access trusted, groups from a users file.
+  const groups: Record<string, string[]> = { carol: ['ir-leads'], erin: ['ir-leads'], frank: ['ciso'] };
+  const worker = await createPhasegateWorker({
+    connection: native,
+    namespace: 'default',
+    sir,
+    taskQueue,
+    identity: { trustTemporalAccess: true, groupsOf: (name) => groups[name] },
+  });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 
   const start = (playbook: Playbook, extra: Partial<CasePlaybookInput> = {}) =>
@@ -97,6 +105,11 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  // Decisions name their approval; the answer comes before the move, so wait for the next gate after it.
+  const decide = async (handle: WorkflowHandle, decision: 'approve' | 'reject', by: string, comment?: string): Promise<void> => {
+    const { pendingApproval } = await handle.query(stateQuery);
+    await handle.executeUpdate(decideUpdate, { args: [{ approvalId: pendingApproval!.approvalId, decision, by, ...(comment && { comment }) }] });
+  };
   const save = async (name: string, handle: WorkflowHandle): Promise<void> => {
     await handle.result().catch(() => undefined);
     const file = join(OUT, `${prefix}-${name}.json`);
@@ -108,23 +121,23 @@ async function main(): Promise<void> {
     // 1. Every phase, approvals by update and by signal, closed.
     const happy = await start(GATED);
     await pending(happy, CER);
-    await happy.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice', comment: 'contain' }] });
-    await pending(happy, PIA);
-    await happy.signal(approveSignal, { by: 'carol', groups: ['ir-leads'] });
+    await decide(happy, 'approve', 'alice', 'contain');
+    const pia = await pending(happy, PIA);
+    await happy.signal(approveSignal, { approvalId: pia.pendingApproval!.approvalId, by: 'carol' });
     await pending(happy, 'Closed');
-    await happy.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await decide(happy, 'approve', 'alice');
     await save('happy-path', happy);
 
     // 2. Rejection, a human loop back to Detection and Analysis, and forward again.
     const loop = await start(GATED, { continueAsNewAfterEvents: 10_000 });
     await pending(loop, CER);
-    await loop.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await decide(loop, 'approve', 'alice');
     await pending(loop, PIA);
-    await loop.executeUpdate(decideUpdate, { args: [{ decision: 'reject', by: 'erin', groups: ['ir-leads'] }] });
+    await decide(loop, 'reject', 'erin');
     await pending(loop, 'idle');
-    await loop.executeUpdate(transitionUpdate, { args: [{ to: DA, by: 'erin', reason: 'persistence' }] });
+    await loop.executeUpdate(transitionUpdate, { args: [{ to: DA, by: 'erin', reason: 'persistence', requestId: 'erin-1' }] });
     await pending(loop, CER);
-    await loop.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await decide(loop, 'approve', 'alice');
     await pending(loop, PIA);
     await loop.terminate('recording done');
     await save('reject-and-loop-back', loop);
@@ -159,7 +172,7 @@ async function main(): Promise<void> {
     });
     const aws = await start(GATED, { caseId, newCase: undefined });
     await pending(aws, 'Closed');
-    await aws.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await decide(aws, 'approve', 'alice');
     await save('aws-supported-close', aws);
 
     // 5. Cancelled while waiting for approval.
@@ -167,6 +180,22 @@ async function main(): Promise<void> {
     await pending(cancelled, CER);
     await cancelled.cancel();
     await save('cancelled', cancelled);
+
+    // 6. A two-person gate with four-eyes: a refused self-approval, one approval counted, then the second.
+    const quorum = await start(
+      base('quorum', [
+        { status: DA },
+        { status: CER, approval: { approvers: ['group:ir-leads', 'alice'], onTimeout: 'reject', minApprovers: 2, separateFrom: 'requester' } },
+      ]),
+    );
+    await pending(quorum, CER);
+    await decide(quorum, 'reject', 'carol');
+    await pending(quorum, 'idle');
+    await quorum.executeUpdate(transitionUpdate, { args: [{ to: CER, by: 'carol', requestId: 'carol-1' }] });
+    await quorum.signal(approveSignal, { approvalId: 2, by: 'carol' });
+    await decide(quorum, 'approve', 'erin');
+    await decide(quorum, 'approve', 'alice');
+    await save('quorum-four-eyes', quorum);
   });
 
   await native.close();

@@ -1,140 +1,125 @@
 /**
- * A human gate before a phase change: wait for a decision from the step's approvers; on timeout
- * escalate to other approvers, or decide as the playbook says. Decisions themselves arrive through the
- * `decide` update or the `approve`/`reject` signals (see case-playbook.ts) and land in
- * `state.pendingApproval.decidedBy`; this module only waits and handles the clock.
+ * A human gate before a phase change, once it is open: tell the playbook's channels, wait for the
+ * decision (recorded by the message handlers through decision-rules.ts), remind, escalate or let the
+ * clock decide as the playbook says. Deadlines live in the pending approval itself, so a case that
+ * continues as new while it waits picks the gate up where it was.
  */
-import { condition, metricMeter, patched } from '@temporalio/workflow';
+import { metricMeter, workflowInfo } from '@temporalio/workflow';
+import type { ApprovalNotice, ApprovalNoticeEvent } from '../src/domain/approval-notice';
+import { gateFor } from '../src/domain/case-planner';
 import { describeApprovers } from '../src/domain/case-rules';
-import type { CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from '../src/domain/case-state';
-import type { ApprovalSpec, ApproverRef } from '../src/domain/playbook';
+import type { PendingApproval } from '../src/domain/case-state';
+import { approvalsNeeded, recordTimeout } from '../src/domain/decision-rules';
+import { formatDuration } from '../src/domain/playbook-duration';
+import type { ApprovalSpec } from '../src/domain/playbook';
 import { type CaseContext, publish } from './case-context';
-import { commentOnCase, notifyEscalation } from './case-operations';
+import { commentBestEffort, notifyChannel, notifyEscalation } from './case-operations';
 
-export const TIMEOUT_ACTOR = 'phasegate-timeout';
-
+/** Only a timer shows up with a summary in the Web UI's event list; an open-ended gate re-arms it. */
 const OPEN_ENDED_WAIT_MS = 10 * 365 * 24 * 3_600_000;
 
-export interface GateOutcome {
-  decision: DecisionKind;
-  by: string;
+/** Waits until `done()` or the timeout; continues the case as new meanwhile when its history is long. */
+export type CaseWait = (done: () => boolean, timeoutMs: number, summary: string) => Promise<boolean>;
+
+export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: CaseWait, background: (work: Promise<void>) => void): Promise<void> {
+  const spec = gateFor(ctx.input.playbook, pending.target).approval!;
+  const tell = (event: ApprovalNoticeEvent, outcome?: string): void => {
+    for (const channel of spec.notify ?? []) background(notifyChannel(ctx, { channel, notice: notice(ctx, pending, event, outcome) }));
+  };
+  if (!pending.announced) {
+    pending.announced = true;
+    tell('approval-opened');
+  }
+  while (!pending.decidedBy) {
+    const who = describeApprovers(pending.approvers);
+    const needed = approvalsNeeded(pending);
+    const quorum = (pending.minApprovers ?? 1) > 1 ? ` (${needed} more of ${pending.minApprovers} distinct approvers)` : '';
+    publish(
+      ctx,
+      `Waiting for approval #${pending.approvalId} by ${who}${quorum} to move case ${ctx.state.caseId} to "${pending.target}"` +
+        (pending.deadline ? `; deadline ${pending.deadline}${pending.escalated ? ' (escalated)' : ''}.` : ' (no deadline).'),
+    );
+    const deadline = pending.deadline ? Date.parse(pending.deadline) : undefined;
+    const reminder = pending.nextReminderAt ? Date.parse(pending.nextReminderAt) : undefined;
+    const wake = Math.min(deadline ?? Infinity, reminder ?? Infinity);
+    const timeout = Number.isFinite(wake) ? Math.max(wake - Date.now(), 1) : OPEN_ENDED_WAIT_MS;
+    if (await wait(() => pending.decidedBy !== undefined, timeout, `Waiting for approval #${pending.approvalId} by ${who}${pending.deadline ? '' : ' (no deadline)'}`)) break;
+
+    const now = Date.now();
+    if (reminder !== undefined && now >= reminder) {
+      pending.nextReminderAt = new Date(now + spec.remindEveryMs!).toISOString();
+      tell('approval-reminder');
+    }
+    if (deadline !== undefined && now >= deadline) {
+      if (!pending.escalated && spec.onTimeout === 'escalate' && spec.escalation) escalate(ctx, pending, spec, deadline, background, tell);
+      else {
+        const action = pending.escalated ? spec.escalation!.onTimeout : spec.onTimeout === 'escalate' ? 'reject' : spec.onTimeout;
+        recordTimeout(ctx.state, action, new Date(now).toISOString());
+        tell('approval-timed-out', action);
+      }
+    }
+  }
+  recordDecisionLatency(ctx, pending);
 }
 
-export async function awaitApproval(
+function escalate(
   ctx: CaseContext,
-  approvalId: number,
-  target: CaseTarget,
+  pending: PendingApproval,
   spec: ApprovalSpec,
-  requestedBy: string,
-): Promise<GateOutcome> {
-  const { state } = ctx;
-  const pending: PendingApproval = {
-    approvalId,
-    target,
-    approvers: [...spec.approvers],
-    requestedAt: new Date().toISOString(),
-    requestedBy,
-    escalated: false,
-  };
-  state.pendingApproval = pending;
-  state.phase = 'awaiting-approval';
-
-  let decided = await waitForDecision(ctx, pending, spec.approvers, spec.timeoutMs);
-  if (!decided && spec.onTimeout === 'escalate' && spec.escalation) {
-    const escalation = spec.escalation;
-    // The escalation round starts at the first deadline, not when this task ran or the comment posted.
-    const escalatedAt = Date.parse(pending.deadline!);
-    pending.approvers = [...escalation.approvers];
-    pending.escalated = true;
-    const body =
-      `phasegate: approval #${approvalId} to move to "${target}" got no decision from ` +
-      `${describeApprovers(spec.approvers)} within ${formatDuration(spec.timeoutMs!)}; escalated to ${describeApprovers(escalation.approvers)}.`;
-    await commentOnCase(ctx, `approval-${approvalId}-escalated`, body, `CreateCaseComment: escalated to ${describeApprovers(escalation.approvers)}`);
-    if (escalation.notifyUrl) {
-      await notifyEscalation(
+  firstDeadline: number,
+  background: (work: Promise<void>) => void,
+  tell: (event: ApprovalNoticeEvent) => void,
+): void {
+  const escalation = spec.escalation!;
+  pending.escalated = true;
+  pending.approvers = [...escalation.approvers];
+  // The escalation round starts at the first deadline, not when this task ran.
+  pending.deadline = escalation.timeoutMs !== undefined ? new Date(firstDeadline + escalation.timeoutMs).toISOString() : undefined;
+  const body =
+    `phasegate: approval #${pending.approvalId} to move to "${pending.target}" got no decision from ` +
+    `${describeApprovers(spec.approvers)} within ${formatDuration(spec.timeoutMs!)}; escalated to ${describeApprovers(escalation.approvers)}.`;
+  background(commentBestEffort(ctx, `approval-${pending.approvalId}-escalated`, body, `CreateCaseComment: escalated to ${describeApprovers(escalation.approvers)}`));
+  if (escalation.notifyUrl) {
+    const { state } = ctx;
+    background(
+      notifyEscalation(
         escalation.notifyUrl,
-        { event: 'approval-escalated', caseId: state.caseId, workflowId: state.workflowId, target, approvers: escalation.approvers, approvalId },
+        { event: 'approval-escalated', caseId: state.caseId, workflowId: state.workflowId, target: pending.target, approvers: escalation.approvers, approvalId: pending.approvalId },
         `Notify escalation to ${describeApprovers(escalation.approvers)}`,
-      );
-    }
-    decided = await waitForDecision(ctx, pending, escalation.approvers, escalation.timeoutMs, escalatedAt);
-    if (!decided) decideOnTimeout(ctx, pending, escalation.onTimeout);
-  } else if (!decided) {
-    decideOnTimeout(ctx, pending, spec.onTimeout === 'escalate' ? 'reject' : spec.onTimeout);
+      ),
+    );
   }
-  const outcome = { decision: pending.decidedBy!.decision, by: pending.decidedBy!.by };
-  recordDecisionLatency(ctx, pending, outcome.by === TIMEOUT_ACTOR ? 'timeout' : 'human');
-  return outcome;
+  tell('approval-escalated');
+}
+
+function notice(ctx: CaseContext, pending: PendingApproval, event: ApprovalNoticeEvent, outcome?: string): ApprovalNotice {
+  const { state, input } = ctx;
+  return {
+    event,
+    caseId: state.caseId!,
+    workflowId: workflowInfo().workflowId,
+    approvalId: pending.approvalId,
+    playbook: input.playbook.name,
+    ...(input.newCase?.title !== undefined && { title: input.newCase.title }),
+    ...(input.severity !== undefined && { severity: input.severity }),
+    from: state.status ?? 'Submitted',
+    target: pending.target,
+    approvers: [...pending.approvers],
+    approvalsNeeded: approvalsNeeded(pending),
+    ...(pending.deadline && { deadline: pending.deadline }),
+    ...(outcome && { outcome }),
+    at: new Date().toISOString(),
+  };
 }
 
 /** Time from the approval request to its decision, for the people who tune timeouts and rosters. */
-function recordDecisionLatency(ctx: CaseContext, pending: PendingApproval, decidedBy: 'human' | 'timeout'): void {
+function recordDecisionLatency(ctx: CaseContext, pending: PendingApproval): void {
   metricMeter
     .createHistogram('phasegate_decision_latency', 'int', 'ms', 'Time from an approval request to its decision')
     .record(Date.now() - Date.parse(pending.requestedAt), {
       playbook: ctx.input.playbook.name,
       decision: pending.decidedBy!.decision,
-      decided_by: decidedBy,
+      decided_by: pending.decidedBy!.by.includes('phasegate-timeout') ? 'timeout' : 'human',
       escalated: pending.escalated,
     });
-}
-
-/** True when a decision arrived, false when the round's timeout ran out first. */
-async function waitForDecision(
-  ctx: CaseContext,
-  pending: PendingApproval,
-  approvers: readonly ApproverRef[],
-  timeoutMs: number | undefined,
-  roundStartedAt: number = Date.now(),
-): Promise<boolean> {
-  const who = describeApprovers(approvers);
-  const isDecided = (): boolean => pending.decidedBy !== undefined;
-  if (timeoutMs === undefined) {
-    pending.deadline = undefined;
-    publish(ctx, `Waiting for approval by ${who} to move case ${ctx.state.caseId} to "${pending.target}" (no deadline).`);
-    if (ctx.lean || patched('summary-on-open-ended-approval')) {
-      // Only a timer shows up with a summary in the Web UI's event list; this one is there for that,
-      // and waits again should ten years ever pass.
-      while (!(await condition(isDecided, OPEN_ENDED_WAIT_MS, { summary: `Waiting for approval by ${who} (no deadline)` })));
-    } else {
-      await condition(isDecided);
-    }
-    return true;
-  }
-  const deadline = roundStartedAt + timeoutMs;
-  pending.deadline = new Date(deadline).toISOString();
-  publish(
-    ctx,
-    `Waiting for approval by ${who} to move case ${ctx.state.caseId} to "${pending.target}"; ` +
-      `deadline ${pending.deadline}${pending.escalated ? ' (escalated)' : ''}.`,
-  );
-  return condition(isDecided, Math.max(deadline - Date.now(), 1), { summary: `Waiting for approval by ${who}` });
-}
-
-function decideOnTimeout(ctx: CaseContext, pending: PendingApproval, action: 'approve' | 'reject'): void {
-  const record: DecisionRecord = {
-    approvalId: pending.approvalId,
-    decision: action,
-    by: TIMEOUT_ACTOR,
-    at: new Date().toISOString(),
-    phase: ctx.state.status ?? 'Submitted',
-    target: pending.target,
-    comment: `no decision before the deadline; the playbook says ${action} on timeout`,
-    via: 'timeout',
-  };
-  ctx.state.decisions.push(record);
-  pending.decidedBy = { decision: action, by: TIMEOUT_ACTOR };
-}
-
-export function formatDuration(ms: number): string {
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
-  let rest = ms;
-  const parts: string[] = [];
-  for (const [unit, size] of units) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('') || `${ms}ms`;
 }

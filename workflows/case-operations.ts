@@ -2,8 +2,10 @@
  * The SIR calls a case makes, each with the summary the Web UI shows for it. A call that cannot
  * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { CaseSnapshot, PhasegateActivities } from '../activities';
+import { type ActivityOptions, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { CaseSnapshot, PhasegateActivities, ProveActorRequest } from '../activities';
+import type { ChannelDelivery } from '../src/domain/approval-notice';
+import type { ActorVerdict } from '../src/domain/decision-attestation';
 import { createCaseClientToken } from '../src/domain/case-playbook-input';
 import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
 import type { CaseContext } from './case-context';
@@ -80,3 +82,57 @@ export async function notifyEscalation(url: string, payload: Record<string, unkn
     .executeWithOptions({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary }, [{ url, payload }])
     .catch(() => undefined);
 }
+
+const identity = proxyLocalActivities<PhasegateActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
+});
+
+/** Proof of who is behind a decision or request, checked by the worker (the decision key stays there). */
+export function proveActor(request: ProveActorRequest): Promise<ActorVerdict> {
+  return identity.proveActor.executeWithOptions(
+    { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: `Check who ${request.act.kind === 'decide' ? 'decides' : 'asks'}: ${request.by}` },
+    [request],
+  );
+}
+
+const MISSED_KEPT = 20;
+
+/** Keeps a short list of what could not be delivered, for the state query and the operator. */
+export function recordMissed(ctx: CaseContext, what: string, err: unknown): void {
+  const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+  ctx.state.missed = [...(ctx.state.missed ?? []), `${what}: ${reason}`].slice(-MISSED_KEPT);
+}
+
+/**
+ * A comment whose loss harms nothing (a decision audit, a duplicate alert, the start note): retried
+ * like any SIR call for a while, then recorded as missed instead of failing the case.
+ */
+export async function commentBestEffort(ctx: CaseContext, key: string, body: string, summary: string): Promise<void> {
+  const caseId = ctx.state.caseId;
+  if (!caseId) return;
+  const clientToken = `${workflowInfo().workflowId}/${key}`.slice(-255);
+  await sir.addCaseComment
+    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '1 hour', summary }, [{ caseId, body: body.slice(0, SIR_COMMENT_MAX_LENGTH), clientToken }])
+    .catch((err: unknown) => recordMissed(ctx, summary, err));
+}
+
+/** SIR's limit on a comment body. */
+export const SIR_COMMENT_MAX_LENGTH = 12_000;
+
+interface NotificationActivities {
+  notifyChannel(delivery: ChannelDelivery): Promise<{ channel: string; status: number }>;
+}
+
+const notifications = proxyActivities<NotificationActivities>({ startToCloseTimeout: '15 seconds' });
+
+/** Tells a channel about a gate; best effort, so a dead chat hook never holds up or fails a case. */
+export async function notifyChannel(ctx: CaseContext, delivery: ChannelDelivery): Promise<void> {
+  const summary = `Notify ${delivery.channel}: ${delivery.notice.event} #${delivery.notice.approvalId}`;
+  await notifications.notifyChannel.executeWithOptions({ ...notificationOptions, summary }, [delivery]).catch((err: unknown) => recordMissed(ctx, summary, err));
+}
+
+const notificationOptions: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownChannel', 'NotificationRefused'] },
+};

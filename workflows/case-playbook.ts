@@ -2,9 +2,13 @@
  * casePlaybook: one SIR case driven through the status steps of its playbook, pausing where a human
  * must approve the next phase. Deterministic code only: `@temporalio/workflow` and pure `src/domain`.
  *
- * The loop, in the words of the playbook: open (or adopt) the case; then, step by step, wait for
- * approval where the step asks for one and move the case; a human may at any time between steps ask
- * for another legal transition (back to Detection and Analysis, say); finally close the case.
+ * In the words of the playbook: open (or adopt) the case; then ask the planner what is next and do it:
+ * move the case, open a gate and wait for its decision, or wait for a person to ask for a transition;
+ * finally close the case. Decisions and requests are taken by the message handlers, which prove who
+ * is behind them (proveActor) and apply the gate's rules (decision-rules.ts); they answer at once,
+ * while the move they allow runs, and retries, in the loop.
+ *
+ * Cases started before the `attested-decisions` patch run the frozen loop in legacy/.
  */
 import {
   ApplicationFailure,
@@ -15,15 +19,28 @@ import {
   isCancellation,
   patched,
   setHandler,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import { type Refusal, refuseDecision, refuseTransition } from '../src/domain/case-rules';
-import type { CaseState, CaseTarget, DecisionRecord, TransitionRecord } from '../src/domain/case-state';
-import { checkTransition } from '../src/domain/transitions';
+import { type NextStep, planNext, openApproval, takeRequest } from '../src/domain/case-planner';
+import type { CaseState, CaseTarget, RefusalRecord, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
+import type { AttestedAct } from '../src/domain/decision-attestation';
 import {
+  REFUSAL_TYPES,
+  type Refusal,
+  describeOutcome,
+  recordDecision,
+  refuseDecisionBy,
+  refuseDecisionRequest,
+  refuseTransitionRequest,
+} from '../src/domain/decision-rules';
+import {
+  type Actor,
   type ApprovalSignal,
+  type DecisionAnswer,
   type DecisionRequest,
+  type TransitionAnswer,
   type TransitionRequest,
   approveSignal,
   decideUpdate,
@@ -33,11 +50,10 @@ import {
   stateQuery,
   transitionUpdate,
 } from '../src/domain/messages';
-import type { ApprovalSpec } from '../src/domain/playbook';
-import { awaitApproval } from './approval-gate';
+import { runGate, type CaseWait } from './approval-gate';
 import { type CaseContext, publish, publishedAtStart } from './case-context';
-import { applyTarget, commentOnCase, openOrAdoptCase } from './case-operations';
-import { UpdateReplies } from './update-replies';
+import { applyTarget, commentBestEffort, openOrAdoptCase, proveActor } from './case-operations';
+import { casePlaybookV4 } from './legacy/case-playbook-v4';
 
 export interface CaseOutcome {
   caseId: string;
@@ -47,103 +63,113 @@ export interface CaseOutcome {
   decisions: DecisionRecord[];
 }
 
-interface QueuedRequest extends TransitionRequest {
-  seq: number;
-}
+const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
-  const state: CaseState = input.carried ?? {
-    workflowId: workflowInfo().workflowId,
-    playbook: input.playbook.name,
-    phase: 'opening',
-    stepIndex: -1,
-    transitions: [],
-    decisions: [],
-    approvals: 0,
-    duplicateAlerts: 0,
+  // A run that continues an attested case is attested; a case started before the patch keeps its loop.
+  if (!input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
+
+  const state: CaseState = {
+    ...(input.carried ?? {
+      workflowId: workflowInfo().workflowId,
+      playbook: input.playbook.name,
+      phase: 'opening',
+      stepIndex: -1,
+      transitions: [],
+      decisions: [],
+      approvals: 0,
+      duplicateAlerts: 0,
+    }),
+    attested: true,
   };
-  // Cases started before this patch upserted every search attribute on each publish and posted the
-  // start comment before the first step; they keep doing so. Asked once per run, so a run never mixes
-  // the two (a run an older case continues as new into is lean).
-  const lean = patched('lean-steps');
-  const ctx: CaseContext = { input, state, lean, published: lean ? publishedAtStart() : new Map<string, unknown>() };
-  // SIR work that need not hold up the first step (the start comment of a lean case): it runs with
-  // the first move, or is joined before the case first waits or ends, so its failure fails the case.
-  // Cases without it await nothing extra, so their commands keep the order their histories have.
-  let alongside: Promise<void> | undefined;
-  const joinAlongside = (): Promise<void> => {
-    const work = alongside!;
-    alongside = undefined;
-    return work;
+  const ctx: CaseContext = { input, state, lean: true, published: publishedAtStart() };
+  const { playbook } = input;
+
+  // Comments and notifications run beside the playbook and never fail it; they are joined before the
+  // case continues as new or ends.
+  const running = new Set<Promise<void>>();
+  const background = (work: Promise<void>): void => {
+    const tracked = work.finally(() => running.delete(tracked));
+    running.add(tracked);
   };
-  const requests: QueuedRequest[] = [];
-  const replies = new UpdateReplies();
-  let requestSeq = 0;
+  const backgroundDone = (): boolean => running.size === 0;
 
   // ---- messages ---------------------------------------------------------------------------------
   setHandler(stateQuery, () => state);
 
-  const recordDecision = (request: DecisionRequest, via: DecisionRecord['via']): number => {
-    const pending = state.pendingApproval!;
-    pending.decidedBy = { decision: request.decision, by: request.by };
-    state.decisions.push({
-      approvalId: pending.approvalId,
-      decision: request.decision,
-      by: request.by,
-      at: new Date().toISOString(),
-      phase: state.status ?? 'Submitted',
-      target: pending.target,
-      comment: request.comment,
-      via,
-    });
-    return pending.approvalId;
+  const refuseAndRecord = (actor: Partial<Actor>, what: string, refusal: Refusal): ApplicationFailure => {
+    const record: RefusalRecord = { at: new Date().toISOString(), by: String(actor?.by ?? '(nobody)').slice(0, 128), what, type: refusal.type, message: refusal.message };
+    state.refusals = [...(state.refusals ?? []), record].slice(-REFUSALS_KEPT);
+    state.refusalCount = (state.refusalCount ?? 0) + 1;
+    return ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
   };
 
-  setHandler(
-    decideUpdate,
-    async (request) => {
-      const approvalId = recordDecision(request, 'update');
-      return replies.awaitReply(`approval-${approvalId}`);
-    },
-    { validator: (request: DecisionRequest) => refuse(refuseDecision(state, request)), description: 'approve or reject the pending phase change' },
-  );
+  /** Proves the person, applies the gate's rules with their proven groups, records the decision. */
+  const takeDecision = async (request: DecisionRequest, via: 'update' | 'signal'): Promise<DecisionAnswer> => {
+    const what = `${request.decision} #${request.approvalId} (${via})`;
+    const early = refuseDecisionRequest(state, request);
+    if (early) throw refuseAndRecord(request, what, early);
+    const act: AttestedAct = { kind: 'decide', workflowId: workflowInfo().workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment };
+    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation });
+    if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
+    // The world may have moved while the proof was checked: the rules run again on today's state.
+    const refusal = refuseDecisionBy(state, request, verdict.groups);
+    if (refusal) throw refuseAndRecord(request, what, refusal);
+    const answer = recordDecision(state, request, { at: new Date().toISOString(), via, proof: verdict.proof });
+    if (answer.result === 'rejected' && playbook.onReject === 'close') answer.next = 'closing';
+    return { ...answer, state: snapshot(state) };
+  };
 
-  const onDecisionSignal = (decision: DecisionRequest['decision']) => (signal: ApprovalSignal) => {
-    const request: DecisionRequest = { ...signal, decision };
-    // A signal cannot be refused back to its sender; a refused one is ignored and the reason kept.
-    const refusal = refuseDecision(state, request);
-    if (refusal) state.note = `ignored ${decision} signal from ${String(signal?.by)}: ${refusal.message}`;
-    else recordDecision(request, 'signal');
+  setHandler(decideUpdate, (request) => takeDecision(request, 'update'), {
+    validator: (request: DecisionRequest) => refuse(refuseDecisionRequest(state, request)),
+    description: 'approve or reject the pending approval it names (approvalId)',
+  });
+
+  const onDecisionSignal = (decision: DecisionRequest['decision']) => async (signal: ApprovalSignal) => {
+    // A signal cannot be refused back to its sender; a refused one is recorded on the case instead.
+    await takeDecision({ ...signal, approvalId: signal?.approvalId as number, decision }, 'signal').catch((err: unknown) => {
+      if (!(err instanceof ApplicationFailure)) throw err;
+      state.note = `refused ${decision} signal from ${String(signal?.by)}: ${err.message}`;
+    });
   };
   setHandler(approveSignal, onDecisionSignal('approve'));
   setHandler(rejectSignal, onDecisionSignal('reject'));
 
-  const enqueue = (request: TransitionRequest): number => {
-    const seq = ++requestSeq;
-    requests.push({ ...request, seq });
-    // Refuse further requests until this one is taken, so two humans cannot queue contradictions.
-    state.inFlight = request.to;
-    return seq;
+  const takeTransition = async (request: TransitionRequest, via: 'update' | 'signal'): Promise<TransitionAnswer> => {
+    const what = `transition to "${request?.to}" (${via})`;
+    const earlier = request.requestId ? state.takenRequests?.find((t) => t.requestId === request.requestId) : undefined;
+    if (earlier) return { requestId: earlier.requestId, to: earlier.to, result: earlier.result, ...(earlier.approvalId && { approvalId: earlier.approvalId }), duplicate: true, state: snapshot(state) };
+    const early = refuseTransitionRequest(state, request);
+    if (early) throw refuseAndRecord(request, what, early);
+    const requestId = request.requestId ?? uuid4();
+    const act: AttestedAct = { kind: 'transition', workflowId: workflowInfo().workflowId, to: request.to, requestId: request.requestId, reason: request.reason };
+    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation });
+    if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
+    const refusal = refuseTransitionRequest(state, request);
+    if (refusal) throw refuseAndRecord(request, what, refusal);
+    const taken = takeRequest(playbook, state, { ...request, requestId }, Date.now());
+    return { requestId, to: taken.to, result: taken.result, ...(taken.approvalId && { approvalId: taken.approvalId }), duplicate: false, state: snapshot(state) };
   };
-  setHandler(
-    transitionUpdate,
-    async (request) => {
-      const seq = enqueue(request);
-      return replies.awaitReply(`request-${seq}`);
+
+  setHandler(transitionUpdate, (request) => takeTransition(request, 'update'), {
+    validator: (request: TransitionRequest) => {
+      if (request?.requestId && state.takenRequests?.some((t) => t.requestId === request.requestId)) return;
+      refuse(refuseTransitionRequest(state, request));
     },
-    { validator: (request: TransitionRequest) => refuse(refuseTransition(state, request)), description: 'request a phase change' },
-  );
-  setHandler(requestTransitionSignal, (request) => {
-    const refusal = refuseTransition(state, request);
-    if (refusal) state.note = `ignored transition request from ${String(request?.by)}: ${refusal.message}`;
-    else enqueue(request);
+    description: 'request a phase change',
+  });
+  setHandler(requestTransitionSignal, async (request) => {
+    await takeTransition(request, 'signal').catch((err: unknown) => {
+      if (!(err instanceof ApplicationFailure)) throw err;
+      state.note = `refused transition request from ${String(request?.by)}: ${err.message}`;
+    });
   });
 
   setHandler(duplicateAlertSignal, async (duplicate) => {
     state.duplicateAlerts += 1;
     const n = state.duplicateAlerts;
     await condition(() => state.caseId !== undefined);
-    await commentOnCase(
+    await commentBestEffort(
       ctx,
       `duplicate-${n}`,
       `phasegate: the same alert arrived again at ${duplicate.receivedAt} (duplicate #${n}); it joined this case.`,
@@ -151,115 +177,88 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     );
   });
 
+  /** Every wait of the case: it continues as new here when its history is long, carrying all state. */
+  const wait: CaseWait = async (done, timeoutMs, summary) => {
+    const due = (): boolean => shouldContinueAsNew(input) && backgroundDone() && allHandlersFinished();
+    await condition(() => done() || due(), timeoutMs, { summary });
+    if (done()) return true;
+    if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
+    return false;
+  };
+
   // ---- the playbook -----------------------------------------------------------------------------
   try {
     if (!input.carried) {
-      publish(ctx, `Opening the SIR case for alert ${input.fingerprint} (playbook ${input.playbook.name}).`);
+      publish(ctx, `Opening the SIR case for alert ${input.fingerprint} (playbook ${playbook.name}).`);
       const opened = await openOrAdoptCase(ctx);
       state.caseId = opened.caseId;
       state.status = opened.caseStatus;
       state.resolverType = opened.resolverType;
       state.phase = 'running';
       publish(ctx, `Case ${state.caseId} is "${state.status}".`);
-      // Added after v1: the SIR case itself says which playbook drives it. Cases started before the
-      // change replay without the comment.
-      const startComment = (): Promise<void> =>
-        commentOnCase(
+      background(
+        commentBestEffort(
           ctx,
           'playbook-started',
-          `phasegate: playbook "${input.playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).`,
+          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).`,
           'CreateCaseComment: playbook started',
-        );
-      if (lean) alongside = startComment();
-      else if (patched('comment-when-playbook-starts')) await startComment();
+        ),
+      );
     }
 
     for (;;) {
-      replies.send(state);
-      if (state.status === 'Closed') break;
-      if (requests.length === 0 && shouldContinueAsNew(input)) {
-        if (alongside) await joinAlongside();
-        // A request that arrives while handlers finish is taken first: continuing as new would drop a
-        // signalled one and wait forever on an update's. Older cases keep the wait their histories have.
-        if (lean) {
-          await condition(() => allHandlersFinished() || requests.length > 0);
-          if (requests.length > 0) continue;
-        } else {
-          await condition(allHandlersFinished);
-        }
-        await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
-      }
-
-      const request = requests.shift();
-      let target: CaseTarget | undefined;
-      let approval: ApprovalSpec | undefined;
-      let stepIndex: number | undefined;
-
-      if (request) {
-        target = request.to;
-        ({ approval, stepIndex } = gateFor(input, target));
-      } else if (state.phase === 'awaiting-request') {
-        if (alongside) await joinAlongside();
-        await condition(() => requests.length > 0);
-        continue;
-      } else {
-        const planned = nextPlannedStep(input, state);
-        if (planned === 'done') break;
-        if ('blocked' in planned) {
+      const step: NextStep = planNext(playbook, state);
+      if (step.kind === 'finish') break;
+      switch (step.kind) {
+        case 'wait-for-request':
           state.phase = 'awaiting-request';
-          publish(ctx, planned.blocked);
-          continue;
+          if (step.why) publish(ctx, step.why);
+          await wait(() => (state.queue?.length ?? 0) > 0 || state.pendingApproval !== undefined, OPEN_ENDED_MS, 'Waiting for a transition request');
+          break;
+        case 'open-approval':
+          openApproval(state, { target: step.target, approval: step.approval, requestedBy: 'playbook', stepIndex: step.stepIndex }, Date.now());
+          break;
+        case 'wait-for-decision':
+          state.phase = 'awaiting-approval';
+          await runGate(ctx, step.pending, wait, background);
+          break;
+        case 'approved': {
+          const { pending } = step;
+          background(commentBestEffort(ctx, `approval-${pending.approvalId}-decision`, decisionComment(state, pending.approvalId), `CreateCaseComment: approved by ${pending.decidedBy!.by}`));
+          state.pendingApproval = undefined;
+          state.queue = [
+            { to: pending.target, requestedBy: pending.requestedBy, approvedBy: [...(pending.approvedBy ?? []), ...(pending.decidedBy!.by === 'phasegate-timeout' ? ['phasegate-timeout'] : [])], ...(pending.stepIndex !== undefined && { stepIndex: pending.stepIndex }), ...(pending.requestId && { requestId: pending.requestId }) },
+            ...(state.queue ?? []),
+          ];
+          break;
         }
-        ({ target, approval, stepIndex } = planned);
-      }
-
-      const requestedBy = request?.by ?? 'playbook';
-      let approvedBy: string | undefined;
-      if (approval && alongside) {
-        // The start comment finishes before a gate opens; a request that arrives meanwhile is planned
-        // afresh with this one, as at any step.
-        if (request) requests.unshift(request);
-        await joinAlongside();
-        continue;
-      }
-      if (approval) {
-        const approvalId = ++state.approvals;
-        if (request) replies.answerLater(`request-${request.seq}`);
-        state.inFlight = undefined;
-        // Runs up to its first wait at once, so the request is answered with the approval it opened.
-        const gate = awaitApproval(ctx, approvalId, target, approval, requestedBy);
-        replies.send(state);
-        const outcome = await gate;
-        await commentOnCase(ctx, `approval-${approvalId}-decision`, decisionComment(state, approvalId), `CreateCaseComment: ${outcome.decision} by ${outcome.by}`);
-        state.pendingApproval = undefined;
-        if (outcome.decision === 'reject') {
-          replies.answerLater(`approval-${approvalId}`);
-          if (input.playbook.onReject === 'close') {
-            await move(ctx, 'Closed', { requestedBy: outcome.by });
-            break;
+        case 'rejected': {
+          const { pending } = step;
+          const by = pending.decidedBy!.by;
+          background(commentBestEffort(ctx, `approval-${pending.approvalId}-decision`, decisionComment(state, pending.approvalId), `CreateCaseComment: rejected by ${by}`));
+          state.pendingApproval = undefined;
+          if (step.then === 'close') {
+            state.queue = [{ to: 'Closed', requestedBy: by }];
+          } else {
+            state.phase = 'awaiting-request';
+            publish(ctx, `${by} rejected moving to "${pending.target}"; case ${state.caseId} stays "${state.status}" until someone requests a transition.`);
           }
-          state.phase = 'awaiting-request';
-          publish(ctx, `${outcome.by} rejected moving to "${target}"; case ${state.caseId} stays "${state.status}" until someone requests a transition.`);
-          continue;
+          break;
         }
-        approvedBy = outcome.by;
-        state.inFlight = target;
-        await move(ctx, target, { requestedBy, approvedBy });
-        replies.answerLater(`approval-${approvalId}`);
-      } else {
-        state.inFlight = target;
-        await (alongside ? Promise.all([move(ctx, target, { requestedBy }), joinAlongside()]) : move(ctx, target, { requestedBy }));
-        if (request) replies.answerLater(`request-${request.seq}`);
+        case 'move': {
+          const { move, queued } = step;
+          state.phase = 'running';
+          await moveCase(ctx, move.to, { requestedBy: move.requestedBy, ...(move.approvedBy?.length && { approvedBy: move.approvedBy.join(', ') }) });
+          if (queued) state.queue = state.queue!.slice(1);
+          if (move.stepIndex !== undefined) state.stepIndex = move.stepIndex;
+          break;
+        }
       }
-      if (stepIndex !== undefined) state.stepIndex = stepIndex;
-      state.phase = 'running';
     }
 
-    if (alongside) await joinAlongside();
     state.phase = state.status === 'Closed' ? 'closed' : 'completed';
     publish(ctx, state.phase === 'closed' ? `Case ${state.caseId} is closed.` : `Playbook finished; case ${state.caseId} stays "${state.status}".`);
-    replies.send(state);
-    await condition(allHandlersFinished);
+    await condition(() => backgroundDone() && allHandlersFinished());
     return outcome(state);
   } catch (err) {
     if (isCancellation(err)) {
@@ -269,60 +268,33 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   }
 }
 
-async function move(ctx: CaseContext, target: CaseTarget, who: { requestedBy: string; approvedBy?: string }): Promise<void> {
-  publish(ctx, `Moving case ${ctx.state.caseId} to "${target}".`);
+const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
+
+async function moveCase(ctx: CaseContext, target: CaseTarget, who: { requestedBy: string; approvedBy?: string }): Promise<void> {
+  const { state } = ctx;
+  state.move = { target, since: new Date().toISOString(), ...who };
+  publish(ctx, `Moving case ${state.caseId} to "${target}".`);
   await applyTarget(ctx, target, who);
-  ctx.state.inFlight = undefined;
-  publish(ctx, `Case ${ctx.state.caseId} is "${ctx.state.status}".`);
-}
-
-type PlannedStep = 'done' | { blocked: string } | { target: CaseTarget; approval?: ApprovalSpec; stepIndex?: number };
-
-/**
- * The next thing the playbook wants. AWS-supported cases skip every status step (phasegate never calls
- * UpdateCaseStatus on them) and go straight to the close gate.
- */
-function nextPlannedStep(input: CasePlaybookInput, state: CaseState): PlannedStep {
-  const { steps, close } = input.playbook;
-  if (state.resolverType !== 'AWS') {
-    for (let i = state.stepIndex + 1; i < steps.length; i++) {
-      const step = steps[i]!;
-      // An adopted case may already stand where a step would take it.
-      if (step.status === state.status) {
-        state.stepIndex = i;
-        continue;
-      }
-      const check = checkTransition(state.status ?? 'Submitted', step.status, { resolverType: state.resolverType });
-      if (!check.ok) {
-        return { blocked: `The playbook's next step "${step.status}" is not possible from "${state.status}" (${check.reason}); waiting for a transition request.` };
-      }
-      return { target: step.status, approval: step.approval, stepIndex: i };
-    }
-  }
-  if (close && state.status !== 'Closed') return { target: 'Closed', approval: close.approval };
-  return 'done';
-}
-
-/** The approval a human-requested target needs: the gate of the playbook step with that status. */
-function gateFor(input: CasePlaybookInput, target: CaseTarget): { approval?: ApprovalSpec; stepIndex?: number } {
-  if (target === 'Closed') return { approval: input.playbook.close?.approval };
-  const stepIndex = input.playbook.steps.findIndex((s) => s.status === target);
-  return stepIndex < 0 ? {} : { approval: input.playbook.steps[stepIndex]!.approval, stepIndex };
+  state.move = undefined;
+  publish(ctx, `Case ${state.caseId} is "${state.status}".`);
 }
 
 function decisionComment(state: CaseState, approvalId: number): string {
-  const record = state.decisions.filter((d) => d.approvalId === approvalId).at(-1)!;
-  const verb = record.decision === 'approve' ? 'approved' : 'rejected';
-  return `phasegate: ${record.by} ${verb} moving case from "${record.phase}" to "${record.target}" (${record.via}, ${record.at})${record.comment ? `: ${record.comment}` : ''}`;
+  const outcome = state.approvalOutcomes!.find((o) => o.approvalId === approvalId)!;
+  const records = state.decisions.filter((d) => d.approvalId === approvalId && (outcome.decision === 'reject' ? d.decision === 'reject' : d.decision === 'approve'));
+  const from = records[0]?.phase ?? state.status;
+  const verb = outcome.decision === 'approve' ? 'approved' : 'rejected';
+  const who = records.map((r) => `${r.by} (${r.via}, ${r.at})${r.comment ? `: ${r.comment}` : ''}`).join('; ');
+  return `phasegate: approval #${approvalId} ${verb} moving case from "${from}" to "${outcome.target}" by ${who}`;
 }
 
 async function recordCancellation(ctx: CaseContext): Promise<void> {
   const { state } = ctx;
   state.phase = 'cancelled';
   state.pendingApproval = undefined;
-  state.inFlight = undefined;
+  state.move = undefined;
   publish(ctx, `Playbook cancelled by an operator; case ${state.caseId ?? '(not opened)'} left as "${state.status ?? 'not opened'}".`);
-  await commentOnCase(
+  await commentBestEffort(
     ctx,
     'cancelled',
     `phasegate: the playbook "${state.playbook}" was cancelled by an operator in Temporal; the case is left in "${state.status}" and is no longer driven by phasegate.`,
@@ -339,6 +311,12 @@ function refuse(refusal: Refusal | undefined): void {
   if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
 }
 
+function snapshot(state: CaseState): CaseState {
+  return JSON.parse(JSON.stringify(state)) as CaseState;
+}
+
 function outcome(state: CaseState): CaseOutcome {
   return { caseId: state.caseId!, status: state.status, phase: state.phase, transitions: state.transitions, decisions: state.decisions };
 }
+
+export { describeOutcome };

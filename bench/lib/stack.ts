@@ -156,6 +156,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       TEMPORAL_NAMESPACE: temporal.namespace,
       PHASEGATE_LOG_LEVEL: options.logLevel ?? 'warn',
       PHASEGATE_TEMPORAL_LOG_LEVEL: 'ERROR',
+      // The server attests who decided and the workers check it, as in production.
+      PHASEGATE_DECISION_KEYS: randomBytes(32).toString('hex'),
     });
     const workerEnv = {
       ...baseEnv,

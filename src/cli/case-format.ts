@@ -1,4 +1,5 @@
 import type { CaseState } from '../domain/case-state';
+import type { DecisionAnswer, TransitionAnswer } from '../domain/messages';
 import type { CaseSummary } from '../temporal/case-commands';
 
 /** A case as a responder reads it in a terminal. */
@@ -8,11 +9,16 @@ export function formatCaseState(state: CaseState): string {
     `status: ${state.status ?? '?'}  (${state.phase}${state.resolverType === 'AWS' ? ', AWS-supported' : ''})`,
   ];
   const pending = state.pendingApproval;
-  if (pending) {
+  if (pending && !pending.decidedBy) {
+    const quorum = (pending.minApprovers ?? 1) > 1 ? `, ${pending.approvedBy?.length ?? 0} of ${pending.minApprovers} approvals so far` : '';
     lines.push(
-      `waiting for approval to move to "${pending.target}" by ${pending.approvers.join(', ')}` +
+      `approval #${pending.approvalId} pending: move to "${pending.target}" by ${pending.approvers.join(', ')}${quorum}` +
         `${pending.deadline ? `, deadline ${pending.deadline}` : ''}${pending.escalated ? ' (escalated)' : ''}`,
     );
+  }
+  const move = state.move;
+  if (move) {
+    lines.push(`moving to "${move.target}" since ${move.since}${move.attempt && move.attempt > 1 ? `, SIR attempt ${move.attempt}` : ''}${move.lastError ? ` (last error: ${move.lastError})` : ''}`);
   }
   if (state.note) lines.push(`note: ${state.note}`);
   for (const t of state.transitions) {
@@ -22,6 +28,30 @@ export function formatCaseState(state: CaseState): string {
     lines.push(`  ${d.at}  ${d.by} ${d.decision === 'approve' ? 'approved' : 'rejected'} "${d.target}"${d.comment ? `: ${d.comment}` : ''}`);
   }
   return lines.join('\n');
+}
+
+const NEXT: Record<DecisionAnswer['next'], string> = {
+  moving: 'the move is under way (`phasegate status` shows its progress)',
+  closing: 'the case is being closed',
+  staying: 'the case stays where it is',
+  'waiting-for-approvals': 'waiting for more approvers',
+};
+
+/** Which gate a decision decided, and what happens now. */
+export function formatDecision(answer: DecisionAnswer): string {
+  const caseId = answer.state.caseId ?? answer.state.workflowId;
+  const verb = answer.result === 'counted' ? `counted ${answer.by}'s approval of` : `${answer.result}`;
+  const needed = answer.result === 'counted' ? `; ${answer.approvalsNeeded} more approval(s) needed` : '';
+  return `${verb} approval #${answer.approvalId} (move case ${caseId} to "${answer.target}")${needed}: ${NEXT[answer.next]}.`;
+}
+
+export function formatTransition(answer: TransitionAnswer): string {
+  const caseId = answer.state.caseId ?? answer.state.workflowId;
+  const what =
+    answer.result === 'awaiting-approval'
+      ? `opened approval #${answer.approvalId} to move case ${caseId} to "${answer.to}"; an approver decides it`
+      : `case ${caseId} is moving to "${answer.to}"`;
+  return `${answer.duplicate ? '(already requested) ' : ''}${what}.`;
 }
 
 export function formatCaseList(cases: CaseSummary[]): string {

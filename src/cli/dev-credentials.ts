@@ -17,6 +17,10 @@ const schema = z.object({
   demoToken: z.string().min(32),
   /** PHASEGATE_KEYS for dev: payloads are encrypted in `dev` too, as they will be in production. */
   payloadKeys: z.string().min(40).optional(),
+  /** PHASEGATE_DECISION_KEYS for dev: the API attests decisions as it does in production. */
+  decisionKey: z.string().min(32).optional(),
+  /** Where the last `phasegate dev` serves the API, so the CLI finds it without configuration. */
+  apiUrl: z.string().url().optional(),
 });
 export type DevCredentials = z.infer<typeof schema>;
 
@@ -33,15 +37,28 @@ export async function readDevCredentials(stateDir: string): Promise<DevCredentia
   }
 }
 
-export async function loadOrCreateDevCredentials(stateDir: string): Promise<Required<DevCredentials> & { created: boolean }> {
+export type GeneratedDevCredentials = Required<Omit<DevCredentials, 'apiUrl'>> & Pick<DevCredentials, 'apiUrl'>;
+
+export async function loadOrCreateDevCredentials(stateDir: string): Promise<GeneratedDevCredentials & { created: boolean }> {
   const existing = await readDevCredentials(stateDir);
-  if (existing?.payloadKeys) return { ...existing, payloadKeys: existing.payloadKeys, created: false };
-  // A file from before payload encryption keeps its secret and token and gains a key.
-  const fresh: Required<DevCredentials> = {
+  if (existing?.payloadKeys && existing.decisionKey) return { ...existing, payloadKeys: existing.payloadKeys, decisionKey: existing.decisionKey, created: false };
+  // A file from before payload encryption or attested decisions keeps what it has and gains the rest.
+  const fresh: GeneratedDevCredentials = {
     webhookSecret: existing?.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
     demoToken: existing?.demoToken ?? `pg_${randomBytes(24).toString('hex')}`,
-    payloadKeys: `dev-1:${generateKey()}`,
+    payloadKeys: existing?.payloadKeys ?? `dev-1:${generateKey()}`,
+    decisionKey: existing?.decisionKey ?? randomBytes(32).toString('hex'),
   };
-  await writeFile(fileIn(stateDir), `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
+  await writeDevCredentials(stateDir, fresh);
   return { ...fresh, created: existing === undefined };
+}
+
+/** Remembers where this `phasegate dev` serves its API, for the CLI's case commands. */
+export async function recordDevApiUrl(stateDir: string, apiUrl: string): Promise<void> {
+  const existing = await readDevCredentials(stateDir);
+  if (existing) await writeDevCredentials(stateDir, { ...existing, apiUrl });
+}
+
+async function writeDevCredentials(stateDir: string, credentials: DevCredentials): Promise<void> {
+  await writeFile(fileIn(stateDir), `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 }

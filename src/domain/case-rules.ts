@@ -18,6 +18,12 @@ export const REFUSAL_TYPES = {
   transitionInProgress: 'TransitionInProgress',
   illegalTransition: 'IllegalTransition',
   invalidRequest: 'InvalidRequest',
+  /** The named approval was decided (or superseded) before this decision arrived. */
+  approvalNotPending: 'ApprovalNotPending',
+  unknownApproval: 'UnknownApproval',
+  separationOfDuties: 'SeparationOfDuties',
+  /** Nothing proved that phasegate authenticated the person (no attestation, Temporal access not trusted). */
+  unprovenIdentity: 'UnprovenIdentity',
 } as const;
 
 export type RefusalType = (typeof REFUSAL_TYPES)[keyof typeof REFUSAL_TYPES];
@@ -59,7 +65,7 @@ function refuseFinished(state: CaseState): Refusal | undefined {
   return undefined;
 }
 
-export function refuseDecision(state: CaseState, request: DecisionRequest): Refusal | undefined {
+export function refuseDecision(state: CaseState, request: Omit<DecisionRequest, 'approvalId'>): Refusal | undefined {
   const invalid = refuseActor(request);
   if (invalid) return invalid;
   if (request.decision !== 'approve' && request.decision !== 'reject') {

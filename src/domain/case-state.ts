@@ -13,6 +13,7 @@ export interface TransitionRecord {
   alreadyApplied: boolean;
   /** Who asked for it: 'playbook' for a planned step, else the human who requested it. */
   requestedBy: string;
+  /** Everyone who approved the move (several under a quorum), comma-separated. */
   approvedBy?: string;
 }
 
@@ -29,6 +30,58 @@ export interface DecisionRecord {
   target: CaseTarget;
   comment?: string;
   via: 'update' | 'signal' | 'timeout';
+  /** How phasegate knew who decided: an attestation from the API, or a deployment that trusts Temporal access. */
+  proof?: 'attested' | 'trusted-temporal-access';
+}
+
+/** A decision or request phasegate did not take, kept so operators see who tried what. */
+export interface RefusalRecord {
+  at: string;
+  by: string;
+  /** What was attempted, e.g. `approve #3 (signal)` or `transition to "Detection and Analysis"`. */
+  what: string;
+  type: string;
+  message: string;
+}
+
+/** How an approval ended, so a late decision can be told what became of it. */
+export interface ApprovalOutcome {
+  approvalId: number;
+  target: CaseTarget;
+  decision: DecisionKind;
+  /** Everyone who approved, or the one who rejected (`phasegate-timeout` when the clock decided). */
+  by: string[];
+  at: string;
+}
+
+/** A transition request taken by the case, kept so a retried request is answered, not queued again. */
+export interface TakenRequest {
+  requestId: string;
+  to: CaseTarget;
+  by: string;
+  at: string;
+  result: 'moving' | 'awaiting-approval';
+  approvalId?: number;
+}
+
+/** A move the case must make next (a request taken without a gate, or an approved one). */
+export interface QueuedMove {
+  to: CaseTarget;
+  requestedBy: string;
+  approvedBy?: string[];
+  stepIndex?: number;
+  requestId?: string;
+}
+
+/** A status change under way; the API adds its SIR call's attempt and last error from Temporal. */
+export interface MoveInProgress {
+  target: CaseTarget;
+  since: string;
+  requestedBy: string;
+  approvedBy?: string;
+  /** Filled by the API from Temporal: the SIR call's attempt and its last error while it retries. */
+  attempt?: number;
+  lastError?: string;
 }
 
 export interface PendingApproval {
@@ -40,8 +93,22 @@ export interface PendingApproval {
   /** ISO-8601 deadline of the current round, when the step has a timeout. */
   deadline?: string;
   escalated: boolean;
-  /** Set by the first decision; any later one is a duplicate, so racing approvers make one transition. */
+  /** Set by the deciding decision; any later one is refused, so racing approvers make one transition. */
   decidedBy?: { decision: DecisionKind; by: string };
+  /** Distinct people needed (absent: one). */
+  minApprovers?: number;
+  /** Who approved so far, in order (quorum gates). */
+  approvedBy?: string[];
+  /** `requester`: whoever asked for the move cannot approve it. */
+  separateFrom?: 'requester';
+  /** Index of the playbook step the approval is for, if any. */
+  stepIndex?: number;
+  /** The transition request that opened the gate, if a person asked. */
+  requestId?: string;
+  /** The playbook's channels were told the gate opened. */
+  announced?: boolean;
+  /** ISO-8601 time of the next reminder to the playbook's channels. */
+  nextReminderAt?: string;
 }
 
 export type CasePhase = 'opening' | 'running' | 'awaiting-approval' | 'awaiting-request' | 'closed' | 'completed' | 'cancelled';
@@ -67,4 +134,19 @@ export interface CaseState {
   duplicateAlerts: number;
   /** Why the playbook waits or stopped, in words (mirrors the Web UI's current details). */
   note?: string;
+  /** Set by cases since the `attested-decisions` patch, so a run they continue as new takes their loop. */
+  attested?: boolean;
+  /** The status change under way (cases since `attested-decisions`). */
+  move?: MoveInProgress;
+  /** Moves waiting to be made, in order. */
+  queue?: QueuedMove[];
+  /** How each closed approval ended. */
+  approvalOutcomes?: ApprovalOutcome[];
+  /** Recent transition requests taken (the last 50). */
+  takenRequests?: TakenRequest[];
+  /** Recent refused decisions and requests (the last 20), and how many there were in all. */
+  refusals?: RefusalRecord[];
+  refusalCount?: number;
+  /** SIR comments and notifications that could not be delivered (best effort; the last 20). */
+  missed?: string[];
 }

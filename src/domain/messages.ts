@@ -2,34 +2,86 @@
  * Signals, queries and updates of the casePlaybook workflow (SPEC §3), defined once for the workflow,
  * the server and the CLI. Updates are the synchronous path (their validators refuse at once with a
  * reason); signals are fire-and-forget equivalents for tools that can only signal.
+ *
+ * Who decides is never taken on the caller's word: a decision or request counts only with an
+ * attestation that phasegate authenticated the person (the API server adds it), or where the worker is
+ * configured to trust Temporal access. Groups come from the attestation (the users file where the
+ * person was authenticated), never from the message.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseState, CaseTarget, DecisionKind } from './case-state';
 
-/** The caller establishes who decides: the server from a bearer token, the CLI from `--by`. */
+/** Proof that phasegate authenticated `by` (see decision-attestation.ts); carries no secret. */
+export interface Attestation {
+  /** Which decision key made the MAC, so keys can rotate. */
+  keyId: string;
+  /** ISO-8601; an attestation is honoured for a few minutes only. */
+  issuedAt: string;
+  /** The person's groups from the users file where they were authenticated. */
+  groups: string[];
+  /** Hex HMAC-SHA256 over the canonical act (attestationMessage). */
+  mac: string;
+}
+
 export interface Actor {
   by: string;
-  /** Groups of `by`, resolved by the trusted caller from the users file, for `group:<name>` approvers. */
+  /**
+   * Groups the caller asserts. Cases started before the `attested-decisions` patch still read them;
+   * newer cases ignore them and take groups from the attestation or the worker's users file.
+   */
   groups?: string[];
+  attestation?: Attestation;
 }
 
 export interface DecisionRequest extends Actor {
+  /** The approval this decision is about (`pendingApproval.approvalId`); a decision names what it decides. */
+  approvalId: number;
   decision: DecisionKind;
   comment?: string;
 }
 
 export interface ApprovalSignal extends Actor {
+  approvalId?: number;
   comment?: string;
 }
 
 export interface TransitionRequest extends Actor {
   to: CaseTarget;
   reason?: string;
+  /** Names the request, so a retried one is answered instead of queued twice. */
+  requestId?: string;
 }
 
 export interface DuplicateAlert {
   receivedAt: string;
   source?: string;
+}
+
+/** What a recorded decision did, answered at once: the move it allows runs (and retries) afterwards. */
+export interface DecisionAnswer {
+  approvalId: number;
+  decision: DecisionKind;
+  by: string;
+  target: CaseTarget;
+  /** `counted`: an approval toward a quorum that still needs more people. */
+  result: 'approved' | 'rejected' | 'counted';
+  /** Distinct approvals still needed (0 once decided). */
+  approvalsNeeded: number;
+  /** What the case does next: move (under way, see GET for progress), close, stay, or wait for more approvers. */
+  next: 'moving' | 'closing' | 'staying' | 'waiting-for-approvals';
+  state: CaseState;
+}
+
+/** What became of a transition request, answered once the case has taken it. */
+export interface TransitionAnswer {
+  requestId: string;
+  to: CaseTarget;
+  /** `moving`: under way now; `awaiting-approval`: the target's gate opened as `approvalId`. */
+  result: 'moving' | 'awaiting-approval';
+  approvalId?: number;
+  /** True when this request id had been taken before: the earlier answer, nothing queued again. */
+  duplicate: boolean;
+  state: CaseState;
 }
 
 export const stateQuery = defineQuery<CaseState>('state');
@@ -39,5 +91,5 @@ export const rejectSignal = defineSignal<[ApprovalSignal]>('reject');
 export const requestTransitionSignal = defineSignal<[TransitionRequest]>('requestTransition');
 export const duplicateAlertSignal = defineSignal<[DuplicateAlert]>('duplicateAlert');
 
-export const decideUpdate = defineUpdate<CaseState, [DecisionRequest]>('decide');
-export const transitionUpdate = defineUpdate<CaseState, [TransitionRequest]>('transition');
+export const decideUpdate = defineUpdate<DecisionAnswer, [DecisionRequest]>('decide');
+export const transitionUpdate = defineUpdate<TransitionAnswer, [TransitionRequest]>('transition');

@@ -4,6 +4,7 @@
  * input gets a precise 4xx and nothing invalid reaches Temporal.
  */
 import type { Client } from '@temporalio/client';
+import type { DecisionKeys } from '../attestation/decision-keys';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Playbook } from '../domain/playbook';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   playbooks: Playbook[];
   webhookSecrets: string[];
   users?: UserDirectory;
+  /** PHASEGATE_DECISION_KEYS: the server attests who decided, and workers check it. */
+  decisionKeys?: DecisionKeys;
   taskQueue?: string;
   metrics?: ServerMetrics;
   logger?: FastifyBaseLogger | boolean;
@@ -76,7 +79,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   registerAlertRoute(app, { client: options.client, playbooks: options.playbooks, webhookSecrets: options.webhookSecrets, taskQueue, metrics });
-  registerCaseRoutes(app, { client: options.client, users: options.users, metrics });
+  registerCaseRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, metrics });
   registerHealthRoutes(app, { client: options.client, metrics });
   if (options.codec) registerCodecRoutes(app, { ...options.codec, users: options.users });
   await app.ready();

@@ -16,7 +16,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { REFUSAL_TYPES } from '../domain/case-rules';
 import type { CaseState } from '../domain/case-state';
 import type { CaseStatus } from '../domain/case-status';
-import { type DecisionRequest, type TransitionRequest, decideUpdate, stateQuery, transitionUpdate } from '../domain/messages';
+import {
+  type DecisionAnswer,
+  type DecisionRequest,
+  type TransitionAnswer,
+  type TransitionRequest,
+  decideUpdate,
+  stateQuery,
+  transitionUpdate,
+} from '../domain/messages';
 import { AlertSeverity, AwaitingApproval, PlaybookName, SirCaseId, SirCaseStatus } from '../domain/search-attributes';
 import { CASE_WORKFLOW_ID_PREFIX, CASE_WORKFLOW_TYPE } from '../domain/temporal-names';
 import type { casePlaybook } from '../../workflows';
@@ -68,21 +76,79 @@ export async function findCase(client: Client, ref: string): Promise<CaseHandle>
   return client.workflow.getHandle<typeof casePlaybook>(found.workflowId);
 }
 
+/**
+ * The case state, and for a move under way the progress of its SIR call (attempt, last error), which
+ * only Temporal knows while the activity retries.
+ */
 export async function caseState(client: Client, ref: string): Promise<CaseState> {
   const handle = await findCase(client, ref);
-  return handle.query(stateQuery).catch((err: unknown) => {
+  try {
+    const state = await handle.query(stateQuery);
+    if (state.move) {
+      const { raw } = await handle.describe();
+      const call = raw.pendingActivities?.find((a) => /^(updateCaseStatus|closeCase)$/.test(a.activityType?.name ?? ''));
+      if (call) {
+        state.move.attempt = call.attempt ?? undefined;
+        const message = call.lastFailure?.message;
+        if (message) state.move.lastError = message;
+      }
+    }
+    return state;
+  } catch (err) {
     throw asCaseCommandError(err, ref);
-  });
+  }
 }
 
-export async function decide(client: Client, ref: string, request: DecisionRequest): Promise<CaseState> {
-  const handle = await findCase(client, ref);
-  return handle.executeUpdate(decideUpdate, { args: [request] }).catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+/**
+ * The update id makes a repeated decision (a retried HTTP call, a CLI run again after an error) the
+ * same update: Temporal answers it with the first outcome and it never reaches another gate.
+ */
+export function decisionUpdateId(request: Pick<DecisionRequest, 'approvalId' | 'by' | 'decision'>): string {
+  return `decide-${request.approvalId}-${request.decision}-${request.by}`;
 }
 
-export async function requestTransition(client: Client, ref: string, request: TransitionRequest): Promise<CaseState> {
+export function transitionUpdateId(requestId: string): string {
+  return `transition-${requestId}`;
+}
+
+export async function decide(client: Client, ref: string, request: DecisionRequest): Promise<DecisionAnswer> {
   const handle = await findCase(client, ref);
-  return handle.executeUpdate(transitionUpdate, { args: [request] }).catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+  return handle
+    .executeUpdate(decideUpdate, { args: [request], updateId: decisionUpdateId(request) })
+    .then((answer) => asDecisionAnswer(answer, request))
+    .catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+}
+
+export async function requestTransition(client: Client, ref: string, request: TransitionRequest & { requestId: string }): Promise<TransitionAnswer> {
+  const handle = await findCase(client, ref);
+  return handle
+    .executeUpdate(transitionUpdate, { args: [request], updateId: transitionUpdateId(request.requestId) })
+    .then((answer) => asTransitionAnswer(answer, request))
+    .catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+}
+
+/** Cases started before the `attested-decisions` patch answer with the bare state once the move is made. */
+function asDecisionAnswer(answer: DecisionAnswer | CaseState, request: DecisionRequest): DecisionAnswer {
+  if ('result' in answer) return answer;
+  const record = answer.decisions.at(-1);
+  return {
+    approvalId: record?.approvalId ?? request.approvalId,
+    decision: request.decision,
+    by: request.by,
+    target: record?.target ?? answer.pendingApproval?.target ?? 'Closed',
+    result: request.decision === 'approve' ? 'approved' : 'rejected',
+    approvalsNeeded: 0,
+    next: request.decision === 'approve' ? 'moving' : 'staying',
+    state: answer,
+  };
+}
+
+function asTransitionAnswer(answer: TransitionAnswer | CaseState, request: TransitionRequest & { requestId: string }): TransitionAnswer {
+  if ('result' in answer) return answer;
+  const pending = answer.pendingApproval;
+  return pending?.target === request.to
+    ? { requestId: request.requestId, to: request.to, result: 'awaiting-approval', approvalId: pending.approvalId, duplicate: false, state: answer }
+    : { requestId: request.requestId, to: request.to, result: 'moving', duplicate: false, state: answer };
 }
 
 /** Temporal answers "not found" to an update on a workflow that exists but has finished. */
@@ -151,15 +217,16 @@ export async function listCases(client: Client, filter: CaseListFilter = {}): Pr
   return cases;
 }
 
-const FORBIDDEN: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover]);
+const FORBIDDEN: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover, REFUSAL_TYPES.separationOfDuties, REFUSAL_TYPES.unprovenIdentity]);
 const INVALID: ReadonlySet<string> = new Set([REFUSAL_TYPES.invalidRequest]);
+const NOT_FOUND: ReadonlySet<string> = new Set([REFUSAL_TYPES.unknownApproval]);
 
 /** Translates what Temporal answered into a command error; anything unrecognised is rethrown as is. */
 export function asCaseCommandError(err: unknown, ref: string): CaseCommandError {
   if (err instanceof CaseCommandError) return err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? 'Refused';
-    const kind: CaseCommandErrorKind = FORBIDDEN.has(type) ? 'forbidden' : INVALID.has(type) ? 'invalid' : 'conflict';
+    const kind: CaseCommandErrorKind = FORBIDDEN.has(type) ? 'forbidden' : INVALID.has(type) ? 'invalid' : NOT_FOUND.has(type) ? 'not-found' : 'conflict';
     return new CaseCommandError(kind, type, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) {

@@ -1,5 +1,5 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { type IdentityOptions, createActivities } from '../../activities';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import type { SirClient } from '../sir';
 import type { DataConverter } from '@temporalio/common';
@@ -16,6 +16,8 @@ export interface PhasegateWorkerOptions {
   tuning?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
   /** Tracing's plugin, when configured. */
   tracing?: Tracing;
+  /** How the worker proves who decided (decision keys, trust in Temporal access, users file). */
+  identity?: IdentityOptions;
   /** Payload encryption; defaults to PHASEGATE_KEYS from the environment. */
   dataConverter?: DataConverter;
 }
@@ -25,7 +27,7 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities(options.sir),
+    activities: createActivities(options.sir, { identity: options.identity }),
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // Tracing adds a workflow interceptor module, which only a bundle made at start-up can include.
     ...(options.tracing ? { workflowsPath: WORKFLOWS_PATH, plugins: [options.tracing.plugin] } : workflowSource()),

@@ -28,7 +28,7 @@ interface CaseStateBody {
   caseId?: string;
   status?: string;
   phase?: string;
-  pendingApproval?: { target: string; approvers: string[] };
+  pendingApproval?: { approvalId: number; target: string; approvers: string[] };
 }
 
 async function api<T>(dev: PhasegateDev, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -212,10 +212,10 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       assert.match(summary, new RegExp(`(SIR case ${caseId}|new SIR case for alert ${d.demoWorkflowId.replace(/^case-/, '')}) · playbook ${PLAYBOOK}`), `the summary names the case: ${summary}`);
       const details = await panelText(page, 'Details', new RegExp(`Playbook ${PLAYBOOK}`));
       assert.match(details, new RegExp(`${CONTAINMENT} — approval by group:ir-leads`), `the details list the gated steps: ${details}`);
-      const pending = await panelText(page, 'Current Details', /Waiting for approval by group:ir-leads/);
-      assert.match(pending, new RegExp(`Waiting for approval by group:ir-leads to move case ${caseId} to .${CONTAINMENT}.`), `the current details: ${pending}`);
+      const pending = await panelText(page, 'Current Details', /Waiting for approval #1 by group:ir-leads/);
+      assert.match(pending, new RegExp(`Waiting for approval #1 by group:ir-leads to move case ${caseId} to .${CONTAINMENT}.`), `the current details: ${pending}`);
       // The wait itself carries a summary, listed with the other events that have metadata.
-      await mainTextMatching(page, /Timer\s+Waiting for approval by group:ir-leads\s+Started/);
+      await mainTextMatching(page, /Timer\s+Waiting for approval #1 by group:ir-leads\s+Started/);
       await mainTextMatching(page, new RegExp(`UpdateCaseStatus → ${DETECTION}\\s+Completed`));
       await screenshot(page, '2-user-metadata-before-approval', t);
       mark('summary, details and pending approval shown');
@@ -232,15 +232,16 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       mark('search attributes shown');
 
       // 5. Approve as the demo user (an IR lead) through the API.
-      const decided = await api<CaseStateBody>(d, 'POST', `/v1/cases/${caseId}/decisions`, { decision: 'approve', comment: 'browser test' });
+      const shown = await api<CaseStateBody>(d, 'GET', `/v1/cases/${caseId}`);
+      const approvalId = shown.body.pendingApproval?.approvalId;
+      assert.equal(typeof approvalId, 'number', `no approval id in ${JSON.stringify(shown.body)}`);
+      const decided = await api<{ result: string; next: string; approvalId: number }>(d, 'POST', `/v1/cases/${caseId}/decisions`, { approvalId, decision: 'approve', comment: 'browser test' });
       assert.equal(decided.status, 200, `approval refused: ${JSON.stringify(decided.body)}`);
-      // The answer is the case once the approved step is made; the playbook's next gate opens after it.
-      assert.equal(decided.body.status, CONTAINMENT);
-      assert.equal(decided.body.phase, 'running');
-      assert.equal(decided.body.pendingApproval, undefined);
+      // The answer comes once the decision is recorded; the move and the playbook's next gate follow.
+      assert.deepEqual([decided.body.approvalId, decided.body.result, decided.body.next], [approvalId, 'approved', 'moving']);
       const settled = await eventually('the playbook to stop after the approved step', 30_000, async () => {
         const res = await api<CaseStateBody>(d, 'GET', `/v1/cases/${encodeURIComponent(d.demoWorkflowId)}`);
-        return res.status === 200 && res.body.phase !== 'running' ? res.body : undefined;
+        return res.status === 200 && res.body.status === CONTAINMENT && res.body.phase !== 'running' ? res.body : undefined;
       });
       const next = settled.pendingApproval;
       mark('approved through the API');
@@ -261,9 +262,9 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       await mainTextMatching(page, new RegExp(`UpdateCaseStatus → ${CONTAINMENT}\\s+Completed`), UI_LAG_MS);
       if (next) {
         const nowPending = await panelText(page, 'Current Details', new RegExp(`to move case ${caseId} to .${next.target}.`), UI_LAG_MS);
-        assert.match(nowPending, /^Waiting for approval by group:ir-leads/);
+        assert.match(nowPending, new RegExp(`^Waiting for approval #${next.approvalId} by group:ir-leads`));
         // An open-ended gate still shows up, with its summary, in the event list.
-        await mainTextMatching(page, /Timer\s+Waiting for approval by group:ir-leads \(no deadline\)\s+Started/, UI_LAG_MS);
+        await mainTextMatching(page, new RegExp(`Timer\\s+Waiting for approval #${next.approvalId} by group:ir-leads \\(no deadline\\)\\s+Started`), UI_LAG_MS);
       }
       await screenshot(page, '5-user-metadata-after-approval', t);
       mark('current details follow the approval');

@@ -19,7 +19,7 @@ import { workflowSource } from '../../src/temporal/workflow-bundle';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
+import { connectToTestServer, uniqueTaskQueue, TEST_IDENTITY } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const KEY_A = `key-a:${generateKey()}`;
@@ -49,7 +49,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     new Client({ connection: env.connection, namespace: env.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
 
   const workerWith = (codec: EncryptionCodec): Promise<Worker> =>
-    createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir: fx.sir, taskQueue, dataConverter: { payloadCodecs: [codec] } });
+    createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir: fx.sir, taskQueue, identity: TEST_IDENTITY, dataConverter: { payloadCodecs: [codec] } });
 
   function input(): CasePlaybookInput {
     return {
@@ -78,7 +78,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     const handle = await worker.runUntil(async () => {
       const h = await clientWith(codec).workflow.start(casePlaybook, caseWorkflowOptions(input(), taskQueue));
       await waitFor('the approval', async () => ((await h.query(stateQuery)).pendingApproval ? true : undefined));
-      await h.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice', comment: `isolate ${SECRET_IP}` }] });
+      await h.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice', comment: `isolate ${SECRET_IP}` }] });
       await h.result();
       return h;
     });
@@ -128,7 +128,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     const codecBA = new EncryptionCodec(ringBA);
     const outcome = await (await workerWith(codecBA)).runUntil(async () => {
       const h = clientWith(codecBA).workflow.getHandle<typeof casePlaybook>(started);
-      await h.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+      await h.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }] });
       return h.result();
     });
     assert.equal(outcome.status, 'Containment, Eradication and Recovery');

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { DecisionKeys } from '../../src/attestation/decision-keys';
 import type { Playbook } from '../../src/domain/playbook';
 import { buildServer } from '../../src/server/app';
 import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
@@ -21,6 +22,9 @@ export const USERS = {
 } as const;
 
 export type UserName = keyof typeof USERS;
+
+/** The server attests decisions with it and the worker checks them: the production chain, no trust in Temporal access. */
+export const DECISION_KEYS = new DecisionKeys([randomBytes(32).toString('hex')]);
 
 export const WEBHOOK_SECRET = `whsec-${randomBytes(16).toString('hex')}`;
 export const OLD_WEBHOOK_SECRET = `whsec-old-${randomBytes(16).toString('hex')}`;
@@ -45,12 +49,12 @@ export async function startServerFixture(options: { worker?: boolean } = {}): Pr
   const users = new UserDirectory(
     Object.entries(USERS).map(([name, u]) => ({ name, groups: [...u.groups], tokenSha256: sha256Hex(u.token) })),
   );
-  const app = await buildServer({ client: env.client, playbooks, users, webhookSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET], taskQueue });
+  const app = await buildServer({ client: env.client, playbooks, users, decisionKeys: DECISION_KEYS, webhookSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET], taskQueue });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
-    worker = await createTestWorker(env, sandbox.sir, taskQueue);
+    worker = await createTestWorker(env, sandbox.sir, taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false });
     running = worker.run();
   }
   return {

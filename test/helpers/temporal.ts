@@ -8,7 +8,9 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { SirClient } from '../../src/sir';
 import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
 import { addSearchAttributes } from '../../src/temporal/search-attribute-registration';
+import type { IdentityOptions } from '../../activities';
 import { createPhasegateWorker } from '../../src/temporal/worker';
+import { testGroupsOf } from './decisions';
 
 let runtimeInstalled = false;
 
@@ -49,8 +51,11 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export async function createTestWorker(env: TestWorkflowEnvironment, sir: SirClient, taskQueue: string): Promise<Worker> {
-  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue });
+/** Test workers trust Temporal access, as `phasegate dev` does, and take groups from TEST_GROUPS. */
+export const TEST_IDENTITY: IdentityOptions = { trustTemporalAccess: true, groupsOf: testGroupsOf };
+
+export async function createTestWorker(env: TestWorkflowEnvironment, sir: SirClient, taskQueue: string, identity: IdentityOptions = TEST_IDENTITY): Promise<Worker> {
+  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity });
 }
 
 export interface WorkerFixture {
@@ -64,11 +69,11 @@ export interface WorkerFixture {
  * A Temporal environment (the shared dev server, or a fresh time-skipping server), a SIR sandbox and
  * a running phasegate worker on a task queue of this test file's own.
  */
-export async function startWorkerFixture(prefix: string, server: 'dev' | 'time-skipping' = 'dev'): Promise<WorkerFixture> {
+export async function startWorkerFixture(prefix: string, server: 'dev' | 'time-skipping' = 'dev', identity: IdentityOptions = TEST_IDENTITY): Promise<WorkerFixture> {
   const env = server === 'dev' ? await connectToTestServer() : await startTimeSkippingServer();
   const fx = await startSandboxFixture();
   const taskQueue = uniqueTaskQueue(prefix);
-  const worker = await createTestWorker(env, fx.sir, taskQueue);
+  const worker = await createTestWorker(env, fx.sir, taskQueue, identity);
   const running = worker.run();
   return {
     env,

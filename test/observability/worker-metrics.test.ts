@@ -39,7 +39,7 @@ describe('worker metrics on the Runtime Prometheus endpoint', { timeout: 120_000
     };
     const handle = await w.env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, w.taskQueue));
     await waitFor('the approval', async () => ((await handle.query(stateQuery)).pendingApproval ? true : undefined));
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
+    await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }] });
     await handle.result();
 
     const text = await waitFor('the metrics to be exported', async () => {

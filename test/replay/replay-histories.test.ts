@@ -20,6 +20,8 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(files.length >= 5, `expected the recorded histories, found ${files.length}`);
     // v1 was recorded before the `comment-when-playbook-starts` patch, v2 after it: both must replay.
     assert.ok(files.some((f) => f.startsWith('v1-')) && files.some((f) => f.startsWith('v2-')), 'histories from before and after the patch');
+    // v4 ran the loop now frozen in workflows/legacy/; v5 is the first set under `attested-decisions`.
+    assert.ok(files.some((f) => f.startsWith('v4-')) && files.some((f) => f.startsWith('v5-')), 'histories from before and after attested-decisions');
 
     const histories = await Promise.all(
       files.map(async (file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(await readFile(join(HISTORIES, file), 'utf8'))) })),

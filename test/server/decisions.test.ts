@@ -1,15 +1,19 @@
 /**
- * The decisions API and case inspection against a real server and worker on the shared dev server:
- * 200 with the new state, 403 not an approver, 404 unknown case, 409 nothing pending or finished; the
- * approver is always the token's user.
+ * The decisions and transitions API and case inspection against a real server and worker on the shared
+ * dev server, in the production trust model: the server attests who decided, the worker checks it and
+ * does not trust Temporal access. 200 once recorded, 403 not an approver or unproven, 404 unknown case
+ * or approval, 409 no longer pending or finished; the approver is always the token's user.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { CaseState } from '../../src/domain/case-state';
-import { stateQuery } from '../../src/domain/messages';
-import { startServerFixture, type ServerFixture, type UserName } from '../helpers/server';
+import { type DecisionAnswer, type TransitionAnswer, approveSignal, decideUpdate, stateQuery } from '../../src/domain/messages';
+import type { casePlaybook } from '../../workflows';
+import { DECISION_KEYS, startServerFixture, type ServerFixture, type UserName } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -44,19 +48,43 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
     });
   }
 
-  it('approves as the token user (200, new state) by SIR case id', async () => {
+  async function pendingId(workflowId: string): Promise<number> {
+    return (await fx.env.client.workflow.getHandle(workflowId).query(stateQuery)).pendingApproval!.approvalId;
+  }
+
+  it('records an approval as the token user (200 at once: the move is under way) by SIR case id', async () => {
     const { caseId, workflowId } = await waitingCase();
-    const response = await post(caseId, 'alice', { decision: 'approve', comment: 'contain now' });
+    const approvalId = await pendingId(workflowId);
+    const response = await post(caseId, 'alice', { approvalId, decision: 'approve', comment: 'contain now' });
     assert.equal(response.status, 200, await response.clone().text());
-    const state = (await response.json()) as CaseState;
-    assert.equal(state.status, CER);
-    assert.deepEqual(state.decisions.map((d) => [d.by, d.decision, d.comment]), [['alice', 'approve', 'contain now']]);
+    const answer = (await response.json()) as DecisionAnswer;
+    assert.deepEqual([answer.approvalId, answer.result, answer.next, answer.by, answer.target], [approvalId, 'approved', 'moving', 'alice', CER]);
+    assert.deepEqual(answer.state.decisions.map((d) => [d.by, d.decision, d.comment, d.proof]), [['alice', 'approve', 'contain now', 'attested']]);
+    const moved = await waitFor('the move', async () => {
+      const state = (await (await fetch(`${fx.url}/v1/cases/${caseId}`, { headers: fx.as('bob') })).json()) as CaseState;
+      return state.status === CER ? state : undefined;
+    });
+    assert.equal(moved.transitions.at(-1)?.approvedBy, 'alice');
+    await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+
+  it('answers the same decision repeated by the same user with its first outcome, and never decides the next gate', async () => {
+    const { caseId, workflowId } = await waitingCase();
+    const approvalId = await pendingId(workflowId);
+    const first = (await (await post(caseId, 'alice', { approvalId, decision: 'approve' })).json()) as DecisionAnswer;
+    await waitFor('the next gate', async () => ((await pendingId(workflowId).catch(() => 0)) > approvalId ? true : undefined));
+    const repeated = await post(caseId, 'alice', { approvalId, decision: 'approve' });
+    assert.equal(repeated.status, 200);
+    assert.deepEqual(await repeated.json(), first);
+    const state = await fx.env.client.workflow.getHandle(workflowId).query(stateQuery);
+    assert.equal(state.pendingApproval?.decidedBy, undefined, 'the next gate is still open');
+    assert.equal(state.decisions.length, 1);
     await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
   it('refuses a user who is not an approver with 403, naming the approvers', async () => {
     const { caseId, workflowId } = await waitingCase();
-    const response = await post(caseId, 'bob', { decision: 'approve' });
+    const response = await post(caseId, 'bob', { approvalId: await pendingId(workflowId), decision: 'approve' });
     assert.equal(response.status, 403);
     const body = (await response.json()) as { error: string; details: Array<{ message: string }> };
     assert.match(body.error, /bob is not an approver .*group:ir-leads/);
@@ -66,7 +94,7 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
 
   it('ignores any approver name in the body: the token decides who approves', async () => {
     const { caseId, workflowId } = await waitingCase();
-    const forged = await post(caseId, 'bob', { decision: 'approve', by: 'alice' });
+    const forged = await post(caseId, 'bob', { approvalId: await pendingId(workflowId), decision: 'approve', by: 'alice' });
     assert.equal(forged.status, 400);
     assert.match(JSON.stringify(await forged.json()), /by/);
     const state = await fx.env.client.workflow.getHandle(workflowId).query(stateQuery);
@@ -74,37 +102,102 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
     await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
-  it('answers 409 when no approval is pending', async () => {
+  it('answers 409 saying what became of an approval that is no longer pending', async () => {
     const { caseId, workflowId } = await waitingCase();
-    assert.equal((await post(caseId, 'alice', { decision: 'reject', comment: 'false positive?' })).status, 200);
-    const again = await post(caseId, 'alice', { decision: 'approve' });
+    const approvalId = await pendingId(workflowId);
+    assert.equal((await post(caseId, 'alice', { approvalId, decision: 'reject', comment: 'false positive?' })).status, 200);
+    const again = await post(caseId, 'alice', { approvalId, decision: 'approve' });
     assert.equal(again.status, 409);
-    assert.match(((await again.json()) as { error: string }).error, /no approval is pending/);
+    const body = (await again.json()) as { error: string; details: Array<{ message: string }> };
+    assert.match(body.error, new RegExp(`approval #${approvalId} to move to "${CER}" was rejected by alice`));
+    assert.equal(body.details[0]!.message, 'ApprovalNotPending');
+    const unknown = await post(caseId, 'alice', { approvalId: approvalId + 40, decision: 'approve' });
+    assert.equal(unknown.status, 404);
     await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+
+  it('refuses a raw Temporal decision without proof (403 UnprovenIdentity) and records the refusal on the case', async () => {
+    const { workflowId } = await waitingCase();
+    const handle = fx.env.client.workflow.getHandle<typeof casePlaybook>(workflowId);
+    const approvalId = await pendingId(workflowId);
+    // Anyone with write access to the namespace, claiming a real approver and group: not proven.
+    const err = await handle.executeUpdate(decideUpdate, { args: [{ approvalId, decision: 'approve', by: 'alice', groups: ['ir-leads'] }] }).then(
+      () => assert.fail('an unattested decision must be refused'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'UnprovenIdentity');
+    await handle.signal(approveSignal, { approvalId, by: 'alice', groups: ['ir-leads'] });
+    const state = await waitFor('both refusals on record', async () => {
+      const s = await handle.query(stateQuery);
+      return s.refusalCount === 2 ? s : undefined;
+    });
+    assert.deepEqual(state.refusals?.map((r) => [r.by, r.type]), [['alice', 'UnprovenIdentity'], ['alice', 'UnprovenIdentity']]);
+    assert.equal(state.pendingApproval?.decidedBy, undefined);
+    // A forged attestation is no better.
+    const forged = DECISION_KEYS.attest({ kind: 'decide', workflowId, approvalId, decision: 'reject' }, 'alice', ['ir-leads']);
+    await handle.signal(approveSignal, { approvalId, by: 'alice', attestation: forged });
+    const after = await waitFor('the forged one refused', async () => {
+      const s = await handle.query(stateQuery);
+      return s.refusalCount === 3 ? s : undefined;
+    });
+    assert.match(after.refusals!.at(-1)!.message, /does not match this decision by alice/);
+    assert.equal(after.decisions.length, 0);
+    await handle.terminate('test done');
+  });
+
+  it('takes a transition request from the token user, answers a retry of it, and refuses a second one while it waits', async () => {
+    const { caseId, workflowId } = await waitingCase();
+    const approvalId = await pendingId(workflowId);
+    await post(caseId, 'alice', { approvalId, decision: 'reject' });
+    await waitFor('the case to wait for a request', async () => ((await fx.env.client.workflow.getHandle(workflowId).query(stateQuery)).phase === 'awaiting-request' ? true : undefined));
+    const ask = (user: UserName, body: unknown): Promise<Response> =>
+      fetch(`${fx.url}/v1/cases/${caseId}/transitions`, { method: 'POST', headers: fx.as(user), body: JSON.stringify(body) });
+    const first = await ask('bob', { to: CER, reason: 'new evidence', requestId: 'bob-req-1' });
+    assert.equal(first.status, 200, await first.clone().text());
+    const answer = (await first.json()) as TransitionAnswer;
+    assert.deepEqual([answer.result, answer.approvalId, answer.duplicate], ['awaiting-approval', approvalId + 1, false]);
+    assert.equal(answer.state.pendingApproval?.requestedBy, 'bob');
+    // The same request id is the same Temporal update: the first answer, nothing queued again.
+    const retried = (await (await ask('bob', { to: CER, reason: 'new evidence', requestId: 'bob-req-1' })).json()) as TransitionAnswer;
+    assert.deepEqual(retried, answer);
+    assert.equal((await fx.env.client.workflow.getHandle(workflowId).query(stateQuery)).approvals, approvalId + 1);
+    const other = await ask('carol', { to: 'Post-incident Activities' });
+    assert.equal(other.status, 409);
+    assert.match(((await other.json()) as { error: string }).error, /is pending .* decide it first/);
+    await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+
+  it('tells the token user who they are (GET /v1/me)', async () => {
+    const me = await fetch(`${fx.url}/v1/me`, { headers: fx.as('alice') });
+    assert.deepEqual(await me.json(), { name: 'alice', groups: ['ir-leads'] });
   });
 
   it('answers 409 once the case has finished', async () => {
     const { workflowId } = await waitingCase();
     await fx.env.client.workflow.getHandle(workflowId).terminate('finished for the test');
-    const response = await post(workflowId, 'alice', { decision: 'approve' });
+    const response = await post(workflowId, 'alice', { approvalId: 1, decision: 'approve' });
     assert.equal(response.status, 409);
   });
 
   it('answers 404 for an unknown case, by SIR id and by workflow id', async () => {
-    assert.equal((await post('9999999999', 'alice', { decision: 'approve' })).status, 404);
-    assert.equal((await post('case-does-not-exist', 'alice', { decision: 'approve' })).status, 404);
+    assert.equal((await post('9999999999', 'alice', { approvalId: 1, decision: 'approve' })).status, 404);
+    assert.equal((await post('case-does-not-exist', 'alice', { approvalId: 1, decision: 'approve' })).status, 404);
   });
 
   it('requires a valid bearer token', async () => {
-    const none = await post('9999999999', undefined, { decision: 'approve' });
+    const none = await post('9999999999', undefined, { approvalId: 1, decision: 'approve' });
     assert.equal(none.status, 401);
     assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="phasegate"');
     const wrong = await fetch(`${fx.url}/v1/cases/9999999999/decisions`, {
       method: 'POST',
       headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' },
-      body: '{"decision":"approve"}',
+      body: '{"approvalId":1,"decision":"approve"}',
     });
     assert.equal(wrong.status, 401);
+    for (const path of ['/v1/cases/9999999999', '/v1/cases', '/v1/me']) {
+      assert.equal((await fetch(`${fx.url}${path}`)).status, 401, `GET ${path} needs a token`);
+    }
   });
 
   it('shows a case (GET /v1/cases/:id) and lists waiting cases by status and approval', async () => {

@@ -113,37 +113,45 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
       `SirCaseStatus="${DA}"`,
       'AwaitingApproval=true',
     ]);
-    // One patch marker (lean-steps) however many patches older cases check; each costs an event.
+    // One patch marker (attested-decisions) however many patches older cases check; each costs an event.
     assert.equal(history.filter((e) => e.markerRecordedEventAttributes != null).length, 1);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
   });
 
-  it('plans a request that arrives while the start comment runs before opening the first gate', async () => {
+  it('opens the first gate while a slow start comment is still on its way (comments never hold the playbook)', async () => {
     const gatedFirst = testPlaybook('round-trips-gated-first', [{ status: DA, approval: { approvers: ['alice'], onTimeout: 'reject' } }]);
-    // A slow start comment holds the case between CreateCase and its first gate.
-    fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 2_000, count: 1 });
+    fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 3_000, count: 1 });
     const handle = await start(gatedFirst);
-    await waitFor('the case to exist', async () => ((await handle.query(stateQuery)).caseId ? true : undefined));
-    const answer = await handle.executeUpdate(transitionUpdate, { args: [{ to: DA, by: 'dave', reason: 'triage now' }] });
-    // The request opened the gate itself; it was not left queued behind the playbook's own gate.
-    assert.equal(answer.pendingApproval?.target, DA);
-    assert.equal(answer.pendingApproval?.requestedBy, 'dave');
-    assert.equal(answer.approvals, 1);
+    const waiting = await pendingFor(handle, DA);
+    const comments = fx.sandbox.calls.list({ operation: 'CreateCaseComment', caseId: waiting.caseId! });
+    assert.equal(comments.length, 0, 'the gate opened before the start comment reached SIR');
+    assert.equal(waiting.pendingApproval?.requestedBy, 'playbook');
     await handle.terminate('test done');
   });
 
-  it('answers an approval with the state once the step is made, before the next gate opens', async () => {
+  it('answers an approval as soon as it is recorded, before the step is made', async () => {
     const handle = await start(GATED);
     await pendingFor(handle, CER);
-    const answer = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
-    assert.equal(answer.status, CER);
-    assert.equal(answer.phase, 'running');
-    assert.equal(answer.pendingApproval, undefined);
-    assert.equal(answer.approvals, 1);
-    // The playbook went straight on to its next gate; the query shows that.
+    const answer = await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }] });
+    assert.deepEqual([answer.result, answer.next], ['approved', 'moving']);
+    assert.equal(answer.state.status, DA);
+    assert.equal(answer.state.pendingApproval?.decidedBy?.by, 'alice');
+    // The playbook makes the step, then goes straight on to its next gate; the query shows that.
     const next = await pendingFor(handle, PIA);
+    assert.equal(next.status, CER);
     assert.equal(next.approvals, 2);
+    await handle.terminate('test done');
+  });
+
+  it('answers a transition request with the gate it opened', async () => {
+    const handle = await start(GATED);
+    await pendingFor(handle, CER);
+    await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'reject', by: 'alice' }] });
+    await waitFor('the case to wait for a request', async () => ((await handle.query(stateQuery)).phase === 'awaiting-request' ? true : undefined));
+    const answer = await handle.executeUpdate(transitionUpdate, { args: [{ to: CER, by: 'dave', reason: 'triage now' }] });
+    assert.deepEqual([answer.result, answer.approvalId, answer.to], ['awaiting-approval', 2, CER]);
+    assert.equal(answer.state.pendingApproval?.requestedBy, 'dave');
     await handle.terminate('test done');
   });
 });

@@ -1,58 +1,96 @@
 /**
- * approve | reject | transition | status | list: humans acting on cases from a terminal. The CLI talks
- * to Temporal directly, so access to Temporal is the boundary and `--by` names the approver (SPEC §3);
- * the approver's groups come from the users file when there is one, or from `--group`.
+ * approve | reject | transition | status | list: humans acting on cases from a terminal, through the
+ * phasegate API with the person's own token (see api-client.ts): the API says who decides, never a
+ * flag. `--via temporal` is the operator's break-glass path straight to Temporal, for when the API is
+ * down; there the workers decide whether they trust a bare name (PHASEGATE_TRUST_TEMPORAL_ACCESS).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import type { CaseState, CaseTarget } from '../../domain/case-state';
 import { ALL_CASE_STATUSES, type CaseStatus } from '../../domain/case-status';
-import type { Actor } from '../../domain/messages';
-import { loadUsersFile } from '../../server/users';
+import type { DecisionAnswer, TransitionAnswer } from '../../domain/messages';
 import { CaseCommandError, caseState, decide, listCases, requestTransition } from '../../temporal/case-commands';
 import { loadTemporalTarget } from '../../temporal/connection-config';
 import { dataConverterFromEnv } from '../../temporal/data-converter';
-import { formatCaseList, formatCaseState } from '../case-format';
+import { defaultStateDir } from '../../temporal/temporal-cli';
+import { ApiError, PhasegateApi, resolveApiTarget } from '../api-client';
+import { formatCaseList, formatCaseState, formatDecision, formatTransition } from '../case-format';
+import { readDevCredentials } from '../dev-credentials';
+import { UsageError } from '../usage-error';
+import { atRest, waitForCase } from '../wait-for-case';
 
-interface ActorOptions {
-  by: string;
-  group?: string[];
-  comment?: string;
+type Via = 'api' | 'temporal';
+
+interface CommonOptions {
+  via: Via;
   json?: boolean;
 }
 
+interface ActorOptions extends CommonOptions {
+  by?: string;
+  comment?: string;
+  approval?: number;
+  wait?: boolean;
+}
+
+const viaOption = (): Option =>
+  new Option('--via <path>', 'api (default: PHASEGATE_URL with PHASEGATE_TOKEN) or temporal (break-glass: straight to Temporal)')
+    .choices(['api', 'temporal'])
+    .default('api');
+
 export function caseCommands(): Command[] {
   return [
-    decisionCommand('approve', 'approve the pending phase change of a case'),
-    decisionCommand('reject', 'reject the pending phase change of a case'),
+    decisionCommand('approve', 'approve the pending approval of a case'),
+    decisionCommand('reject', 'reject the pending approval of a case'),
     new Command('transition')
       .description('ask for a phase change (e.g. back to "Detection and Analysis"); gated targets wait for approval')
       .argument('<caseId>', 'SIR case id or workflow id (case-…)')
       .requiredOption('--to <status>', 'target status, spelled as SIR does, or Closed', parseTarget)
-      .requiredOption('--by <who>', 'who asks')
-      .option('--group <name...>', 'groups of --by when there is no users file')
+      .option('--by <who>', 'who asks: must be the API token\'s user (required with --via temporal)')
       .option('--reason <text>', 'why (kept in the case history)')
-      .option('--json', 'print the case state as JSON')
+      .option('--wait', 'wait until the move is made (or its gate is open) and print the case')
+      .addOption(viaOption())
+      .option('--json', 'print the answer as JSON')
       .action(async (ref: string, opts: ActorOptions & { to: CaseTarget; reason?: string }) => {
-        const actor = await actorFrom(opts);
-        const state = await withClient((client) => requestTransition(client, ref, { to: opts.to, reason: opts.reason, ...actor }));
-        print(state, opts.json);
+        const requestId = randomUUID();
+        const answer: TransitionAnswer =
+          opts.via === 'temporal'
+            ? await withTemporal((client) => requestTransition(client, ref, { to: opts.to, requestId, ...(opts.reason && { reason: opts.reason }), by: requireBy(opts) }))
+            : await withApi(async (api) => {
+                await checkBy(api, opts.by);
+                return api.transition(ref, { to: opts.to, requestId, ...(opts.reason && { reason: opts.reason }) });
+              });
+        console.log(opts.json ? JSON.stringify(answer, null, 2) : formatTransition(answer));
+        if (opts.wait) await printWhenAtRest(ref, opts);
       }),
     new Command('status')
-      .description('show a case: status, pending approval, history')
+      .description('show a case: status, pending approval and its id, move under way, history')
       .argument('<caseId>', 'SIR case id or workflow id (case-…)')
+      .addOption(viaOption())
       .option('--json', 'print the case state as JSON')
-      .action(async (ref: string, opts: { json?: boolean }) => print(await withClient((client) => caseState(client, ref)), opts.json)),
+      .action(async (ref: string, opts: CommonOptions) => {
+        const state = opts.via === 'temporal' ? await withTemporal((client) => caseState(client, ref)) : await withApi((api) => api.caseState(ref));
+        console.log(opts.json ? JSON.stringify(state, null, 2) : formatCaseState(state));
+      }),
     new Command('list')
       .description('list running cases')
       .option('--status <status>', 'only cases in this SIR status', parseStatus)
       .option('--awaiting-approval', 'only cases waiting for a decision')
       .option('--all', 'include finished cases')
+      .addOption(viaOption())
       .option('--json', 'print JSON')
-      .action(async (opts: { status?: CaseStatus; awaitingApproval?: boolean; all?: boolean; json?: boolean }) => {
-        const cases = await withClient((client) =>
-          listCases(client, { status: opts.status, awaitingApproval: opts.awaitingApproval ? true : undefined, runningOnly: !opts.all }),
-        );
+      .action(async (opts: CommonOptions & { status?: CaseStatus; awaitingApproval?: boolean; all?: boolean }) => {
+        const cases =
+          opts.via === 'temporal'
+            ? await withTemporal((client) =>
+                listCases(client, { status: opts.status, awaitingApproval: opts.awaitingApproval ? true : undefined, runningOnly: !opts.all }),
+              )
+            : (
+                await withApi((api) =>
+                  api.listCases({ status: opts.status, awaitingApproval: opts.awaitingApproval ? 'true' : undefined, includeFinished: opts.all ? 'true' : undefined }),
+                )
+              ).cases;
         console.log(opts.json ? JSON.stringify(cases, null, 2) : formatCaseList(cases));
       }),
   ];
@@ -62,33 +100,77 @@ function decisionCommand(decision: 'approve' | 'reject', description: string): C
   return new Command(decision)
     .description(description)
     .argument('<caseId>', 'SIR case id or workflow id (case-…)')
-    .requiredOption('--by <who>', 'who decides (must be an approver of the pending step)')
-    .option('--group <name...>', 'groups of --by when there is no users file')
+    .option('--approval <id>', 'the approval to decide (default: the one pending now, as `status` shows it)', parseApprovalId)
+    .option('--by <who>', 'who decides: must be the API token\'s user (required with --via temporal)')
     .option('--comment <text>', 'kept in the decision record and the SIR case comment')
-    .option('--json', 'print the case state as JSON')
+    .option('--wait', 'wait until the move it allows is made and print the case')
+    .addOption(viaOption())
+    .option('--json', 'print the answer as JSON')
     .action(async (ref: string, opts: ActorOptions) => {
-      const actor = await actorFrom(opts);
-      const state = await withClient((client) => decide(client, ref, { decision, comment: opts.comment, ...actor }));
-      print(state, opts.json);
+      const answer: DecisionAnswer =
+        opts.via === 'temporal'
+          ? await withTemporal(async (client) => {
+              const by = requireBy(opts);
+              const approvalId = opts.approval ?? pendingApprovalId(await caseState(client, ref), ref);
+              return decide(client, ref, { approvalId, decision, by, ...(opts.comment && { comment: opts.comment }) });
+            })
+          : await withApi(async (api) => {
+              await checkBy(api, opts.by);
+              const approvalId = opts.approval ?? pendingApprovalId(await api.caseState(ref), ref);
+              return api.decide(ref, { approvalId, decision, ...(opts.comment && { comment: opts.comment }) });
+            });
+      console.log(opts.json ? JSON.stringify(answer, null, 2) : formatDecision(answer));
+      if (opts.wait) await printWhenAtRest(ref, opts);
     });
 }
 
-async function actorFrom(opts: ActorOptions): Promise<Actor> {
-  const directory = process.env.PHASEGATE_USERS ? await loadUsersFile(process.env.PHASEGATE_USERS) : undefined;
-  const known = directory?.find(opts.by);
-  if (directory && !known && !opts.group) {
-    throw new Error(`"${opts.by}" is not in the users file ${process.env.PHASEGATE_USERS}; use a listed name or pass --group`);
-  }
-  return { by: opts.by, groups: opts.group ?? known?.groups ?? [] };
+/** The answer comes once the decision is recorded; `--wait` follows the case until the move is made. */
+async function printWhenAtRest(ref: string, opts: ActorOptions): Promise<void> {
+  if (opts.via === 'temporal') throw new UsageError('--wait follows the case through the API; leave out --via temporal');
+  const state = await withApi((api) => waitForCase(api, ref, atRest));
+  if (!opts.json) console.log(formatCaseState(state));
 }
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+function pendingApprovalId(state: CaseState, ref: string): number {
+  const pending = state.pendingApproval;
+  if (!pending || pending.decidedBy) throw new Error(`refused: no approval is pending on case ${ref} (status "${state.status ?? '?'}", ${state.phase})`);
+  return pending.approvalId;
+}
+
+/** `--by` is a check, not a claim: it must name the person the token belongs to. */
+async function checkBy(api: PhasegateApi, by: string | undefined): Promise<void> {
+  if (by === undefined) return;
+  const me = await api.me();
+  if (me.name !== by) throw new UsageError(`--by ${by} does not match the API token's user "${me.name}"; the token decides who acts`);
+}
+
+function requireBy(opts: ActorOptions): string {
+  if (!opts.by) throw new UsageError('--via temporal needs --by <who> (there is no token to say who you are)');
+  return opts.by;
+}
+
+async function withApi<T>(fn: (api: PhasegateApi) => Promise<T>): Promise<T> {
+  const api = new PhasegateApi(await resolveApiTarget(process.env));
+  try {
+    return await fn(api);
+  } catch (err) {
+    if (err instanceof ApiError) {
+      const what = err.status === 404 ? 'not found' : err.status >= 500 ? 'failed' : 'refused';
+      throw new Error(`${what} (${err.status}${err.type ? ` ${err.type}` : ''}): ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const target = loadTemporalTarget(process.env);
+  // Payloads are encrypted: the key ring is PHASEGATE_KEYS, or the one `phasegate dev` generated here.
+  const keys = process.env.PHASEGATE_KEYS ?? (await readDevCredentials(defaultStateDir(process.env)))?.payloadKeys;
   const connection = await Connection.connect(target.connectionOptions).catch((err: unknown) => {
     throw new Error(`cannot reach Temporal at ${target.address}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   });
   try {
-    return await fn(new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFromEnv(process.env) }));
+    return await fn(new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFromEnv({ ...process.env, ...(keys && { PHASEGATE_KEYS: keys }) }) }));
   } catch (err) {
     if (err instanceof CaseCommandError) throw new Error(`${err.kind === 'not-found' ? 'not found' : 'refused'} (${err.type}): ${err.message}`, { cause: err });
     throw err;
@@ -97,8 +179,10 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-function print(state: CaseState, json?: boolean): void {
-  console.log(json ? JSON.stringify(state, null, 2) : formatCaseState(state));
+function parseApprovalId(value: string): number {
+  const id = Number(value);
+  if (!/^\d{1,15}$/.test(value) || !Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError(`"${value}" is not an approval id (a positive number, as \`status\` shows it).`);
+  return id;
 }
 
 function parseStatus(value: string): CaseStatus {

@@ -25,7 +25,9 @@ import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from '../../temporal/data-converter';
-import { DEMO_GROUPS, DEMO_USER, type DevCredentials, loadOrCreateDevCredentials } from '../dev-credentials';
+import { DecisionKeys } from '../../attestation/decision-keys';
+import { identityOptions } from '../../temporal/worker-identity';
+import { DEMO_GROUPS, DEMO_USER, type DevCredentials, loadOrCreateDevCredentials, recordDevApiUrl } from '../dev-credentials';
 import { postDemoAlert } from '../demo-alert';
 import { apiPort as apiPortFrom, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
 
@@ -105,18 +107,25 @@ async function runDev(opts: DevOptions): Promise<void> {
     const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
     const dataConverter = { payloadCodecs: [codec] };
 
+    const users = process.env.PHASEGATE_USERS
+      ? await loadUsersFile(process.env.PHASEGATE_USERS)
+      : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
+    const decisionKeys = DecisionKeys.fromEnv(process.env) ?? new DecisionKeys([generated.decisionKey]);
     const connection = await NativeConnection.connect({ address: server.address });
     stops.push(() => connection.close());
     const worker = await createPhasegateWorker({
       connection,
       namespace: server.namespace,
       sir: new SirClient(sirConfig),
+      // On one machine, whoever can reach the dev server is its user: Temporal access is trusted here.
+      identity: identityOptions({ decisionKeys, trustTemporalAccess: process.env.PHASEGATE_TRUST_TEMPORAL_ACCESS !== 'false', users }),
       tuning: workerOptionsFromTuning(workerTuningFromEnv(process.env)),
       dataConverter,
     });
 
-    const api = await startApi({ port: apiPort, generated, server, logger, codec });
+    const api = await startApi({ port: apiPort, generated, server, logger, codec, users, decisionKeys });
     stops.push(api.stop);
+    await recordDevApiUrl(stateDir, api.url);
 
     printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api });
     if (opts.demo) await postDemo(api, server, api.secrets[0]!);
@@ -152,14 +161,13 @@ interface ApiParts {
   server: DevServer;
   logger: Logger;
   codec: PayloadCodec;
+  users: UserDirectory;
+  decisionKeys: DecisionKeys;
 }
 
-async function startApi({ port, generated, server, logger, codec }: ApiParts): Promise<DevApi> {
+async function startApi({ port, generated, server, logger, codec, users, decisionKeys }: ApiParts): Promise<DevApi> {
   const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
   const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
-  const users = process.env.PHASEGATE_USERS
-    ? await loadUsersFile(process.env.PHASEGATE_USERS)
-    : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
   // The Web UI decodes payloads through this server; see registerCodecRoutes on why its origin is trusted.
@@ -168,6 +176,7 @@ async function startApi({ port, generated, server, logger, codec }: ApiParts): P
     client,
     playbooks,
     users,
+    decisionKeys,
     webhookSecrets,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },

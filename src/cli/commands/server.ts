@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { Connection, Client } from '@temporalio/client';
+import { DecisionKeys } from '../../attestation/decision-keys';
 import { buildServer } from '../../server/app';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
 import { loadUsersFile } from '../../server/users';
@@ -23,6 +24,10 @@ export function serverCommand(): Command {
       const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
       const users = process.env.PHASEGATE_USERS ? await loadUsersFile(process.env.PHASEGATE_USERS) : undefined;
       if (!users) console.warn('phasegate: PHASEGATE_USERS is not set; the decisions and case routes will answer 401');
+      const decisionKeys = DecisionKeys.fromEnv(process.env);
+      if (users && !decisionKeys) {
+        console.warn('phasegate: PHASEGATE_DECISION_KEYS is not set; workers take decisions from this API only where they trust Temporal access');
+      }
 
       // Lazy: the server starts (and answers 503) while Temporal is still coming up.
       const target = loadTemporalTarget(process.env);
@@ -39,6 +44,7 @@ export function serverCommand(): Command {
         client,
         playbooks,
         users,
+        decisionKeys,
         webhookSecrets: secrets,
         logger: createLogger(process.env),
         codec: codec ? { codec, corsOrigins } : undefined,

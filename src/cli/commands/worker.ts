@@ -6,6 +6,7 @@ import { setUpTracing } from '../../temporal/tracing';
 import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/worker-tuning';
 import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
+import { identityFromEnv } from '../../temporal/worker-identity';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -19,7 +20,8 @@ export function workerCommand(): Command {
       try {
         const tuning = workerTuningFromEnv(process.env);
         const tracing = setUpTracing(process.env);
-        const worker = await createPhasegateWorker({ connection, namespace: target.namespace, sir, tuning: workerOptionsFromTuning(tuning), tracing });
+        const identity = await identityFromEnv(process.env);
+        const worker = await createPhasegateWorker({ connection, namespace: target.namespace, sir, identity, tuning: workerOptionsFromTuning(tuning), tracing });
         logger.info(
           { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning },
           'phasegate worker polling',

@@ -5,8 +5,11 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import type { DecisionKeys } from '../../attestation/decision-keys';
+import type { CaseTarget } from '../../domain/case-state';
 import { ALL_CASE_STATUSES } from '../../domain/case-status';
-import { CaseCommandError, type CaseCommandErrorKind, caseState, decide, listCases } from '../../temporal/case-commands';
+import { CaseCommandError, type CaseCommandErrorKind, caseState, decide, findCase, listCases, requestTransition } from '../../temporal/case-commands';
 import { authenticate } from '../bearer-auth';
 import { sendError } from '../http-errors';
 import type { ServerMetrics } from '../metrics';
@@ -18,11 +21,23 @@ export interface CaseRouteDeps {
   client: Client;
   users?: UserDirectory;
   metrics: ServerMetrics;
+  /** Attests to workers that this server authenticated the person; without it only workers that trust Temporal access take decisions. */
+  decisionKeys?: DecisionKeys;
 }
 
 const decisionBody = z.strictObject({
+  approvalId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   decision: z.enum(['approve', 'reject']),
   comment: z.string().min(1).max(2000).optional(),
+});
+
+const TARGETS = ALL_CASE_STATUSES.filter((s) => s !== 'Acknowledged' && s !== 'Ready to Close') as [string, ...string[]];
+
+const transitionBody = z.strictObject({
+  to: z.enum(TARGETS),
+  reason: z.string().min(1).max(2000).optional(),
+  /** Send the same id again to retry safely: the request is answered, not queued twice. */
+  requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
 });
 
 const listQuery = z.strictObject({
@@ -52,15 +67,46 @@ export function registerCaseRoutes(app: FastifyInstance, deps: CaseRouteDeps): v
     const body = parseJsonBody(request.body, decisionBody);
     if (!body.ok) return sendError(reply, 400, body.error, body.details);
 
+    const { approvalId, decision, comment } = body.value;
     try {
-      const state = await decide(deps.client, ref.data, { ...body.value, by: user.name, groups: user.groups });
-      deps.metrics.decisions.inc({ decision: body.value.decision, result: 'accepted' });
-      request.log.info({ caseRef: ref.data, by: user.name, decision: body.value.decision }, 'decision accepted');
-      return reply.code(200).send(state);
+      const handle = await findCase(deps.client, ref.data);
+      const attestation = deps.decisionKeys?.attest({ kind: 'decide', workflowId: handle.workflowId, approvalId, decision, comment }, user.name, user.groups);
+      const answer = await decide(deps.client, handle.workflowId, { approvalId, decision, ...(comment !== undefined && { comment }), by: user.name, ...(attestation && { attestation }) });
+      deps.metrics.decisions.inc({ decision, result: 'accepted' });
+      request.log.info({ caseRef: ref.data, by: user.name, decision, approvalId, result: answer.result }, 'decision recorded');
+      return reply.code(200).send(answer);
     } catch (err) {
-      deps.metrics.decisions.inc({ decision: body.value.decision, result: 'refused' });
+      deps.metrics.decisions.inc({ decision, result: 'refused' });
       return sendCaseCommandError(reply, err);
     }
+  });
+
+  app.post<{ Params: { caseId: string } }>('/v1/cases/:caseId/transitions', async (request, reply) => {
+    const user = authenticate(request, reply, deps.users);
+    if (!user) return reply;
+    const ref = caseRef.safeParse(request.params.caseId);
+    if (!ref.success) return sendError(reply, 400, 'invalid case id', zodDetails(ref.error, 'caseId'));
+    const body = parseJsonBody(request.body, transitionBody);
+    if (!body.ok) return sendError(reply, 400, body.error, body.details);
+    const { reason } = body.value;
+    const to = body.value.to as CaseTarget;
+    const requestId = body.value.requestId ?? randomUUID();
+    try {
+      const handle = await findCase(deps.client, ref.data);
+      const attestation = deps.decisionKeys?.attest({ kind: 'transition', workflowId: handle.workflowId, to, requestId, reason }, user.name, user.groups);
+      const answer = await requestTransition(deps.client, handle.workflowId, { to, requestId, ...(reason !== undefined && { reason }), by: user.name, ...(attestation && { attestation }) });
+      request.log.info({ caseRef: ref.data, by: user.name, to, result: answer.result }, 'transition request taken');
+      return reply.code(200).send(answer);
+    } catch (err) {
+      return sendCaseCommandError(reply, err);
+    }
+  });
+
+  // Who the token belongs to, so a CLI can check `--by` before it acts.
+  app.get('/v1/me', async (request, reply) => {
+    const user = authenticate(request, reply, deps.users);
+    if (!user) return reply;
+    return reply.send({ name: user.name, groups: user.groups });
   });
 
   app.get<{ Params: { caseId: string } }>('/v1/cases/:caseId', async (request, reply) => {

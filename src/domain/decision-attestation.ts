@@ -1,0 +1,28 @@
+/**
+ * The act an attestation vouches for, as one canonical string. The API server MACs it after it has
+ * authenticated a person (bearer token); the worker recomputes it from the message the workflow got
+ * and checks the MAC with the same decision key. Binding the workflow, the approval (or target and
+ * request id), the decision and the comment means a captured attestation can only repeat the very act
+ * it was made for, which the workflow answers as a repeat.
+ */
+import type { DecisionKind, CaseTarget } from './case-state';
+
+export type AttestedAct =
+  | { kind: 'decide'; workflowId: string; approvalId: number; decision: DecisionKind; comment?: string }
+  | { kind: 'transition'; workflowId: string; to: CaseTarget; requestId?: string; reason?: string };
+
+/** How long an attestation is honoured after it was issued; it is checked the moment the case takes it. */
+export const ATTESTATION_MAX_AGE_MS = 10 * 60_000;
+
+export function attestationMessage(act: AttestedAct, by: string, groups: readonly string[], issuedAt: string): string {
+  const detail =
+    act.kind === 'decide'
+      ? [act.approvalId, act.decision, act.comment ?? null]
+      : [act.to, act.requestId ?? null, act.reason ?? null];
+  return JSON.stringify(['phasegate-attestation-v1', act.kind, act.workflowId, ...detail, by, [...groups].sort(), issuedAt]);
+}
+
+/** The verdict of the worker's check (a local activity), recorded in the case's history. */
+export type ActorVerdict =
+  | { ok: true; by: string; groups: string[]; proof: 'attested' | 'trusted-temporal-access' }
+  | { ok: false; type: 'UnprovenIdentity'; message: string };

@@ -1,0 +1,199 @@
+/**
+ * The approval gate's rules, as pure functions of the case state: who may decide which approval, what
+ * a decision does to it (quorum, four-eyes), and what a transition request opens. The workflow's
+ * update validators, its signal handlers and its recording all go through here, so every path to a
+ * decision applies the same rules. Cases started before the `attested-decisions` patch use case-rules.ts.
+ */
+import { REFUSAL_TYPES, type Refusal, describeApprovers } from './case-rules';
+import type { ApprovalOutcome, CaseState, CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from './case-state';
+import type { DecisionAnswer, DecisionRequest, TransitionRequest } from './messages';
+import type { ApproverRef } from './playbook';
+import { checkTransition } from './transitions';
+
+export { REFUSAL_TYPES, type Refusal } from './case-rules';
+
+const ACTOR_PATTERN = /^[A-Za-z0-9._@-]{1,128}$/;
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const TIMEOUT_ACTOR = 'phasegate-timeout';
+
+export function isApproverOf(approvers: readonly ApproverRef[], by: string, groups: readonly string[]): boolean {
+  return approvers.some((ref) => (ref.startsWith('group:') ? groups.includes(ref.slice('group:'.length)) : ref === by));
+}
+
+export function approvalsNeeded(pending: PendingApproval): number {
+  return Math.max((pending.minApprovers ?? 1) - (pending.approvedBy?.length ?? 0), 0);
+}
+
+function refuseActor(by: unknown): Refusal | undefined {
+  if (typeof by !== 'string' || !ACTOR_PATTERN.test(by)) {
+    return { type: REFUSAL_TYPES.invalidRequest, message: 'the request must name who makes it (by: a user name)' };
+  }
+  return undefined;
+}
+
+function refuseFinished(state: CaseState): Refusal | undefined {
+  if (state.status === 'Closed' || state.phase === 'closed') {
+    return { type: REFUSAL_TYPES.caseClosed, message: `case ${state.caseId ?? '(never opened)'} is closed` };
+  }
+  if (state.phase === 'completed' || state.phase === 'cancelled') {
+    return { type: REFUSAL_TYPES.caseClosed, message: `the playbook for case ${state.caseId} has ${state.phase === 'completed' ? 'finished' : 'been cancelled'}` };
+  }
+  if (state.phase === 'opening' || !state.caseId) {
+    return { type: REFUSAL_TYPES.notOpenYet, message: 'the SIR case is still being opened; try again in a moment' };
+  }
+  return undefined;
+}
+
+export function describeOutcome(outcome: ApprovalOutcome): string {
+  const verb = outcome.decision === 'approve' ? 'approved' : 'rejected';
+  const who = outcome.by.includes(TIMEOUT_ACTOR) ? 'on timeout' : `by ${outcome.by.join(', ')}`;
+  return `approval #${outcome.approvalId} to move to "${outcome.target}" was ${verb} ${who} at ${outcome.at}`;
+}
+
+/**
+ * Everything about a decision that does not depend on who the person is proven to be: its shape, the
+ * approval it names, and whether this person already decided it. Runs in the update validator, so
+ * such refusals leave no trace in the history.
+ */
+export function refuseDecisionRequest(state: CaseState, request: DecisionRequest): Refusal | undefined {
+  const invalid = refuseActor(request?.by);
+  if (invalid) return invalid;
+  if (request.decision !== 'approve' && request.decision !== 'reject') {
+    return { type: REFUSAL_TYPES.invalidRequest, message: `decision must be "approve" or "reject", not ${JSON.stringify(request.decision)}` };
+  }
+  if (!Number.isSafeInteger(request.approvalId) || request.approvalId < 1) {
+    return { type: REFUSAL_TYPES.invalidRequest, message: 'the decision must name the approval it decides (approvalId: the pending approval\'s number)' };
+  }
+  const finished = refuseFinished(state);
+  if (finished) return finished;
+  const pending = state.pendingApproval;
+  if (!pending || pending.approvalId !== request.approvalId) {
+    const outcome = state.approvalOutcomes?.find((o) => o.approvalId === request.approvalId);
+    if (outcome) return { type: REFUSAL_TYPES.approvalNotPending, message: `${describeOutcome(outcome)}; nothing was decided now` };
+    if (pending && pending.decidedBy === undefined && request.approvalId < pending.approvalId) {
+      return { type: REFUSAL_TYPES.approvalNotPending, message: `approval #${request.approvalId} is no longer pending; the pending one is #${pending.approvalId} (move to "${pending.target}")` };
+    }
+    const now = pending ? `the pending one is #${pending.approvalId} (move to "${pending.target}")` : `no approval is pending (status "${state.status}")`;
+    return { type: REFUSAL_TYPES.unknownApproval, message: `case ${state.caseId} has no approval #${request.approvalId}; ${now}` };
+  }
+  if (pending.decidedBy) {
+    return {
+      type: REFUSAL_TYPES.approvalNotPending,
+      message: `approval #${pending.approvalId} to move to "${pending.target}" was already decided (${pending.decidedBy.decision} by ${pending.decidedBy.by})`,
+    };
+  }
+  if (pending.approvedBy?.includes(request.by)) {
+    return {
+      type: REFUSAL_TYPES.duplicateDecision,
+      message: `${request.by} already approved #${pending.approvalId}; ${approvalsNeeded(pending)} more distinct approver(s) needed`,
+    };
+  }
+  if (request.decision === 'approve' && pending.separateFrom === 'requester' && pending.requestedBy === request.by) {
+    return {
+      type: REFUSAL_TYPES.separationOfDuties,
+      message: `${request.by} asked for the move to "${pending.target}" and cannot also approve it (separateFrom: requester)`,
+    };
+  }
+  return undefined;
+}
+
+/** The rest, once the worker has proven who the person is and which groups the users file gives them. */
+export function refuseDecisionBy(state: CaseState, request: DecisionRequest, groups: readonly string[]): Refusal | undefined {
+  const early = refuseDecisionRequest(state, request);
+  if (early) return early;
+  const pending = state.pendingApproval!;
+  if (!isApproverOf(pending.approvers, request.by, groups)) {
+    return {
+      type: REFUSAL_TYPES.notAnApprover,
+      message: `${request.by} is not an approver for moving case ${state.caseId} to "${pending.target}" (approvers: ${describeApprovers(pending.approvers)})`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Records a decision that passed refuseDecisionBy on the pending approval: a rejection decides at once;
+ * an approval decides once enough distinct people have approved.
+ */
+export function recordDecision(
+  state: CaseState,
+  request: DecisionRequest,
+  meta: { at: string; via: DecisionRecord['via']; proof?: DecisionRecord['proof'] },
+): Omit<DecisionAnswer, 'state'> {
+  const pending = state.pendingApproval!;
+  state.decisions.push({
+    approvalId: pending.approvalId,
+    decision: request.decision,
+    by: request.by,
+    at: meta.at,
+    phase: state.status ?? 'Submitted',
+    target: pending.target,
+    ...(request.comment !== undefined && { comment: request.comment }),
+    via: meta.via,
+    ...(meta.proof && { proof: meta.proof }),
+  });
+  const answer = { approvalId: pending.approvalId, decision: request.decision, by: request.by, target: pending.target };
+  if (request.decision === 'reject') {
+    decide(state, pending, 'reject', [request.by], meta.at);
+    return { ...answer, result: 'rejected', approvalsNeeded: 0, next: 'staying' };
+  }
+  pending.approvedBy = [...(pending.approvedBy ?? []), request.by];
+  const needed = approvalsNeeded(pending);
+  if (needed > 0) return { ...answer, result: 'counted', approvalsNeeded: needed, next: 'waiting-for-approvals' };
+  decide(state, pending, 'approve', pending.approvedBy, meta.at);
+  return { ...answer, result: 'approved', approvalsNeeded: 0, next: pending.target === 'Closed' ? 'closing' : 'moving' };
+}
+
+/** The clock decides as the playbook says. */
+export function recordTimeout(state: CaseState, action: DecisionKind, at: string): void {
+  const pending = state.pendingApproval!;
+  state.decisions.push({
+    approvalId: pending.approvalId,
+    decision: action,
+    by: TIMEOUT_ACTOR,
+    at,
+    phase: state.status ?? 'Submitted',
+    target: pending.target,
+    comment: `no decision before the deadline; the playbook says ${action} on timeout`,
+    via: 'timeout',
+  });
+  decide(state, pending, action, action === 'approve' ? [...(pending.approvedBy ?? []), TIMEOUT_ACTOR] : [TIMEOUT_ACTOR], at);
+}
+
+function decide(state: CaseState, pending: PendingApproval, decision: DecisionKind, by: string[], at: string): void {
+  pending.decidedBy = { decision, by: by.join(', ') };
+  state.approvalOutcomes = [...(state.approvalOutcomes ?? []), { approvalId: pending.approvalId, target: pending.target, decision, by, at }];
+}
+
+export function refuseTransitionRequest(state: CaseState, request: TransitionRequest): Refusal | undefined {
+  const invalid = refuseActor(request?.by);
+  if (invalid) return invalid;
+  if (request.requestId !== undefined && (typeof request.requestId !== 'string' || !REQUEST_ID_PATTERN.test(request.requestId))) {
+    return { type: REFUSAL_TYPES.invalidRequest, message: 'requestId must be 1-128 letters, digits and . _ : -' };
+  }
+  const finished = refuseFinished(state);
+  if (finished) return finished;
+  // A retried request is answered with what it did the first time, whatever has happened since.
+  if (request.requestId && state.takenRequests?.some((t) => t.requestId === request.requestId)) return undefined;
+  if (state.pendingApproval && !state.pendingApproval.decidedBy) {
+    return {
+      type: REFUSAL_TYPES.approvalPending,
+      message: `approval #${state.pendingApproval.approvalId} to move to "${state.pendingApproval.target}" is pending on case ${state.caseId}; decide it first`,
+    };
+  }
+  const moving = state.move?.target ?? state.queue?.[0]?.to ?? state.pendingApproval?.target;
+  if (moving) return { type: REFUSAL_TYPES.transitionInProgress, message: `case ${state.caseId} is already moving to "${moving}"` };
+  const check = checkTransition(state.status ?? 'Submitted', request.to, { resolverType: state.resolverType });
+  if (!check.ok) return { type: REFUSAL_TYPES.illegalTransition, message: check.reason };
+  return undefined;
+}
+
+/** Gate options a pending approval copies from the playbook when it opens. */
+export function pendingOptions(approval: { minApprovers?: number; separateFrom?: 'requester' }): Pick<PendingApproval, 'minApprovers' | 'separateFrom'> {
+  return {
+    ...(approval.minApprovers !== undefined && approval.minApprovers > 1 && { minApprovers: approval.minApprovers }),
+    ...(approval.separateFrom && { separateFrom: approval.separateFrom }),
+  };
+}
+
+export type { CaseTarget };
