@@ -58,10 +58,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<SirSan
     persist: stateFile ? () => stateFile.save() : () => Promise.resolve(),
     onBackgroundError: (err) => app.log.error({ err }, `could not write the sandbox state file ${config.persistFile}`),
   });
-  const verifier = new SigV4Verifier({ region: config.region, credentials: config.credentials, maxClockSkewSeconds: config.maxClockSkewSeconds });
+  const clockOffsetMs = (): number => faults.clockOffsetMs();
+  const verifier = new SigV4Verifier({
+    region: config.region,
+    credentials: config.credentials,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
+    now: () => Date.now() + clockOffsetMs(),
+  });
 
   const handle = new RunningSandbox(app, store, service, faults, calls, stateFile);
-  await app.register((scope) => sirApi(scope, { service, verifier, faults, calls }));
+  await app.register((scope) => sirApi(scope, { service, verifier, faults, calls, clockOffsetMs }));
   await app.register((scope) => adminRoutes(scope, handle.adminDependencies()), { prefix: ADMIN_PREFIX });
   await app.listen({ host: config.host, port: config.port });
   handle.listening(app.server.address() as AddressInfo);

@@ -65,7 +65,10 @@ export class SirService {
     return getCaseOutput(this.requireCase(caseId));
   }
 
-  async updateCaseStatus({ caseId, caseStatus }: UpdateCaseStatusInput): Promise<{ caseStatus: typeof caseStatus }> {
+  async updateCaseStatus(
+    { caseId, caseStatus }: UpdateCaseStatusInput,
+    { illegalTransitionError = this.options.illegalTransitionError }: { illegalTransitionError?: IllegalTransitionError } = {},
+  ): Promise<{ caseStatus: typeof caseStatus }> {
     const stored = this.requireCase(caseId);
     const check = checkTransition(stored.caseStatus, caseStatus, { resolverType: stored.resolverType });
     if (!check.ok) {
@@ -77,7 +80,7 @@ export class SirService {
           throw validationException('OTHER', message);
         default:
           // The docs do not say which error an illegal transition gets (reference §5), hence the option.
-          throw this.options.illegalTransitionError === 'ConflictException'
+          throw illegalTransitionError === 'ConflictException'
             ? conflictException(message, caseId, 'case')
             : validationException('OTHER', message);
       }
