@@ -14,6 +14,8 @@ export type {
   AddCaseCommentRequest,
   CaseSnapshot,
   CreateCaseRequest,
+  MoveCaseRequest,
+  MoveCaseResult,
   SirActivities,
   UpdateCaseStatusRequest,
   UpdateCaseStatusResult,
