@@ -19,6 +19,8 @@ export type {
   AddCaseCommentRequest,
   CaseSnapshot,
   CreateCaseRequest,
+  MoveCaseRequest,
+  MoveCaseResult,
   SirActivities,
   UpdateCaseStatusRequest,
   UpdateCaseStatusResult,

@@ -2,11 +2,11 @@
  * The SIR calls a case workflow makes. Each one is a thin adapter: call the client, map its errors.
  * Results carry only what workflows need, since everything returned lands in the workflow history.
  */
-import { log } from '@temporalio/activity';
-import type { CaseStatus, ResolverType, SelfManagedStatus } from '../src/domain/case-status';
+import { Context, log } from '@temporalio/activity';
+import { CLOSED, type CaseStatus, type ResolverType, type SelfManagedStatus } from '../src/domain/case-status';
 import { checkTransition } from '../src/domain/transitions';
 import type { NewCaseSpec } from '../src/domain/case-playbook-input';
-import type { SirClient, SirOperation } from '../src/sir';
+import type { GetCaseOutput, SirClient, SirOperation } from '../src/sir';
 import { SirError } from '../src/sir';
 import { measured } from './sir-call-metrics';
 import { illegalTransitionFailure, sirFailure } from './sir-failure';
@@ -35,6 +35,20 @@ export interface UpdateCaseStatusResult {
   /** True when an earlier attempt had already applied the status (at-least-once delivery). */
   alreadyApplied: boolean;
 }
+
+/** What the workflow believes the case is, and where it wants it. */
+export interface MoveCaseRequest {
+  caseId: string;
+  expected: { status: CaseStatus; resolverType: ResolverType };
+  /** A status UpdateCaseStatus accepts, or Closed (sent through CloseCase). */
+  to: SelfManagedStatus | typeof CLOSED;
+}
+
+export type MoveCaseResult =
+  /** `already-applied`: the case was found in `to` after an earlier attempt's write (its answer was lost). */
+  | { outcome: 'moved' | 'already-applied'; caseStatus: CaseStatus; closedAt?: string }
+  /** SIR says otherwise than the workflow believes (an analyst, AWS, or a concurrent move): nothing was written. */
+  | { outcome: 'drifted'; actual: { status?: CaseStatus; resolverType?: ResolverType } };
 
 export interface AddCaseCommentRequest {
   caseId: string;
@@ -80,8 +94,8 @@ export function createSirActivities(sir: SirClient) {
         const out = await measured('UpdateCaseStatus', () => sir.updateCaseStatus(request.caseId, request.to));
         return { caseStatus: out.caseStatus ?? request.to, alreadyApplied: false };
       } catch (err) {
-        if (err instanceof SirError && err.type === 'ConflictException') {
-          // An earlier attempt may have succeeded with its response lost; then this is not a conflict.
+        if (isRefusalOfAppliedChange(err)) {
+          // An earlier attempt may have succeeded with its response lost; then this is not a refusal.
           const current = await call('GetCase', () => sir.getCase(request.caseId));
           if (current.caseStatus === request.to) {
             log.info('UpdateCaseStatus already applied by an earlier attempt', { caseId: request.caseId, to: request.to });
@@ -97,11 +111,52 @@ export function createSirActivities(sir: SirClient) {
         const out = await measured('CloseCase', () => sir.closeCase(caseId));
         return { caseId, caseStatus: out.caseStatus ?? 'Closed', closedAt: out.closedDate?.toISOString() };
       } catch (err) {
-        if (err instanceof SirError && err.type === 'ConflictException') {
+        if (isRefusalOfAppliedChange(err)) {
           const current = await call('GetCase', () => sir.getCase(caseId));
           if (current.caseStatus === 'Closed') {
             return { caseId, caseStatus: 'Closed', closedAt: current.closedDate?.toISOString() };
           }
+        }
+        throw sirFailure(err);
+      }
+    },
+
+    /**
+     * Read before write (issue 12): reads the case, and moves it only when SIR agrees with what the
+     * workflow believes. The lost-answer recovery for both write APIs lives here, in one place.
+     */
+    moveCase: async (request: MoveCaseRequest): Promise<MoveCaseResult> => {
+      const { caseId, expected, to } = request;
+      const found = await call('GetCase', () => sir.getCase(caseId));
+      const actual = { status: found.caseStatus, resolverType: found.resolverType };
+      if (actual.resolverType !== expected.resolverType) return drifted(caseId, expected, actual);
+      if (actual.status === to) {
+        // Already there. On a retried attempt that is this activity's own write whose answer was lost
+        // (a 500, a reset, a timeout after SIR applied it); on a first attempt, unless the workflow
+        // already believed it, someone else moved the case, and the workflow must hear about it.
+        if (expected.status === to || Context.current().info.attempt > 1) return applied(to, found);
+        return drifted(caseId, expected, actual);
+      }
+      if (actual.status !== expected.status) return drifted(caseId, expected, actual);
+
+      const check = checkTransition(expected.status, to, { resolverType: expected.resolverType });
+      if (!check.ok) throw illegalTransitionFailure(`moveCase refused before calling SIR for case ${caseId}: ${check.reason}`);
+      const operation = check.via;
+      try {
+        if (operation === 'CloseCase') {
+          const out = await measured(operation, () => sir.closeCase(caseId));
+          return { outcome: 'moved', caseStatus: out.caseStatus ?? CLOSED, closedAt: out.closedDate?.toISOString() };
+        }
+        const out = await measured(operation, () => sir.updateCaseStatus(caseId, to as SelfManagedStatus));
+        return { outcome: 'moved', caseStatus: out.caseStatus ?? to };
+      } catch (err) {
+        if (!isRefusalOfAppliedChange(err)) throw sirFailure(err);
+        // Refused: either the case is already where we want it (whoever put it there in the instant
+        // between our read and our write, the end state is the one asked for) or it moved elsewhere.
+        const now = await call('GetCase', () => sir.getCase(caseId));
+        if (now.caseStatus === to) return applied(to, now);
+        if (now.caseStatus !== expected.status || now.resolverType !== expected.resolverType) {
+          return drifted(caseId, expected, { status: now.caseStatus, resolverType: now.resolverType });
         }
         throw sirFailure(err);
       }
@@ -115,3 +170,21 @@ export function createSirActivities(sir: SirClient) {
 }
 
 export type SirActivities = ReturnType<typeof createSirActivities>;
+
+/**
+ * The answers SIR may give to a write that an earlier attempt already applied: UpdateCaseStatus X→X
+ * is outside the transition table, and AWS does not document whether that is a ConflictException or
+ * a ValidationException (the sandbox can answer either), so both send the activity to read the case.
+ */
+function isRefusalOfAppliedChange(err: unknown): err is SirError {
+  return err instanceof SirError && (err.type === 'ConflictException' || err.type === 'ValidationException');
+}
+
+function applied(to: CaseStatus, found: GetCaseOutput): MoveCaseResult {
+  return { outcome: 'already-applied', caseStatus: to, ...(to === CLOSED && found.closedDate ? { closedAt: found.closedDate.toISOString() } : {}) };
+}
+
+function drifted(caseId: string, expected: MoveCaseRequest['expected'], actual: { status?: CaseStatus; resolverType?: ResolverType }): MoveCaseResult {
+  log.info('SIR case is not where the workflow believes it is; not moving it', { caseId, expected, actual });
+  return { outcome: 'drifted', actual };
+}

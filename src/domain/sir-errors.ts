@@ -18,7 +18,7 @@ export type SirErrorName = keyof typeof SIR_ERRORS;
 
 export const SIR_ERROR_NAMES = Object.keys(SIR_ERRORS) as SirErrorName[];
 
-/** Errors outside the model that AWS front ends return (auth, signature); never retried. */
+/** Errors outside the model that AWS front ends return (auth, signature, credentials). */
 export const GENERIC_AWS_ERRORS = [
   'UnrecognizedClientException',
   'InvalidSignatureException',
@@ -30,22 +30,74 @@ export const GENERIC_AWS_ERRORS = [
 /** A transport failure or an unmodelled gateway answer: always worth another try. */
 export const TRANSIENT_ERROR_TYPE = 'SirTransientError';
 
+/**
+ * The AWS SDKs' clock-skew codes: an error of one of these types whose answer moved the client's
+ * signing clock is tried once more at once, signed with the corrected clock.
+ */
+export const CLOCK_SKEW_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'AuthFailure',
+  'InvalidSignatureException',
+  'RequestExpired',
+  'RequestInTheFuture',
+  'RequestTimeTooSkewed',
+  'SignatureDoesNotMatch',
+]);
+
+/**
+ * Types that only ever mean "the request's timestamp is off" (the AWS SDKs' clock-skew codes that
+ * say nothing else). Retried: the client has learned the server's clock from the answer's Date.
+ */
+const CLOCK_SKEW_ONLY_TYPES: ReadonlySet<string> = new Set(['RequestTimeTooSkewed', 'RequestExpired', 'RequestInTheFuture']);
+
+/**
+ * Types that also stand for a wrong key or a tampered request; only their skew wording is a clock
+ * problem. "Signature expired" is what AWS's SigV4 front end answers for a request dated more than
+ * five minutes in the past (the JS SDK's standard retry mode matches the same words).
+ */
+const SIGNATURE_ERROR_TYPES: ReadonlySet<string> = new Set(['InvalidSignatureException', 'SignatureDoesNotMatch', 'AuthFailure']);
+const CLOCK_SKEW_WORDING = /signature expired|signature not yet current|request time(stamp)? too skewed|clock skew/i;
+
+/** Temporary credentials that ran out: fresh ones from the provider chain fix them. */
+const EXPIRED_CREDENTIALS_TYPES: ReadonlySet<string> = new Set(['ExpiredTokenException', 'ExpiredToken']);
+
 export function isModelledSirError(name: string): name is SirErrorName {
   return Object.prototype.hasOwnProperty.call(SIR_ERRORS, name);
 }
 
+/** A refusal because the request was signed with a clock too far from the service's. */
+export function isClockSkewFailure(type: string, message = ''): boolean {
+  return CLOCK_SKEW_ONLY_TYPES.has(type) || (SIGNATURE_ERROR_TYPES.has(type) && CLOCK_SKEW_WORDING.test(message));
+}
+
+/** A refusal because the (temporary) credentials that signed the request have expired. */
+export function isExpiredCredentialsFailure(type: string): boolean {
+  return EXPIRED_CREDENTIALS_TYPES.has(type);
+}
+
 /**
- * Whether a failure of this type (and HTTP status, when it has one) should be retried. Unknown types
- * are retried only on a server-side status (5xx: 502/503/504 from a gateway, say), as AWS SDKs do.
+ * Whether a failure of this type (and HTTP status and message, when it has them) should be retried,
+ * as the AWS SDKs' standard retry mode decides: any 429 is throttling whatever its type; modelled
+ * errors follow the model; transport failures, clock skew and expired credentials are transient (the
+ * client corrects its clock and refreshes credentials before the next attempt); other unknown types
+ * only on a server-side status (5xx: 502/503/504 from a gateway, say).
  */
-export function isRetryableSirFailure(type: string, httpStatus?: number): boolean {
+export function isRetryableSirFailure(type: string, httpStatus?: number, message?: string): boolean {
+  if (httpStatus === 429) return true;
   if (isModelledSirError(type)) return SIR_ERRORS[type].retryable;
   if (type === TRANSIENT_ERROR_TYPE) return true;
+  if (isClockSkewFailure(type, message) || isExpiredCredentialsFailure(type)) return true;
   return httpStatus !== undefined && httpStatus >= 500;
 }
 
-/** Types that must fail the workflow at once: the activities' retry policy lists them as non-retryable. */
+/**
+ * Types that must fail the workflow at once: the activities' retry policy lists them as non-retryable.
+ * InvalidSignatureException is not listed: one type covers both a retryable clock skew and a final
+ * wrong key, so each failure carries its own `nonRetryable` flag (activities/sir-failure.ts) and the
+ * policy must not override it. ExpiredTokenException is retried: the chain may hand out fresh
+ * credentials on a later attempt (a rotated role session, a renewed SSO login).
+ */
 export const NON_RETRYABLE_SIR_ERROR_TYPES: string[] = [
   ...SIR_ERROR_NAMES.filter((n) => !SIR_ERRORS[n].retryable),
-  ...GENERIC_AWS_ERRORS,
+  ...GENERIC_AWS_ERRORS.filter((n) => n !== 'InvalidSignatureException' && n !== 'ExpiredTokenException'),
 ];

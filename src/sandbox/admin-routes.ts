@@ -5,11 +5,13 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ALL_CASE_STATUSES, type CaseStatus } from '../domain/case-status';
+import { ALL_CASE_STATUSES, RESOLVER_TYPES, type CaseStatus } from '../domain/case-status';
 import { SIR_OPERATIONS } from '../sir/shapes';
 import type { CallLog } from './call-log';
+import type { EventDelivery } from './case-events';
 import type { StoredCase } from './case-store';
 import { faultSchema, faultTargetSchema, type FaultInjector } from './fault-injector';
+import type { CaseChange, CaseChangeResult } from './server';
 
 export const ADMIN_PREFIX = '/__sandbox';
 
@@ -18,6 +20,8 @@ export interface AdminDependencies {
   faults: FaultInjector;
   getCase(caseId: string): StoredCase | undefined;
   setCaseStatus(caseId: string, status: CaseStatus): void;
+  changeCase(caseId: string, change: CaseChange): Promise<CaseChangeResult>;
+  eventDeliveries(): EventDelivery[];
   reset(): void;
 }
 
@@ -33,6 +37,15 @@ const caseStatusBody = z.strictObject({
     message: `must be one of: ${ALL_CASE_STATUSES.join(' | ')}`,
   }),
 });
+
+const caseChangeBody = z
+  .strictObject({
+    caseStatus: caseStatusBody.shape.caseStatus.optional(),
+    resolverType: z.enum(RESOLVER_TYPES).optional(),
+    // What SIR reports as detail.updatedBy: an account id, a principal ARN, or "AWS Responder".
+    updatedBy: z.string().min(1).max(2048).optional(),
+  })
+  .refine((b) => b.caseStatus !== undefined || b.resolverType !== undefined, { message: 'give caseStatus, resolverType or both' });
 
 export async function adminRoutes(app: FastifyInstance, deps: AdminDependencies): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -78,6 +91,17 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDependencies)
     deps.setCaseStatus(caseId, body.data.caseStatus);
     return { caseId, caseStatus: body.data.caseStatus };
   });
+
+  // The analyst's (or AWS's) console: changes the case outside the SIR API and publishes the event.
+  app.patch<{ Params: { caseId: string } }>('/cases/:caseId', async (request, reply) => {
+    const body = caseChangeBody.safeParse(request.body);
+    if (!body.success) return badRequest(reply, 'invalid case change', body.error);
+    const { caseId } = request.params;
+    if (!deps.getCase(caseId)) return reply.code(404).send({ error: `the sandbox has no case ${caseId}` });
+    return deps.changeCase(caseId, body.data);
+  });
+
+  app.get('/events', async () => ({ events: deps.eventDeliveries() }));
 
   app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: `no sandbox admin route ${request.method} ${request.url}` }));
 

@@ -14,7 +14,8 @@ export type AuthErrorName =
   | 'MissingAuthenticationTokenException'
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException'
-  | 'IncompleteSignatureException';
+  | 'IncompleteSignatureException'
+  | 'ExpiredTokenException';
 
 export class SirHttpError extends Error {
   constructor(

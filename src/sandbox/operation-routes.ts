@@ -12,7 +12,12 @@ import {
   decodeUpdateCaseStatus,
   type OperationRequest,
 } from './input-validation';
-import type { SirService } from './sir-service';
+import type { IllegalTransitionError, SirService } from './sir-service';
+
+/** Per-call settings that fault injection may change. */
+export interface InvokeOptions {
+  illegalTransitionError?: IllegalTransitionError;
+}
 
 export interface OperationRoute {
   operation: SirOperation;
@@ -20,7 +25,7 @@ export interface OperationRoute {
   /** Fastify syntax; `:caseId` is the model's `{caseId}` label. */
   url: string;
   successCode: 200 | 201;
-  invoke(service: SirService, request: OperationRequest): object | Promise<object>;
+  invoke(service: SirService, request: OperationRequest, options: InvokeOptions): object | Promise<object>;
 }
 
 export const OPERATION_ROUTES: readonly OperationRoute[] = [
@@ -43,7 +48,7 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
     method: 'POST',
     url: '/v1/cases/:caseId/update-case-status',
     successCode: 201,
-    invoke: (service, request) => service.updateCaseStatus(decodeUpdateCaseStatus(request)),
+    invoke: (service, request, options) => service.updateCaseStatus(decodeUpdateCaseStatus(request), options),
   },
   {
     operation: 'CloseCase',

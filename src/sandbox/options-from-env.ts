@@ -2,6 +2,7 @@
  * Sandbox settings from the environment, for `phasegate sandbox` and docker-compose. Only variables
  * that are set appear in the result, so it can be spread under command-line flags.
  */
+import { parseWebhookSecrets } from '../server/webhook-signature';
 import type { SandboxOptions, SandboxLogLevel } from './options';
 
 const LOG_LEVELS: readonly SandboxLogLevel[] = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -43,6 +44,14 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): San
       throw new Error(`PHASEGATE_SANDBOX_ILLEGAL_TRANSITION must be ConflictException or ValidationException, not "${illegal}"`);
     }
     options.illegalTransitionError = illegal;
+  }
+
+  const eventsUrl = get('PHASEGATE_SANDBOX_EVENTS_URL');
+  if (eventsUrl !== undefined) {
+    // The same secret the API checks alert signatures with; during a rotation, the first one.
+    const [secret] = parseWebhookSecrets(env.PHASEGATE_WEBHOOK_SECRET);
+    if (secret === undefined) throw new Error('PHASEGATE_SANDBOX_EVENTS_URL is set, but PHASEGATE_WEBHOOK_SECRET (needed to sign the events) is not');
+    options.events = { url: eventsUrl, secret };
   }
 
   const logLevel = get('PHASEGATE_SANDBOX_LOG_LEVEL');

@@ -41,6 +41,18 @@ export interface SandboxOptions {
   maxClockSkewSeconds?: number;
   /** Request logging (pino); default silent. Authorization and session tokens are never logged. */
   logLevel?: SandboxLogLevel;
+  /**
+   * Where SIR's EventBridge events (Case Updated, Case Closed, Case Comment Added) are POSTed, signed
+   * with the webhook secret as phasegate's POST /v1/alerts expects; no events when absent.
+   */
+  events?: SandboxEventsOptions;
+}
+
+export interface SandboxEventsOptions {
+  /** An http(s) URL, e.g. http://127.0.0.1:8080/v1/alerts. */
+  url: string;
+  /** The webhook secret (the first of PHASEGATE_WEBHOOK_SECRET). */
+  secret: string;
 }
 
 export interface ResolvedSandboxOptions {
@@ -53,6 +65,7 @@ export interface ResolvedSandboxOptions {
   persistFile?: string;
   maxClockSkewSeconds: number;
   logLevel: SandboxLogLevel;
+  events?: SandboxEventsOptions;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -70,6 +83,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     persistFile: options.persistFile,
     maxClockSkewSeconds: options.maxClockSkewSeconds ?? 300,
     logLevel: options.logLevel ?? 'silent',
+    ...(options.events && { events: options.events }),
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
     throw new RangeError(`sandbox port must be an integer from 0 to 65535, not ${resolved.port}`);
@@ -80,6 +94,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   if (resolved.illegalTransitionError !== 'ConflictException' && resolved.illegalTransitionError !== 'ValidationException') {
     throw new RangeError(`illegalTransitionError must be ConflictException or ValidationException, not "${String(resolved.illegalTransitionError)}"`);
   }
+  if (resolved.events) checkEventsOptions(resolved.events);
   if (resolved.credentials.length === 0) throw new RangeError('the sandbox needs at least one accepted credential');
   const seen = new Set<string>();
   for (const { accessKeyId, secretAccessKey } of resolved.credentials) {
@@ -89,4 +104,16 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     seen.add(accessKeyId);
   }
   return resolved;
+}
+
+function checkEventsOptions({ url, secret }: SandboxEventsOptions): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RangeError('the sandbox events URL must be an absolute http(s) URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RangeError(`the sandbox events URL must be http or https, not ${parsed.protocol}`);
+  // The secret is never part of a message, not even when it is the thing that is wrong.
+  if (typeof secret !== 'string' || secret === '') throw new RangeError('the sandbox events need the webhook secret to sign them');
 }

@@ -3,16 +3,18 @@
  * routes, and the handle tests and the CLI drive it through.
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { CaseStatus } from '../domain/case-status';
+import type { CaseStatus, ResolverType } from '../domain/case-status';
 import { ADMIN_PREFIX, adminRoutes } from './admin-routes';
 import { CallLog } from './call-log';
+import { CaseEventSink, type CaseEvent, type DeliveryState, type EventDelivery } from './case-events';
 import { CaseStore, type StoredCase, type StoredComment } from './case-store';
 import { FaultInjector } from './fault-injector';
 import { resolveSandboxOptions, type SandboxOptions } from './options';
 import { SigV4Verifier } from './sigv4-verifier';
 import { sirApi } from './sir-api';
-import { SirService } from './sir-service';
+import { SirService, type OutOfBandChange } from './sir-service';
 import { StateFile } from './state-file';
 
 export interface SirSandbox {
@@ -25,13 +27,40 @@ export interface SirSandbox {
   getCase(caseId: string): StoredCase | undefined;
   /** Copies of a case's comments, oldest first (the sandbox does not serve ListComments). */
   getComments(caseId: string): StoredComment[];
-  /** Sets any status, as the AWS responder workflow would (e.g. Acknowledged); bypasses the transition table. */
+  /**
+   * Sets any status, as the AWS responder workflow would (e.g. Acknowledged); bypasses the transition
+   * table. Emits the matching event (updatedBy `AWS Responder`) in the background when events are on.
+   */
   setCaseStatus(caseId: string, status: CaseStatus): void;
-  /** Clears cases, comments, clientTokens, faults and the call log. */
+  /**
+   * Changes a case as an analyst in the AWS console would (or AWS, with updatedBy `AWS Responder`):
+   * any status (closing included) and the resolver type. Emits Case Updated or Case Closed and waits a
+   * moment (at most EVENT_WAIT_MS) for the delivery, so the answer can say how it went.
+   */
+  changeCase(caseId: string, change: CaseChange): Promise<CaseChangeResult>;
+  /** The recent event deliveries, oldest first; empty when events are off. */
+  eventDeliveries(): EventDelivery[];
+  /** Clears cases, comments, clientTokens, faults, the call log and the list of event deliveries. */
   reset(): void;
   /** Stops listening and waits for the state file to be written. Safe to call twice. */
   close(): Promise<void>;
 }
+
+export interface CaseChange extends OutOfBandChange {
+  /** Default: the sandbox's account id (a customer analyst). */
+  updatedBy?: string;
+}
+
+export interface CaseChangeResult {
+  caseId: string;
+  caseStatus: CaseStatus;
+  resolverType: ResolverType;
+  /** Absent when nothing changed (no event is published for that). */
+  event?: { id?: string; detailType: CaseEvent['detailType']; delivery: DeliveryState | 'not-configured' };
+}
+
+/** How long changeCase waits for an event's delivery before answering "pending". */
+export const EVENT_WAIT_MS = 1_000;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<SirSandbox> {
   const config = resolveSandboxOptions(options);
@@ -51,17 +80,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<SirSan
   });
   const faults = new FaultInjector();
   const calls = new CallLog();
+  const events = config.events
+    ? new CaseEventSink({
+        ...config.events,
+        accountId: config.accountId,
+        region: config.region,
+        onDeliveryProblem: (message) => app.log.warn(message),
+      })
+    : undefined;
   const service = new SirService(store, {
     region: config.region,
     accountId: config.accountId,
     illegalTransitionError: config.illegalTransitionError,
     persist: stateFile ? () => stateFile.save() : () => Promise.resolve(),
     onBackgroundError: (err) => app.log.error({ err }, `could not write the sandbox state file ${config.persistFile}`),
+    ...(events && { onCaseEvent: (event: CaseEvent) => void events.emit(event) }),
   });
-  const verifier = new SigV4Verifier({ region: config.region, credentials: config.credentials, maxClockSkewSeconds: config.maxClockSkewSeconds });
+  const clockOffsetMs = (): number => faults.clockOffsetMs();
+  const verifier = new SigV4Verifier({
+    region: config.region,
+    credentials: config.credentials,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
+    now: () => Date.now() + clockOffsetMs(),
+  });
 
-  const handle = new RunningSandbox(app, store, service, faults, calls, stateFile);
-  await app.register((scope) => sirApi(scope, { service, verifier, faults, calls }));
+  const handle = new RunningSandbox(app, store, service, faults, calls, stateFile, events, config.accountId);
+  await app.register((scope) => sirApi(scope, { service, verifier, faults, calls, clockOffsetMs }));
   await app.register((scope) => adminRoutes(scope, handle.adminDependencies()), { prefix: ADMIN_PREFIX });
   await app.listen({ host: config.host, port: config.port });
   handle.listening(app.server.address() as AddressInfo);
@@ -79,6 +123,8 @@ class RunningSandbox implements SirSandbox {
     readonly faults: FaultInjector,
     readonly calls: CallLog,
     private readonly stateFile: StateFile | undefined,
+    private readonly events: CaseEventSink | undefined,
+    private readonly accountId: string,
   ) {}
 
   listening(address: AddressInfo): void {
@@ -104,18 +150,43 @@ class RunningSandbox implements SirSandbox {
   }
 
   setCaseStatus(caseId: string, status: CaseStatus): void {
-    this.service.setStatusAsResponder(caseId, status);
+    const event = this.service.setStatusAsResponder(caseId, status);
+    if (event) this.events?.emit(event);
+  }
+
+  async changeCase(caseId: string, change: CaseChange): Promise<CaseChangeResult> {
+    const { updatedBy = this.accountId, ...fields } = change;
+    const event = this.service.changeOutOfBand(caseId, fields, updatedBy);
+    const stored = this.store.findCase(caseId)!;
+    const result: CaseChangeResult = { caseId, caseStatus: stored.caseStatus, resolverType: stored.resolverType };
+    if (!event) return result;
+    if (!this.events) return { ...result, event: { detailType: event.detailType, delivery: 'not-configured' } };
+    const { envelope, settled } = this.events.emit(event);
+    // Long enough for a receiver on the same host to answer, short enough that a dead one costs a second.
+    const waited = new AbortController();
+    const delivery = await Promise.race([
+      settled.then((d) => d.state),
+      sleep(EVENT_WAIT_MS, 'pending' as const, { signal: waited.signal }).catch(() => 'pending' as const),
+    ]);
+    waited.abort();
+    return { ...result, event: { id: envelope.id, detailType: event.detailType, delivery } };
+  }
+
+  eventDeliveries(): EventDelivery[] {
+    return this.events?.deliveries() ?? [];
   }
 
   reset(): void {
     this.service.reset();
     this.faults.clear();
     this.calls.clear();
+    this.events?.clearHistory();
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.app.close();
+      await this.events?.close();
       await this.stateFile?.flush();
     })();
     return this.closing;
@@ -127,6 +198,8 @@ class RunningSandbox implements SirSandbox {
       faults: this.faults,
       getCase: (caseId) => this.getCase(caseId),
       setCaseStatus: (caseId, status) => this.setCaseStatus(caseId, status),
+      changeCase: (caseId, change) => this.changeCase(caseId, change),
+      eventDeliveries: () => this.eventDeliveries(),
       reset: () => this.reset(),
     };
   }

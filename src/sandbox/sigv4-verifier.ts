@@ -30,6 +30,8 @@ export interface SigV4VerifierOptions {
   region: string;
   credentials: readonly VerifierCredentials[];
   maxClockSkewSeconds: number;
+  /** The verifier's clock (ms since the epoch); default the host's. A clock-skew fault moves it. */
+  now?: () => number;
 }
 
 /** The parts of an HTTP request a signature covers, as received (path still percent-encoded). */
@@ -145,7 +147,7 @@ export class SigV4Verifier {
 
   private checkClockSkew(signingDate: Date, amzDate: string): string | undefined {
     const skewMs = this.options.maxClockSkewSeconds * 1000;
-    const now = Date.now();
+    const now = this.options.now?.() ?? Date.now();
     const window = describeSeconds(this.options.maxClockSkewSeconds);
     if (signingDate.getTime() < now - skewMs) {
       return `Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - skewMs)} (${formatAmzDate(now)} - ${window}.)`;

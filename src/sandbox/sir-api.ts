@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SirOperation } from '../sir/shapes';
 import type { CallLog } from './call-log';
-import { conflictException, internalServerException, modelledErrorExample, SirHttpError, throttlingException, validationException } from './errors';
+import { authError, conflictException, internalServerException, modelledErrorExample, SirHttpError, throttlingException, validationException } from './errors';
 import type { FailureFault, FaultInjector, FaultPlan } from './fault-injector';
 import { OPERATION_ROUTES, type OperationRoute } from './operation-routes';
 import type { SigV4Verifier } from './sigv4-verifier';
@@ -20,6 +21,8 @@ export interface SirApiDependencies {
   verifier: SigV4Verifier;
   faults: FaultInjector;
   calls: CallLog;
+  /** How far the sandbox's clock is off real time (a clock-skew fault); its Date header follows it. */
+  clockOffsetMs: () => number;
 }
 
 interface CallContext {
@@ -32,7 +35,14 @@ interface CallContext {
   accessKeyId?: string;
 }
 
-type Outcome = { statusCode: number; body: object } | { error: SirHttpError };
+/** What a front end in front of the service answers: any status, any body, no AWS request id. */
+interface RawAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Outcome = { statusCode: number; body: object } | { error: SirHttpError } | { raw: RawAnswer } | { reset: true };
 
 const EMPTY_BODY = Buffer.alloc(0);
 const ROUTES_BY_KEY = new Map(OPERATION_ROUTES.map((route) => [routeKey(route.method, route.url), route]));
@@ -57,7 +67,25 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
     };
     contexts.set(request, context);
     reply.header('x-amzn-RequestId', context.requestId);
+    // Node dates every answer itself; a skewed sandbox clock must show in the Date a client learns from.
+    const offsetMs = deps.clockOffsetMs();
+    if (offsetMs !== 0) reply.header('date', new Date(Date.now() + offsetMs).toUTCString());
   });
+
+  const record = (request: FastifyRequest, context: CallContext, statusCode: number, errorType: string | undefined): void => {
+    deps.calls.record({
+      seq: context.seq,
+      at: context.receivedAt,
+      operation: context.operation,
+      ...(context.caseId !== undefined && { caseId: context.caseId }),
+      statusCode,
+      ...(errorType !== undefined && { errorType }),
+      requestId: context.requestId,
+      ...(context.requestBody !== undefined && { requestBody: context.requestBody }),
+      ...(context.accessKeyId !== undefined && { accessKeyId: context.accessKeyId }),
+    });
+    request.log.info({ operation: context.operation, caseId: context.caseId, statusCode, errorType, requestId: context.requestId }, 'SIR call');
+  };
 
   // onSend sees every answer (success, refusal, Fastify's own errors) before any byte leaves, so a
   // test reading the log right after its response arrives always finds the entry.
@@ -65,21 +93,7 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
     const context = contexts.get(request);
     if (context) {
       const errorType = reply.getHeader('x-amzn-ErrorType');
-      deps.calls.record({
-        seq: context.seq,
-        at: context.receivedAt,
-        operation: context.operation,
-        ...(context.caseId !== undefined && { caseId: context.caseId }),
-        statusCode: reply.statusCode,
-        ...(typeof errorType === 'string' && { errorType }),
-        requestId: context.requestId,
-        ...(context.requestBody !== undefined && { requestBody: context.requestBody }),
-        ...(context.accessKeyId !== undefined && { accessKeyId: context.accessKeyId }),
-      });
-      request.log.info(
-        { operation: context.operation, caseId: context.caseId, statusCode: reply.statusCode, errorType, requestId: context.requestId },
-        'SIR call',
-      );
+      record(request, context, reply.statusCode, typeof errorType === 'string' ? errorType : undefined);
     }
     return payload;
   });
@@ -104,24 +118,37 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
     // Authentication comes first, as at AWS: an anonymous caller learns nothing about the routes.
     if (!route) return sendError(reply, validationException('UNKNOWN_OPERATION', `No SIR operation is bound to ${request.method} ${pathOf(request)}`));
 
-    const plan = deps.faults.take({ operation: route.operation, caseId: context.caseId });
+    const plan = deps.faults.take({ operation: route.operation, caseId: context.caseId, accessKeyId: verification.accessKeyId });
     const outcome = await execute(route, plan, { caseId: context.caseId, body }, request);
     if (plan.latencyMs > 0) await sleep(plan.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
     if ('error' in outcome) return sendError(reply, outcome.error);
+    if ('raw' in outcome) {
+      // A page from a proxy carries no AWS request id: the client must cope without one.
+      reply.removeHeader('x-amzn-RequestId');
+      return reply.code(outcome.raw.statusCode).headers(outcome.raw.headers).send(outcome.raw.body);
+    }
+    if ('reset' in outcome) {
+      // No answer at all: the log entry (status 0) is written here, since onSend never runs.
+      record(request, context, 0, undefined);
+      reply.hijack();
+      request.raw.socket.resetAndDestroy();
+      return reply;
+    }
     return reply.code(outcome.statusCode).send(outcome.body);
   };
 
   const execute = async (route: OperationRoute, plan: FaultPlan, input: { caseId?: string; body: Buffer }, request: FastifyRequest): Promise<Outcome> => {
-    const lostAnswer = plan.failure?.kind === 'internal' && plan.failure.afterApply === true;
-    if (plan.failure && !lostAnswer) return { error: faultError(plan.failure, input.caseId) };
+    const lostAnswer = plan.failure !== undefined && 'afterApply' in plan.failure && plan.failure.afterApply === true;
+    if (plan.failure && !lostAnswer) return faultOutcome(plan.failure, input.caseId);
     let outcome: Outcome;
     try {
-      outcome = { statusCode: route.successCode, body: await route.invoke(deps.service, input) };
+      const options = plan.illegalTransitionError ? { illegalTransitionError: plan.illegalTransitionError } : {};
+      outcome = { statusCode: route.successCode, body: await route.invoke(deps.service, input, options) };
     } catch (err) {
       outcome = { error: asSirError(err, request) };
     }
-    // The operation ran (or was refused) but its answer is "lost": the client sees a 500 either way.
-    return plan.failure ? { error: faultError(plan.failure, input.caseId) } : outcome;
+    // The operation ran (or was refused) but its answer is "lost": the client sees the fault either way.
+    return plan.failure ? faultOutcome(plan.failure, input.caseId) : outcome;
   };
 
   for (const route of OPERATION_ROUTES) {
@@ -140,17 +167,40 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
   });
 }
 
-function faultError(fault: FailureFault, caseId: string | undefined): SirHttpError {
+function faultOutcome(fault: FailureFault, caseId: string | undefined): Outcome {
   switch (fault.kind) {
     case 'throttle':
-      return throttlingException('Rate exceeded (sandbox fault injection)', fault.retryAfterSeconds);
+      return { error: throttlingException('Rate exceeded (sandbox fault injection)', fault.retryAfterSeconds) };
     case 'internal':
-      return internalServerException('Internal server error (sandbox fault injection)', fault.retryAfterSeconds);
+      return { error: internalServerException('Internal server error (sandbox fault injection)', fault.retryAfterSeconds) };
     case 'conflict':
-      return conflictException('The case was modified concurrently (sandbox fault injection)', caseId ?? 'unknown', 'case');
+      return { error: conflictException('The case was modified concurrently (sandbox fault injection)', caseId ?? 'unknown', 'case') };
     case 'error':
-      return modelledErrorExample(fault.name, { caseId });
+      return { error: modelledErrorExample(fault.name, { caseId }) };
+    case 'expired-token':
+      // AWS's front end words it so; the SDKs see a generic ExpiredTokenException.
+      return { error: authError('ExpiredTokenException', 'The security token included in the request is expired') };
+    case 'unmodelled':
+      return { raw: unmodelledAnswer(fault) };
+    case 'reset':
+      return { reset: true };
   }
+}
+
+function unmodelledAnswer(fault: Extract<FailureFault, { kind: 'unmodelled' }>): RawAnswer {
+  const reason = STATUS_CODES[fault.status] ?? 'Error';
+  const headers: Record<string, string> = {};
+  if (fault.errorType !== undefined) headers['x-amzn-ErrorType'] = fault.errorType;
+  if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
+  if (fault.body === 'json') {
+    headers['content-type'] = 'application/json';
+    const body = { message: `${reason} (sandbox fault injection)`, ...(fault.errorType !== undefined && { __type: fault.errorType }) };
+    return { statusCode: fault.status, headers, body: JSON.stringify(body) };
+  }
+  // What nginx-style front ends send: a page for humans, nothing a client can parse.
+  headers['content-type'] = 'text/html';
+  const title = `${fault.status} ${reason}`;
+  return { statusCode: fault.status, headers, body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n` };
 }
 
 function asSirError(err: unknown, request: FastifyRequest): SirHttpError {

@@ -4,9 +4,10 @@
  * CloseCase for every resolver type, and opaque-token pagination. Inputs arrive already validated.
  */
 import { createHash } from 'node:crypto';
-import { CLOSED, isCaseStatus, type CaseStatus } from '../domain/case-status';
+import { CLOSED, isCaseStatus, RESOLVER_TYPES, type CaseStatus, type ResolverType } from '../domain/case-status';
 import { checkTransition } from '../domain/transitions';
 import type { CreateCaseCommentInput, CreateCaseInput, ListCasesInput } from '../sir/shapes';
+import type { CaseEvent } from './case-events';
 import type { CaseStore, IdempotentOperation, StoredCase } from './case-store';
 import { conflictException, resourceNotFound, serviceQuotaExceeded, validationException, SANDBOX_QUOTA_CODE } from './errors';
 import type { UpdateCaseStatusInput } from './input-validation';
@@ -24,6 +25,14 @@ export interface SirServiceOptions {
   persist: () => Promise<void>;
   /** Where failures of persistence started outside a request (test hooks, reset) are reported. */
   onBackgroundError: (err: unknown) => void;
+  /** Told of each change SIR publishes an event for that an API call made (a new comment). */
+  onCaseEvent?: (event: CaseEvent) => void;
+}
+
+/** A change made outside the API: an analyst in the AWS console, or AWS itself. */
+export interface OutOfBandChange {
+  caseStatus?: CaseStatus;
+  resolverType?: ResolverType;
 }
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -65,7 +74,10 @@ export class SirService {
     return getCaseOutput(this.requireCase(caseId));
   }
 
-  async updateCaseStatus({ caseId, caseStatus }: UpdateCaseStatusInput): Promise<{ caseStatus: typeof caseStatus }> {
+  async updateCaseStatus(
+    { caseId, caseStatus }: UpdateCaseStatusInput,
+    { illegalTransitionError = this.options.illegalTransitionError }: { illegalTransitionError?: IllegalTransitionError } = {},
+  ): Promise<{ caseStatus: typeof caseStatus }> {
     const stored = this.requireCase(caseId);
     const check = checkTransition(stored.caseStatus, caseStatus, { resolverType: stored.resolverType });
     if (!check.ok) {
@@ -77,7 +89,7 @@ export class SirService {
           throw validationException('OTHER', message);
         default:
           // The docs do not say which error an illegal transition gets (reference §5), hence the option.
-          throw this.options.illegalTransitionError === 'ConflictException'
+          throw illegalTransitionError === 'ConflictException'
             ? conflictException(message, caseId, 'case')
             : validationException('OTHER', message);
       }
@@ -133,6 +145,8 @@ export class SirService {
     stored.lastUpdatedDate = now;
     this.remember('CreateCaseComment', clientToken, request, commentId);
     await this.options.persist();
+    // Only for a new comment: a replayed clientToken adds nothing, so SIR has nothing to announce.
+    this.options.onCaseEvent?.({ detailType: 'Case Comment Added', caseId, caseArn: stored.caseArn, updatedBy: this.options.accountId });
     return { commentId };
   }
 
@@ -140,16 +154,39 @@ export class SirService {
    * What the AWS responder workflow does to AWS-supported cases (Acknowledged, Ready to Close…).
    * No SIR operation does this, so it bypasses the transition table on purpose.
    */
-  setStatusAsResponder(caseId: string, status: CaseStatus): void {
-    if (!isCaseStatus(status)) throw new TypeError(`"${String(status)}" is not a SIR case status`);
+  setStatusAsResponder(caseId: string, status: CaseStatus): CaseEvent | undefined {
+    return this.changeOutOfBand(caseId, { caseStatus: status }, 'AWS Responder');
+  }
+
+  /**
+   * A change an analyst makes in the AWS console (or AWS makes to a case it supports): any status,
+   * Closed included, and either resolver type, bypassing the transition table and the one-way rule of
+   * UpdateResolverType, since what is tested is how phasegate copes with whatever SIR then says.
+   * Returns the event SIR would publish, or undefined when nothing changed.
+   */
+  changeOutOfBand(caseId: string, change: OutOfBandChange, updatedBy: string): CaseEvent | undefined {
+    if (change.caseStatus !== undefined && !isCaseStatus(change.caseStatus)) throw new TypeError(`"${String(change.caseStatus)}" is not a SIR case status`);
+    if (change.resolverType !== undefined && !RESOLVER_TYPES.includes(change.resolverType)) {
+      throw new TypeError(`"${String(change.resolverType)}" is not a SIR resolver type`);
+    }
     const stored = this.store.findCase(caseId);
     if (!stored) throw new Error(`the sandbox has no case ${caseId}`);
+    const statusChanged = change.caseStatus !== undefined && change.caseStatus !== stored.caseStatus;
+    const resolverChanged = change.resolverType !== undefined && change.resolverType !== stored.resolverType;
+    if (!statusChanged && !resolverChanged) return undefined;
+
     const now = new Date();
-    stored.caseStatus = status;
+    if (statusChanged) {
+      stored.caseStatus = change.caseStatus!;
+      if (stored.caseStatus === CLOSED) stored.closedDate ??= now;
+      else delete stored.closedDate;
+    }
+    if (resolverChanged) stored.resolverType = change.resolverType!;
     stored.lastUpdatedDate = now;
-    if (status === CLOSED) stored.closedDate ??= now;
-    else delete stored.closedDate;
     this.persistInBackground();
+    // One event per change, as the console saves one edit: closing is the news when a case closes.
+    const detailType = statusChanged && stored.caseStatus === CLOSED ? 'Case Closed' : 'Case Updated';
+    return { detailType, caseId, caseArn: stored.caseArn, updatedBy };
   }
 
   reset(): void {

@@ -1,20 +1,21 @@
 /**
  * The SIR client: a hand-built restJson1 + SigV4 client for the six operations phasegate uses, since
- * `@aws-sdk/client-security-ir` is not available to us. It makes exactly one attempt per call; retrying
- * is the caller's job (Temporal's activity retry policy), steered by `SirError.retryable` and
- * `retryAfterSeconds`.
+ * `@aws-sdk/client-security-ir` is not available to us. Retrying is the caller's job (Temporal's
+ * activity retry policy), steered by `SirError.retryable` and `retryAfterSeconds`; the one exception
+ * is a second attempt right after a clock-skew or expired-credentials refusal that the client has
+ * corrected itself (see `call`).
  */
 import { randomUUID } from 'node:crypto';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { HttpRequest } from '@smithy/protocol-http';
 import type { SelfManagedStatus } from '../domain/case-status';
-import { TRANSIENT_ERROR_TYPE } from '../domain/sir-errors';
+import { CLOCK_SKEW_ERROR_TYPES, isClockSkewFailure, isExpiredCredentialsFailure, TRANSIENT_ERROR_TYPE } from '../domain/sir-errors';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type SirClientConfig } from './config';
 import { assertValidRegion, defaultSirEndpoint, parseSirEndpoint, type SirEndpoint } from './endpoint';
 import { requestIdOf, sirErrorFromResponse } from './error-parser';
 import { HttpTransport, TransportError, type RawResponse } from './http-transport';
 import { encodeLabel, OPERATIONS, type OperationBinding } from './operations';
-import { RequestSigner } from './request-signer';
+import { RequestSigner, type SignedRequest } from './request-signer';
 import type {
   CloseCaseOutput,
   CreateCaseCommentInput,
@@ -91,7 +92,25 @@ export class SirClient {
     const binding = OPERATIONS[operation];
     const request = this.buildRequest(operation, binding, input);
 
-    let signed: HttpRequest;
+    // One more attempt, at most, and only after a refusal this client has just fixed itself (its clock,
+    // its credentials), as the AWS SDKs do: waiting for the caller's backoff would only delay a request
+    // that is now certain to be signed right. Everything else is left to the caller's retry policy.
+    let recovered = false;
+    for (;;) {
+      const { response, signed } = await this.attempt(operation, request);
+      if (response.statusCode === binding.successCode) return this.decode<O>(operation, binding, response);
+      if (response.statusCode < 300) throw this.unexpected(operation, response, `expected HTTP ${binding.successCode}, got ${response.statusCode}`);
+      const error = sirErrorFromResponse(operation, response);
+      if (!recovered && (await this.recoverable(error, signed))) {
+        recovered = true;
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private async attempt(operation: SirOperation, request: HttpRequest): Promise<{ response: RawResponse; signed: SignedRequest }> {
+    let signed: SignedRequest;
     try {
       signed = await this.signer.sign(request);
     } catch (err) {
@@ -102,19 +121,31 @@ export class SirClient {
 
     let response: RawResponse;
     try {
-      response = await this.transport.send(signed);
+      response = await this.transport.send(signed.request);
     } catch (err) {
       if (err instanceof TransportError) {
         throw new SirError({ type: TRANSIENT_ERROR_TYPE, sirMessage: err.message, operation, cause: err });
       }
       throw err;
     }
-    this.signer.observeServerDate(response.headers.date);
+    this.signer.observeServerDate(response.headers.date, Date.now(), response.headers.age);
+    return { response, signed };
+  }
 
-    if (response.statusCode !== binding.successCode) {
-      if (response.statusCode >= 300) throw sirErrorFromResponse(operation, response);
-      throw this.unexpected(operation, response, `expected HTTP ${binding.successCode}, got ${response.statusCode}`);
+  /**
+   * Whether `error` is a refusal the signer can now avoid: a clock-skew code answered while the signing
+   * clock moved (this answer's Date, or a concurrent one, corrected it), or expired credentials the
+   * provider chain has just replaced with others.
+   */
+  private async recoverable(error: SirError, signed: SignedRequest): Promise<boolean> {
+    if (isClockSkewFailure(error.type, error.sirMessage) || CLOCK_SKEW_ERROR_TYPES.has(error.type)) {
+      return this.signer.clockOffsetMs !== signed.clockOffsetMs;
     }
+    if (isExpiredCredentialsFailure(error.type)) return this.signer.refreshCredentials(signed.identity);
+    return false;
+  }
+
+  private decode<O>(operation: SirOperation, binding: OperationBinding, response: RawResponse): O {
     try {
       return decodeBody(binding.output, response.body) as O;
     } catch (err) {

@@ -9,6 +9,8 @@ import type { SirOperation, ValidationExceptionField } from './shapes';
 /** Front ends answer these without a modelled type when they cannot reach the service: try again. */
 const GATEWAY_STATUSES = new Set([502, 503, 504]);
 
+const THROTTLING_STATUS = 429;
+
 /** Modelled members beyond `message`, per exception (reference §3); Retry-After travels as a header. */
 const DETAIL_MEMBERS: Partial<Record<SirErrorName, readonly string[]>> = {
   ConflictException: ['resourceId', 'resourceType'],
@@ -112,6 +114,11 @@ export function sirErrorFromResponse(operation: SirOperation, response: ErrorRes
       const value = body?.[member];
       if (typeof value === 'string') details[member] = value;
     }
+  } else if (statusCode === THROTTLING_STATUS) {
+    // Any 429 is throttling, as the AWS SDKs treat it (a WAF, an API gateway or a new throttling code
+    // the model does not have yet): backed off and retried like the modelled ThrottlingException.
+    type = 'ThrottlingException';
+    if (parsedType !== undefined) details.errorType = parsedType;
   } else if (GATEWAY_STATUSES.has(statusCode)) {
     type = TRANSIENT_ERROR_TYPE;
     // Keep what the front end called it: useful when reading the failure, irrelevant for retrying.

@@ -4,4 +4,4 @@ export { defaultSirEndpoint } from './endpoint';
 export { SirClient } from './client';
 export { SirError } from './sir-error';
 export { parseErrorType } from './error-parser';
-export type { SirOperation } from './shapes';
+export type { GetCaseOutput, SirOperation } from './shapes';

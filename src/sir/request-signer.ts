@@ -1,7 +1,8 @@
 /**
- * SigV4 for SIR requests (reference §8), with the AWS SDK's clock-skew correction: AWS rejects
- * signatures more than five minutes off its clock, and a host with a drifting clock would otherwise
- * fail every call until someone fixes NTP.
+ * SigV4 for SIR requests (reference §8), with the two corrections the AWS SDKs make between attempts:
+ * the signing clock follows the service's (AWS rejects signatures more than five minutes off its
+ * clock, and a host with a drifting clock would otherwise fail every call until someone fixes NTP),
+ * and expired temporary credentials are fetched again from the provider chain.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import type { HttpRequest } from '@smithy/protocol-http';
@@ -12,30 +13,90 @@ import { SIR_SIGNING_NAME } from './endpoint';
 /** The AWS SDK's threshold: below it a skew is harmless, above it AWS refuses the signature. */
 const CLOCK_SKEW_TOLERANCE_MS = 5 * 60 * 1000;
 
-export class RequestSigner {
-  private readonly signer: SignatureV4;
-  /** Server time minus local time, once a response showed our clock to be off. */
-  private clockOffsetMs = 0;
+/** A signed request and what it was signed with, so a refusal can be matched to its cause. */
+export interface SignedRequest {
+  request: HttpRequest;
+  /** The credentials that signed it (never logged; compared by identity only). */
+  identity: AwsCredentialIdentity;
+  /** The clock offset it was signed with. */
+  clockOffsetMs: number;
+}
 
-  constructor(region: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider) {
-    // The signer calls a provider on every request, so rotated or refreshed credentials (the default
-    // chain memoizes and refreshes before expiry) are picked up without rebuilding the client.
-    this.signer = new SignatureV4({ service: SIR_SIGNING_NAME, region, credentials, sha256: Sha256 });
+export class RequestSigner {
+  private readonly provider: AwsCredentialIdentityProvider;
+  /** A fixed identity cannot be refreshed; asking again would only return the same keys. */
+  private readonly refreshable: boolean;
+  private current: { identity: AwsCredentialIdentity; signer: SignatureV4 } | undefined;
+  /** Server time minus local time, once a response showed our clock to be off. */
+  private offsetMs = 0;
+
+  constructor(
+    private readonly region: string,
+    credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  ) {
+    // The provider is asked on every request, so rotated or refreshed credentials (the default chain
+    // memoizes and refreshes before expiry) are picked up without rebuilding the client.
+    if (typeof credentials === 'function') {
+      this.provider = credentials;
+      this.refreshable = true;
+    } else {
+      this.provider = () => Promise.resolve(credentials);
+      this.refreshable = false;
+    }
+  }
+
+  get clockOffsetMs(): number {
+    return this.offsetMs;
   }
 
   /** Adds x-amz-date, x-amz-content-sha256, x-amz-security-token (temporary credentials) and Authorization. */
-  async sign(request: HttpRequest): Promise<HttpRequest> {
+  async sign(request: HttpRequest): Promise<SignedRequest> {
+    const identity = await this.provider();
+    const clockOffsetMs = this.offsetMs;
     // The signer clones its input with HttpRequest.clone, so the result is the class the handler takes.
-    return (await this.signer.sign(request, { signingDate: new Date(Date.now() + this.clockOffsetMs) })) as HttpRequest;
+    const signed = (await this.signerFor(identity).sign(request, { signingDate: new Date(Date.now() + clockOffsetMs) })) as HttpRequest;
+    return { request: signed, identity, clockOffsetMs };
   }
 
-  /** Feeds the `Date` header of any response back into the signing clock. */
-  observeServerDate(dateHeader: string | undefined, receivedAtMs = Date.now()): void {
-    if (!dateHeader) return;
+  /**
+   * Feeds the `Date` header of any response (errors included) back into the signing clock. A response
+   * with an `Age` header came from a cache, so its Date says nothing about the service's clock now.
+   */
+  observeServerDate(dateHeader: string | undefined, receivedAtMs = Date.now(), ageHeader?: string): void {
+    if (!dateHeader || ageHeader !== undefined) return;
     const serverMs = Date.parse(dateHeader);
     if (Number.isNaN(serverMs)) return;
-    if (Math.abs(serverMs - (receivedAtMs + this.clockOffsetMs)) >= CLOCK_SKEW_TOLERANCE_MS) {
-      this.clockOffsetMs = serverMs - receivedAtMs;
+    if (Math.abs(serverMs - (receivedAtMs + this.offsetMs)) >= CLOCK_SKEW_TOLERANCE_MS) {
+      this.offsetMs = serverMs - receivedAtMs;
     }
   }
+
+  /**
+   * Forces the provider to fetch credentials again (the memoized default chain honours
+   * `forceRefresh`), as the SDKs do when the service says the token expired. True when the next
+   * request will be signed with credentials other than `expired`, i.e. when another try can help.
+   */
+  async refreshCredentials(expired: AwsCredentialIdentity): Promise<boolean> {
+    if (!this.refreshable) return false;
+    let fresh: AwsCredentialIdentity;
+    try {
+      fresh = await this.provider({ forceRefresh: true });
+    } catch {
+      // The chain cannot deliver right now (IMDS down, SSO login needed): the caller reports the
+      // original ExpiredTokenException, which names the real problem, and the next attempt asks again.
+      return false;
+    }
+    return !sameCredentials(fresh, expired);
+  }
+
+  private signerFor(identity: AwsCredentialIdentity): SignatureV4 {
+    if (this.current?.identity !== identity) {
+      this.current = { identity, signer: new SignatureV4({ service: SIR_SIGNING_NAME, region: this.region, credentials: identity, sha256: Sha256 }) };
+    }
+    return this.current.signer;
+  }
+}
+
+function sameCredentials(a: AwsCredentialIdentity, b: AwsCredentialIdentity): boolean {
+  return a.accessKeyId === b.accessKeyId && a.secretAccessKey === b.secretAccessKey && a.sessionToken === b.sessionToken;
 }

@@ -56,7 +56,7 @@ export class SirError extends Error {
     this.httpStatus = init.httpStatus;
     this.requestId = init.requestId;
     this.retryAfterSeconds = init.retryAfterSeconds;
-    this.retryable = isRetryableSirFailure(init.type, init.httpStatus);
+    this.retryable = isRetryableSirFailure(init.type, init.httpStatus, init.sirMessage);
     this.operation = init.operation;
     this.reason = init.reason;
     this.fieldList = init.fieldList;

@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createSirActivities, type SirActivities, type UpdateCaseStatusRequest } from '../../activities';
+import { createSirActivities, type MoveCaseRequest, type SirActivities, type UpdateCaseStatusRequest } from '../../activities';
 import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
 
 describe('SIR activities', { timeout: 60_000 }, () => {
@@ -131,6 +131,118 @@ describe('SIR activities', { timeout: 60_000 }, () => {
     const result = await run(acts.updateCaseStatus, toDetection(caseId));
     assert.deepEqual(result, { caseStatus: 'Detection and Analysis', alreadyApplied: true });
     assert.deepEqual(fx.sandbox.calls.list({ operation: 'UpdateCaseStatus', caseId }).map((c) => c.statusCode), [201, 409]);
+  });
+
+  it('a ValidationException on a status already applied counts as done too (AWS does not say which it sends)', async () => {
+    const caseId = await newCase();
+    await fx.sir.updateCaseStatus(caseId, 'Detection and Analysis');
+    fx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'illegal-transition', as: 'ValidationException', count: 1 });
+    const result = await run(acts.updateCaseStatus, toDetection(caseId));
+    assert.deepEqual(result, { caseStatus: 'Detection and Analysis', alreadyApplied: true });
+    assert.deepEqual(
+      fx.sandbox.calls.list({ caseId }).map((c) => [c.operation, c.statusCode]),
+      [['UpdateCaseStatus', 201], ['UpdateCaseStatus', 400], ['GetCase', 200]],
+    );
+  });
+
+  describe('moveCase (read before write)', () => {
+    const move = (caseId: string, to: MoveCaseRequest['to'], expected: Partial<MoveCaseRequest['expected']> = {}): MoveCaseRequest => ({
+      caseId,
+      expected: { status: 'Submitted', resolverType: 'Self', ...expected },
+      to,
+    });
+    const writes = (caseId: string) =>
+      fx.sandbox.calls.list({ caseId }).filter((c) => c.operation === 'UpdateCaseStatus' || c.operation === 'CloseCase');
+
+    it('reads, then moves a case that is where the workflow believes', async () => {
+      const caseId = await newCase();
+      fx.sandbox.calls.clear();
+      const result = await run(acts.moveCase, move(caseId, 'Detection and Analysis'));
+      assert.deepEqual(result, { outcome: 'moved', caseStatus: 'Detection and Analysis' });
+      assert.deepEqual(fx.sandbox.calls.list({ caseId }).map((c) => [c.operation, c.statusCode]), [['GetCase', 200], ['UpdateCaseStatus', 201]]);
+      assert.equal(fx.sandbox.getCase(caseId)?.caseStatus, 'Detection and Analysis');
+    });
+
+    it('closes through CloseCase, AWS-supported cases included', async () => {
+      const caseId = await newCase('AWS');
+      const result = await run(acts.moveCase, move(caseId, 'Closed', { resolverType: 'AWS' }));
+      assert.equal(result.outcome, 'moved');
+      assert.equal(fx.sandbox.getCase(caseId)?.caseStatus, 'Closed');
+      assert.deepEqual(writes(caseId).map((c) => c.operation), ['CloseCase']);
+    });
+
+    it('does not write when an analyst moved the case (a move back included), and says where it is', async () => {
+      const caseId = await newCase();
+      await fx.sir.updateCaseStatus(caseId, 'Detection and Analysis');
+      await fx.sir.updateCaseStatus(caseId, 'Post-incident Activities');
+      fx.sandbox.calls.clear();
+      // The workflow believes D&A and wants Containment; the analyst went on to Post-incident. The table
+      // allows Post-incident → Containment, so without the read this would silently undo their move.
+      const result = await run(acts.moveCase, move(caseId, 'Containment, Eradication and Recovery', { status: 'Detection and Analysis' }));
+      assert.deepEqual(result, { outcome: 'drifted', actual: { status: 'Post-incident Activities', resolverType: 'Self' } });
+      assert.deepEqual(writes(caseId), []);
+      assert.equal(fx.sandbox.getCase(caseId)?.caseStatus, 'Post-incident Activities');
+    });
+
+    it('does not write when the resolver type changed (AWS took the case over)', async () => {
+      const caseId = await newCase('AWS');
+      const result = await run(acts.moveCase, move(caseId, 'Detection and Analysis'));
+      assert.deepEqual(result, { outcome: 'drifted', actual: { status: 'Submitted', resolverType: 'AWS' } });
+      assert.deepEqual(writes(caseId), []);
+    });
+
+    it('reports a case closed in SIR as drifted, so the workflow can end', async () => {
+      const caseId = await newCase();
+      fx.sandbox.setCaseStatus(caseId, 'Closed');
+      const result = await run(acts.moveCase, move(caseId, 'Detection and Analysis'));
+      assert.deepEqual(result, { outcome: 'drifted', actual: { status: 'Closed', resolverType: 'Self' } });
+    });
+
+    it('on a first attempt, a case already in the target that the workflow did not expect there is drift', async () => {
+      const caseId = await newCase();
+      fx.sandbox.setCaseStatus(caseId, 'Detection and Analysis');
+      const result = await run(acts.moveCase, move(caseId, 'Detection and Analysis'));
+      assert.deepEqual(result, { outcome: 'drifted', actual: { status: 'Detection and Analysis', resolverType: 'Self' } });
+    });
+
+    it('on a retried attempt, the target status is the earlier attempt\'s write: already applied, nothing written', async () => {
+      const caseId = await newCase();
+      await fx.sir.updateCaseStatus(caseId, 'Detection and Analysis');
+      fx.sandbox.calls.clear();
+      const retry = new MockActivityEnvironment({ attempt: 2 }, { logger: new DefaultLogger('ERROR') });
+      const result = await retry.run(acts.moveCase, move(caseId, 'Detection and Analysis'));
+      assert.deepEqual(result, { outcome: 'already-applied', caseStatus: 'Detection and Analysis' });
+      assert.deepEqual(writes(caseId), []);
+    });
+
+    it('refuses a transition the table forbids without writing', async () => {
+      const caseId = await newCase();
+      const f = await failure(run(acts.moveCase, move(caseId, 'Post-incident Activities')));
+      assert.equal(f.type, 'ValidationException');
+      assert.equal(f.nonRetryable, true);
+      assert.deepEqual(writes(caseId), []);
+    });
+
+    it('a case moved between the read and the write: the refusal is read again and reported as drift', async () => {
+      const caseId = await newCase();
+      await fx.sir.updateCaseStatus(caseId, 'Detection and Analysis');
+      // The read is answered late; in the meantime an analyst closes the case.
+      fx.sandbox.faults.inject('GetCase', { kind: 'latency', ms: 400, count: 1 });
+      const moving = run(acts.moveCase, move(caseId, 'Containment, Eradication and Recovery', { status: 'Detection and Analysis' }));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      fx.sandbox.setCaseStatus(caseId, 'Closed');
+      const result = await moving;
+      assert.deepEqual(result, { outcome: 'drifted', actual: { status: 'Closed', resolverType: 'Self' } });
+      assert.deepEqual(writes(caseId).map((c) => [c.operation, c.statusCode]), [['UpdateCaseStatus', 201], ['UpdateCaseStatus', 409]]);
+    });
+
+    it('a refusal while the case is still where the workflow believes is a real failure', async () => {
+      const caseId = await newCase();
+      fx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'conflict', count: 1 });
+      const f = await failure(run(acts.moveCase, move(caseId, 'Detection and Analysis')));
+      assert.equal(f.type, 'ConflictException');
+      assert.equal(f.nonRetryable, true);
+    });
   });
 
   it('refuses an illegal transition without calling SIR', async () => {

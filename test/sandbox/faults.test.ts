@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { SANDBOX_DEFAULT_CREDENTIALS } from '../../src/sandbox';
 import { sendRaw, startTestSandbox, UUID, type SandboxTestContext } from './signed-http';
 
 // Typed out from the model (reference §3) rather than read from src/domain, so a wrong status or a
@@ -189,6 +190,118 @@ describe('sandbox fault injection', () => {
         assert.equal((await ctx.http.getCase(caseId)).status, 200, 'count 1 means one call');
       });
     }
+  });
+
+  describe('unmodelled (a front end answers, not the service)', () => {
+    for (const status of [502, 503, 504]) {
+      it(`answers ${status} with an HTML page, no error type and no request id`, async () => {
+        ctx.sandbox.faults.inject('GetCase', { kind: 'unmodelled', status, count: 1 });
+        const res = await ctx.http.getCase(caseId);
+        assert.equal(res.status, status);
+        assert.match(String(res.headers['content-type']), /^text\/html/);
+        assert.match(res.text, new RegExp(`<h1>${status} `));
+        assert.equal(res.headers['x-amzn-errortype'], undefined);
+        assert.equal(res.headers['x-amzn-requestid'], undefined);
+        assert.equal((await ctx.http.getCase(caseId)).status, 200);
+      });
+    }
+
+    it('answers a 429 with an unmodelled error type and a Retry-After, as JSON when asked', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'unmodelled', status: 429, count: 1, errorType: 'TooManyRequestsException', body: 'json', retryAfterSeconds: 2 });
+      const res = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      assert.equal(res.status, 429);
+      assert.equal(res.headers['x-amzn-errortype'], 'TooManyRequestsException');
+      assert.equal(res.headers['retry-after'], '2');
+      assert.equal(res.json.__type, 'TooManyRequestsException');
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Submitted');
+      assert.deepEqual(ctx.sandbox.calls.list({ operation: 'UpdateCaseStatus' }).map((c) => [c.statusCode, c.errorType]), [[429, 'TooManyRequestsException']]);
+    });
+
+    it('with afterApply, applies the change and then answers the page', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'unmodelled', status: 504, count: 1, afterApply: true });
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis')).status, 504);
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Detection and Analysis');
+    });
+  });
+
+  describe('reset', () => {
+    it('resets the connection instead of answering, and logs the call with status 0', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'reset', count: 1 });
+      const err = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis').then(
+        () => assert.fail('expected the connection to be reset'),
+        (e: NodeJS.ErrnoException) => e,
+      );
+      assert.equal(err.code, 'ECONNRESET');
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Submitted');
+      assert.deepEqual(ctx.sandbox.calls.list({ operation: 'UpdateCaseStatus' }).map((c) => c.statusCode), [0]);
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis')).status, 201);
+    });
+
+    it('with afterApply, the change is made although the client only saw a reset', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'reset', count: 1, afterApply: true });
+      await assert.rejects(ctx.http.updateCaseStatus(caseId, 'Detection and Analysis'), { code: 'ECONNRESET' });
+      assert.equal(ctx.sandbox.getCase(caseId)?.caseStatus, 'Detection and Analysis');
+    });
+  });
+
+  describe('clock-skew', () => {
+    it('moves the sandbox clock: a request signed now is "Signature expired", and the Date header shows the sandbox time', async () => {
+      ctx.sandbox.faults.inject('*', { kind: 'clock-skew', offsetSeconds: 900 });
+      const res = await ctx.http.getCase(caseId);
+      assert.equal(res.status, 403);
+      assert.equal(res.headers['x-amzn-errortype'], 'InvalidSignatureException');
+      assert.match(res.json.message, /^Signature expired/);
+      const serverDate = Date.parse(String(res.headers.date));
+      assert.ok(Math.abs(serverDate - (Date.now() + 900_000)) < 5_000, `Date ${String(res.headers.date)} is not 15 min ahead`);
+      // Signed with the sandbox's time, the same request passes: the skew is not consumed.
+      assert.equal((await ctx.http.call('GET', `/v1/cases/${caseId}/get-case`, undefined, { signingDate: new Date(serverDate) })).status, 200);
+      assert.equal(ctx.sandbox.faults.list().length, 1);
+      ctx.sandbox.faults.clear();
+      assert.equal((await ctx.http.getCase(caseId)).status, 200);
+    });
+
+    it('a clock behind makes a request signed now "not yet current"', async () => {
+      ctx.sandbox.faults.inject('*', { kind: 'clock-skew', offsetSeconds: -900 });
+      const res = await ctx.http.getCase(caseId);
+      assert.equal(res.status, 403);
+      assert.match(res.json.message, /^Signature not yet current/);
+    });
+  });
+
+  describe('expired-token', () => {
+    it('refuses requests signed with the named keys only, with 403 ExpiredTokenException, until cleared', async () => {
+      const other = { accessKeyId: 'ASIAPHASEGATEOTHER01', secretAccessKey: 'other/secret/for+the/sandbox+tests/00000', sessionToken: 'session-2' };
+      const strict = await startTestSandbox({ credentials: [SANDBOX_DEFAULT_CREDENTIALS, other] });
+      try {
+        const id = await strict.http.newCase();
+        strict.sandbox.faults.inject('*', { kind: 'expired-token', accessKeyIds: [SANDBOX_DEFAULT_CREDENTIALS.accessKeyId] });
+        for (let i = 0; i < 2; i++) {
+          const res = await strict.http.getCase(id);
+          assert.equal(res.status, 403);
+          assert.equal(res.headers['x-amzn-errortype'], 'ExpiredTokenException');
+          assert.match(res.json.message, /security token included in the request is expired/);
+        }
+        const withOther = await strict.http.call('GET', `/v1/cases/${id}/get-case`, undefined, { credentials: other });
+        assert.equal(withOther.status, 200);
+        strict.sandbox.faults.clear();
+        assert.equal((await strict.http.getCase(id)).status, 200);
+      } finally {
+        await strict.sandbox.close();
+      }
+    });
+  });
+
+  describe('illegal-transition', () => {
+    it('answers a refused transition (a retry of one already applied) with the chosen error, and leaves legal ones alone', async () => {
+      ctx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'illegal-transition', as: 'ValidationException', count: 2 });
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis')).status, 201);
+      const again = await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis');
+      assert.equal(again.status, 400);
+      assert.equal(again.json.__type, 'ValidationException');
+      assert.match(again.json.message, /already in "Detection and Analysis"/);
+      // Count spent: the sandbox's configured answer (ConflictException) is back.
+      assert.equal((await ctx.http.updateCaseStatus(caseId, 'Detection and Analysis')).status, 409);
+    });
   });
 
   describe('matching and consumption', () => {

@@ -202,19 +202,41 @@ describe('SIR error responses', () => {
     assert.equal(err.retryable, true);
   });
 
-  it('generic AWS errors keep their parsed type and are not retried', async () => {
+  it('generic AWS errors keep their parsed type; a bad key or signature is not retried, a clock skew or an expired token is', async () => {
     fake().respond(
       { status: 403, headers: { 'x-amzn-ErrorType': 'UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/', 'x-amzn-RequestId': 'req-u' }, body: { message: 'The security token included in the request is invalid.' } },
-      { status: 403, body: { __type: 'com.amazon.coral.service#InvalidSignatureException', message: 'Signature expired' } },
+      { status: 403, body: { __type: 'com.amazon.coral.service#InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' } },
+      { status: 403, body: { __type: 'com.amazon.coral.service#InvalidSignatureException', message: 'Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z (20260101T001500Z - 5 min.)' } },
+      { status: 400, body: { __type: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.' } },
+      { status: 403, body: { __type: 'ExpiredTokenException', message: 'The security token included in the request is expired' } },
     );
-    const first = await rejectionOf(fake().client().getCase('8403556009'));
-    const second = await rejectionOf(fake().client().getCase('8403556009'));
-    assert.ok(first instanceof SirError && second instanceof SirError);
-    assert.equal(first.type, 'UnrecognizedClientException');
-    assert.equal(first.retryable, false);
-    assert.equal(first.requestId, 'req-u');
-    assert.equal(second.type, 'InvalidSignatureException');
-    assert.equal(second.retryable, false);
+    const errors = [];
+    for (let i = 0; i < 5; i++) errors.push(await rejectionOf(fake().client().getCase('8403556009')));
+    const summary = errors.map((err) => {
+      assert.ok(err instanceof SirError);
+      return [err.type, err.retryable];
+    });
+    assert.deepEqual(summary, [
+      ['UnrecognizedClientException', false],
+      ['InvalidSignatureException', false],
+      ['InvalidSignatureException', true],
+      ['RequestTimeTooSkewed', true],
+      ['ExpiredTokenException', true],
+    ]);
+    assert.equal((errors[0] as SirError).requestId, 'req-u');
+  });
+
+  it('any 429 is throttling: an unmodelled type or none at all becomes a retryable ThrottlingException keeping the Retry-After', async () => {
+    fake().respond(
+      { status: 429, headers: { 'x-amzn-ErrorType': 'TooManyRequestsException', 'Retry-After': '3' }, body: { message: 'Too Many Requests' } },
+      { status: 429, headers: { 'content-type': 'text/html' }, body: '<html><body>429 Too Many Requests</body></html>' },
+    );
+    const typed = await rejectionOf(fake().client().getCase('8403556009'));
+    const untyped = await rejectionOf(fake().client().getCase('8403556009'));
+    assert.ok(typed instanceof SirError && untyped instanceof SirError);
+    assert.deepEqual([typed.type, typed.retryable, typed.retryAfterSeconds, typed.details], ['ThrottlingException', true, 3, { errorType: 'TooManyRequestsException' }]);
+    assert.deepEqual([untyped.type, untyped.retryable, untyped.httpStatus], ['ThrottlingException', true, 429]);
+    assert.match(untyped.sirMessage, /HTTP 429 without a service message; body: <html>/);
   });
 
   it('an error without any type is UnknownSirError, retried only for 5xx', async () => {

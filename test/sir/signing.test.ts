@@ -150,18 +150,78 @@ describe('SigV4 signing', () => {
     }
   });
 
-  it('corrects the signing clock from the Date header when it is more than five minutes off', async () => {
+  it('corrects the signing clock from the Date header of a Signature expired answer and tries once more at once', async () => {
     const serverNow = new Date(Date.now() + 60 * 60 * 1000); // the host clock is an hour behind AWS
     fake().respond(
       { status: 403, headers: { 'x-amzn-ErrorType': 'InvalidSignatureException', Date: serverNow.toUTCString() }, body: { message: 'Signature expired' } },
       { status: 200, body: {} },
     );
     const client = fake().client();
-    await rejectionOf(client.getCase(CASE_ID));
     await client.getCase(CASE_ID);
+    assert.equal(fake().requests.length, 2, 'one call, two requests');
     const [first, second] = fake().requests.map((r) => parseAmzDate(String(r.headers['x-amz-date'])).getTime());
     assert.ok(Math.abs(first! - Date.now()) < 60_000, 'the first request uses the local clock');
-    assert.ok(Math.abs(second! - serverNow.getTime()) < 60_000, 'the second request uses the fake() clock');
+    assert.ok(Math.abs(second! - serverNow.getTime()) < 60_000, 'the second request uses the server clock');
+  });
+
+  it('tries a clock-skew refusal only once, and not at all when the answer did not move the clock', async () => {
+    const serverNow = new Date(Date.now() + 60 * 60 * 1000);
+    const skewed = { status: 403, headers: { 'x-amzn-ErrorType': 'InvalidSignatureException', Date: serverNow.toUTCString() }, body: { message: 'Signature expired' } };
+    fake().respond(skewed, skewed, skewed);
+    const client = fake().client();
+    const first = await rejectionOf(client.getCase(CASE_ID));
+    assert.equal(fake().requests.length, 2, 'the corrected retry is the only extra request');
+    assert.ok(first instanceof SirError);
+    assert.equal(first.type, 'InvalidSignatureException');
+    assert.equal(first.retryable, true, 'a skew stays retryable for the caller\'s policy');
+    // The clock is already corrected: the same refusal again moves nothing, so nothing is retried here.
+    await rejectionOf(client.getCase(CASE_ID));
+    assert.equal(fake().requests.length, 3);
+  });
+
+  it('ignores the Date of a cached answer (one with an Age header)', async () => {
+    const serverNow = new Date(Date.now() + 60 * 60 * 1000);
+    fake().respond({ status: 200, headers: { Date: serverNow.toUTCString(), Age: '10' }, body: {} }, { status: 200, body: {} });
+    const client = fake().client();
+    await client.getCase(CASE_ID);
+    await client.getCase(CASE_ID);
+    const second = parseAmzDate(String(fake().requests[1]!.headers['x-amz-date'])).getTime();
+    assert.ok(Math.abs(second - Date.now()) < 5_000);
+  });
+
+  it('on ExpiredTokenException forces the provider to refresh and tries once more with the fresh credentials', async () => {
+    const refreshes: unknown[] = [];
+    let current = TEST_SESSION_CREDENTIALS;
+    const provider = async (options?: Record<string, unknown>): Promise<AwsCredentialIdentity> => {
+      if (options?.forceRefresh) {
+        refreshes.push(options);
+        current = { ...TEST_CREDENTIALS };
+      }
+      return current;
+    };
+    fake().respond(
+      { status: 403, headers: { 'x-amzn-ErrorType': 'ExpiredTokenException' }, body: { message: 'The security token included in the request is expired' } },
+      { status: 200, body: {} },
+    );
+    await fake().client({ credentials: provider }).getCase(CASE_ID);
+    assert.equal(refreshes.length, 1);
+    assert.deepEqual(
+      fake().requests.map((r) => parseAuthorization(r).accessKeyId),
+      [TEST_SESSION_CREDENTIALS.accessKeyId, TEST_CREDENTIALS.accessKeyId],
+    );
+  });
+
+  it('does not try again when the refresh yields the same expired credentials (or credentials are fixed)', async () => {
+    const expired = { status: 403, headers: { 'x-amzn-ErrorType': 'ExpiredTokenException' }, body: { message: 'The security token included in the request is expired' } };
+    fake().respond(expired, expired);
+    const stale = await rejectionOf(fake().client({ credentials: async () => TEST_SESSION_CREDENTIALS }).getCase(CASE_ID));
+    const fixed = await rejectionOf(fake().client({ credentials: TEST_SESSION_CREDENTIALS }).getCase(CASE_ID));
+    assert.equal(fake().requests.length, 2);
+    for (const err of [stale, fixed]) {
+      assert.ok(err instanceof SirError);
+      assert.equal(err.type, 'ExpiredTokenException');
+      assert.equal(err.retryable, true, 'a later attempt may find rotated credentials');
+    }
   });
 
   it('ignores a small skew', async () => {

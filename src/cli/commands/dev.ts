@@ -92,17 +92,18 @@ async function runDev(opts: DevOptions): Promise<void> {
       server = await startDevServer(serverOptions);
     }
 
+    const generated = await loadOrCreateDevCredentials(stateDir);
+
     let sandbox: SirSandbox | undefined;
     let sirConfig: SirClientConfig;
     if (opts.aws) {
       sirConfig = await resolveSirClientConfig(process.env);
     } else {
-      sandbox = await startSandbox({ port: sandboxPort, persistFile: join(stateDir, 'sandbox-cases.json') });
+      sandbox = await startSandbox({ port: sandboxPort, persistFile: join(stateDir, 'sandbox-cases.json'), ...sandboxEvents(generated) });
       stops.push(() => sandbox!.close());
       sirConfig = { region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
     }
 
-    const generated = await loadOrCreateDevCredentials(stateDir);
     // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
     const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
     const dataConverter = { payloadCodecs: [codec] };
@@ -134,6 +135,17 @@ async function runDev(opts: DevOptions): Promise<void> {
   } finally {
     await stopAll();
   }
+}
+
+/**
+ * SIR events from the sandbox when PHASEGATE_SANDBOX_EVENTS_URL names a receiver (usually this API's
+ * /v1/alerts), signed with the secret the API checks: PHASEGATE_WEBHOOK_SECRET, else the generated one.
+ */
+function sandboxEvents(generated: DevCredentials): { events?: { url: string; secret: string } } {
+  const url = process.env.PHASEGATE_SANDBOX_EVENTS_URL?.trim();
+  if (!url) return {};
+  const secret = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET)[0] ?? generated.webhookSecret;
+  return { events: { url, secret } };
 }
 
 async function registerSearchAttributes(server: DevServer): Promise<string[]> {
