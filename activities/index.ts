@@ -1,10 +1,13 @@
 import type { SirClient } from '../src/sir';
-import { createNotificationActivities } from './notification-activities';
+import { createNotificationActivities, type NotificationActivityOptions } from './notification-activities';
 import { createSirActivities } from './sir-activities';
 
-/** Every activity a phasegate worker registers, built around one SIR client per process. */
-export function createActivities(sir: SirClient) {
-  return { ...createSirActivities(sir), ...createNotificationActivities() };
+/**
+ * Every activity a phasegate worker registers, built around one SIR client per process and, when the
+ * worker has a channels file, its notification channels.
+ */
+export function createActivities(sir: SirClient, notifications: NotificationActivityOptions = {}) {
+  return { ...createSirActivities(sir), ...createNotificationActivities(notifications) };
 }
 
 export type PhasegateActivities = ReturnType<typeof createActivities>;
@@ -18,4 +21,5 @@ export type {
   UpdateCaseStatusRequest,
   UpdateCaseStatusResult,
 } from './sir-activities';
-export type { EscalationNotice } from './notification-activities';
+export { createNotificationActivities } from './notification-activities';
+export type { EscalationNotice, NotificationActivityOptions } from './notification-activities';
