@@ -126,6 +126,33 @@ export async function loadChannelsFile(file: string, env: NodeJS.ProcessEnv = pr
 }
 
 export function parseChannelsFile(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ChannelDirectory {
+  const problems: string[] = [];
+  const channels = readChannelsDocument(text, file).flatMap((doc, index) => {
+    const resolved = resolveChannel(doc, env);
+    if (typeof resolved !== 'string') return [resolved];
+    problems.push(`channels[${index}] "${doc.name}": ${resolved}`);
+    return [];
+  });
+  if (problems.length > 0) throw new ChannelsFileError(file, problems);
+  return new ChannelDirectory(file, channels);
+}
+
+/**
+ * The channel names a file defines, checking its shape but not the environment: enough for
+ * `phasegate playbooks validate` to find a playbook naming a channel that does not exist, on a
+ * machine that does not hold the secrets.
+ */
+export async function readChannelNames(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ChannelsFileError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  return readChannelsDocument(text, file).map((doc) => doc.name);
+}
+
+function readChannelsDocument(text: string, file: string): ChannelDocument[] {
   let raw: unknown;
   try {
     raw = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
@@ -139,15 +166,7 @@ export function parseChannelsFile(text: string, file: string, env: NodeJS.Proces
       parsed.error.issues.map((issue) => `${formatPath(issue.path.filter((p): p is string | number => typeof p !== 'symbol')) || '(document)'}: ${issue.message}`),
     );
   }
-  const problems: string[] = [];
-  const channels = parsed.data.channels.flatMap((doc, index) => {
-    const resolved = resolveChannel(doc, env);
-    if (typeof resolved !== 'string') return [resolved];
-    problems.push(`channels[${index}] "${doc.name}": ${resolved}`);
-    return [];
-  });
-  if (problems.length > 0) throw new ChannelsFileError(file, problems);
-  return new ChannelDirectory(file, channels);
+  return parsed.data.channels;
 }
 
 /** The channel with its URL and secret taken from the environment, or why it cannot be. */
