@@ -1,15 +1,18 @@
 import type { SirClient } from '../src/sir';
 import { type IdentityOptions, createIdentityActivities } from './identity-activities';
-import { createNotificationActivities } from './notification-activities';
+import { createNotificationActivities, type NotificationActivityOptions } from './notification-activities';
 import { createSirActivities } from './sir-activities';
 
 export interface ActivityOptions {
+  /** How the worker proves who decided. */
   identity?: IdentityOptions;
+  /** The worker's notification channels, when it has a channels file. */
+  notifications?: NotificationActivityOptions;
 }
 
 /** Every activity a phasegate worker registers, built around one SIR client per process. */
 export function createActivities(sir: SirClient, options: ActivityOptions = {}) {
-  return { ...createSirActivities(sir), ...createNotificationActivities(), ...createIdentityActivities(options.identity ?? {}) };
+  return { ...createSirActivities(sir), ...createNotificationActivities(options.notifications ?? {}), ...createIdentityActivities(options.identity ?? {}) };
 }
 
 export type PhasegateActivities = ReturnType<typeof createActivities>;
@@ -25,5 +28,6 @@ export type {
   UpdateCaseStatusRequest,
   UpdateCaseStatusResult,
 } from './sir-activities';
-export type { EscalationNotice } from './notification-activities';
+export { createNotificationActivities } from './notification-activities';
+export type { EscalationNotice, NotificationActivityOptions } from './notification-activities';
 export type { IdentityOptions, ProveActorRequest } from './identity-activities';

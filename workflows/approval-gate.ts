@@ -23,8 +23,10 @@ export type CaseWait = (done: () => boolean, timeoutMs: number, summary: string)
 
 export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: CaseWait, background: (work: Promise<void>) => void): Promise<void> {
   const spec = gateFor(ctx.input.playbook, pending.target).approval!;
+  // The escalation round's own channels hear about it too (its event, reminders and timeout).
   const tell = (event: ApprovalNoticeEvent, outcome?: string): void => {
-    for (const channel of spec.notify ?? []) background(notifyChannel(ctx, { channel, notice: notice(ctx, pending, event, outcome) }));
+    const channels = new Set([...(spec.notify ?? []), ...(pending.escalated ? (spec.escalation?.notify ?? []) : [])]);
+    for (const channel of channels) background(notifyChannel(ctx, { channel, notice: notice(ctx, pending, event, outcome) }));
   };
   if (!pending.announced) {
     pending.announced = true;

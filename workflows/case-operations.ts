@@ -2,10 +2,11 @@
  * The SIR calls a case makes, each with the summary the Web UI shows for it. A call that cannot
  * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
  */
-import { type ActivityOptions, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { CaseSnapshot, PhasegateActivities, ProveActorRequest } from '../activities';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import type { ActorVerdict } from '../src/domain/decision-attestation';
+import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
 import { createCaseClientToken } from '../src/domain/case-playbook-input';
 import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
 import type { CaseContext } from './case-context';
@@ -120,19 +121,10 @@ export async function commentBestEffort(ctx: CaseContext, key: string, body: str
 /** SIR's limit on a comment body. */
 export const SIR_COMMENT_MAX_LENGTH = 12_000;
 
-interface NotificationActivities {
-  notifyChannel(delivery: ChannelDelivery): Promise<{ channel: string; status: number }>;
-}
-
-const notifications = proxyActivities<NotificationActivities>({ startToCloseTimeout: '15 seconds' });
+const notifications = proxyActivities<PhasegateActivities>(NOTIFY_ACTIVITY_OPTIONS);
 
 /** Tells a channel about a gate; best effort, so a dead chat hook never holds up or fails a case. */
 export async function notifyChannel(ctx: CaseContext, delivery: ChannelDelivery): Promise<void> {
   const summary = `Notify ${delivery.channel}: ${delivery.notice.event} #${delivery.notice.approvalId}`;
-  await notifications.notifyChannel.executeWithOptions({ ...notificationOptions, summary }, [delivery]).catch((err: unknown) => recordMissed(ctx, summary, err));
+  await notifications.notifyChannel.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary }, [delivery]).catch((err: unknown) => recordMissed(ctx, summary, err));
 }
-
-const notificationOptions: ActivityOptions = {
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownChannel', 'NotificationRefused'] },
-};

@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { ENGAGEMENT_TYPES, RESOLVER_TYPES } from './case-status';
 import type { AlertSource, TimeoutAction } from './playbook';
-import { explainBadDuration, parseDuration } from './playbook-duration';
+import { CHANNEL_NAME_RULE, isChannelName } from './notify-channel-name';
+import { explainBadDuration, formatDuration, parseDuration } from './playbook-duration';
 import { quote } from './playbook-error';
 import { checkStepStatus } from './playbook-step-status';
 import { CASE_TEMPLATE_PLACEHOLDERS, findTemplateProblems } from './playbook-template';
@@ -34,6 +35,9 @@ export const APPROVER_PATTERN = /^(?:group:)?[A-Za-z0-9._@-]{1,128}$/;
 export const WATCHER_EMAIL_PATTERN = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*$/;
 
 export const MAX_WATCHERS = 30;
+/** Reminders more often than this would drown the channel they are meant to keep awake. */
+export const MIN_REMIND_EVERY_MS = 60_000;
+export const SEPARATE_FROM_CHOICES = ['requester'] as const;
 export const MIN_SEVERITY_RANGE = { min: 0, max: 10 } as const;
 
 type Problem<T> = (value: T) => string | undefined;
@@ -95,11 +99,67 @@ const notifyUrl = checked(z.string(), 'bad-url', (value) => {
   try {
     url = new URL(value);
   } catch {
-    return `${quote(value)} is not a URL; write an http(s) URL such as https://hooks.example.com/escalations`;
+    return `${quote(value)} is neither a URL nor a channel name; write an http(s) URL such as https://hooks.example.com/escalations, or channel names from the worker's channels file such as [soc-pager]`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must be an http or https URL (found "${url.protocol}")`;
   if (url.username !== '' || url.password !== '') return 'must not carry credentials: playbooks are committed to git';
   return undefined;
+});
+
+const channelName = checked(z.string(), 'bad-channel', (value) => {
+  if (isChannelName(value)) return undefined;
+  // A pasted webhook URL is the likely mistake, and a Slack webhook URL is a secret: say where it goes.
+  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+    ? "; URLs belong in the worker's channels file (PHASEGATE_CHANNELS), and the playbook names the channel"
+    : '';
+  return `${quote(value)} is not a channel name: ${CHANNEL_NAME_RULE}${hint}`;
+});
+
+/** Like approvers, one channel may be written without brackets; the normalised form is a list. */
+const channels = z
+  .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(channelName))
+  .superRefine((list, ctx) => {
+    if (list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must name at least one channel, or remove the key', params: { rule: 'no-channels' } });
+    }
+    list.forEach((name, index) => {
+      if (list.indexOf(name) !== index) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${quote(name)}; remove the duplicate`, params: { rule: 'duplicate-channel' } });
+      }
+    });
+  });
+
+export type EscalationNotify = { url: string } | { channels: string[] };
+
+/**
+ * `escalation.notify` predates channels and held a URL; playbooks in use keep working. A channel name
+ * can never parse as a URL (it has no ":"), so the two forms cannot be mistaken for each other.
+ */
+const escalationNotify = z.unknown().transform((value, ctx): EscalationNotify => {
+  if (typeof value !== 'string' && !Array.isArray(value)) {
+    const found = typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : value === null ? 'an empty value' : 'a mapping';
+    ctx.addIssue({ code: 'custom', message: `must be an http(s) URL or a list of channel names (found ${found})`, params: { rule: 'wrong-type' } });
+    return z.NEVER;
+  }
+  const asUrl = typeof value === 'string' && !isChannelName(value);
+  const parsed = asUrl ? notifyUrl.safeParse(value, { reportInput: true }) : channels.safeParse(value, { reportInput: true });
+  if (parsed.success) return asUrl ? { url: parsed.data as string } : { channels: parsed.data as string[] };
+  for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
+
+const minApprovers = checked(z.number(), 'bad-min-approvers', (value) =>
+  Number.isInteger(value) && value >= 1 ? undefined : `must be a whole number of at least 1: the distinct people needed (found ${value})`,
+);
+
+const remindEvery = duration.superRefine((ms, ctx) => {
+  if (ms < MIN_REMIND_EVERY_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be at least ${formatDuration(MIN_REMIND_EVERY_MS)} (found ${formatDuration(ms)}): reminders more often would drown the channel`,
+      params: { rule: 'remind-too-often' },
+    });
+  }
 });
 
 const escalation = z.strictObject({
@@ -107,7 +167,7 @@ const escalation = z.strictObject({
   timeout: duration.optional(),
   // `escalate` is accepted here only so that playbook-rules.ts can refuse it with a clear message.
   onTimeout: z.enum(TIMEOUT_ACTIONS).optional(),
-  notify: notifyUrl.optional(),
+  notify: escalationNotify.optional(),
 });
 
 const approval = z.strictObject({
@@ -115,6 +175,10 @@ const approval = z.strictObject({
   timeout: duration.optional(),
   onTimeout: z.enum(TIMEOUT_ACTIONS).optional(),
   escalation: escalation.optional(),
+  minApprovers: minApprovers.optional(),
+  separateFrom: z.enum(SEPARATE_FROM_CHOICES).optional(),
+  notify: channels.optional(),
+  remindEvery: remindEvery.optional(),
 });
 
 const stepStatus = z.string().transform((value, ctx) => {

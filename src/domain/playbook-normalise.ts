@@ -48,12 +48,21 @@ export function toPlaybook(doc: PlaybookDocument): Playbook {
   };
 }
 
+/**
+ * `minApprovers` is kept only above 1: one approval is what a gate without it needs, so `minApprovers: 1`
+ * and no minApprovers give the same playbook (and the same workflow input) rather than two spellings
+ * of one meaning.
+ */
 function toApproval(approval: ApprovalDocument): ApprovalSpec {
   return {
     approvers: [...approval.approvers],
     ...(approval.timeout !== undefined && { timeoutMs: approval.timeout }),
     onTimeout: approval.onTimeout ?? PLAYBOOK_DEFAULTS.onTimeout,
     ...(approval.escalation !== undefined && { escalation: toEscalation(approval.escalation) }),
+    ...(approval.minApprovers !== undefined && approval.minApprovers > 1 && { minApprovers: approval.minApprovers }),
+    ...(approval.separateFrom !== undefined && { separateFrom: approval.separateFrom }),
+    ...(approval.notify !== undefined && { notify: [...approval.notify] }),
+    ...(approval.remindEvery !== undefined && { remindEveryMs: approval.remindEvery }),
   };
 }
 
@@ -63,6 +72,6 @@ function toEscalation(escalation: NonNullable<ApprovalDocument['escalation']>): 
     ...(escalation.timeout !== undefined && { timeoutMs: escalation.timeout }),
     // checkPlaybookRules refuses "escalate" here: there is a single escalation level.
     onTimeout: escalation.onTimeout === 'approve' ? 'approve' : 'reject',
-    ...(escalation.notify !== undefined && { notifyUrl: escalation.notify }),
+    ...(escalation.notify !== undefined && ('url' in escalation.notify ? { notifyUrl: escalation.notify.url } : { notify: [...escalation.notify.channels] })),
   };
 }

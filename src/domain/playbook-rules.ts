@@ -6,6 +6,7 @@
 import type { CaseStatus } from './case-status';
 import type { ApprovalDocument, PlaybookDocument } from './playbook-document';
 import type { DocumentPath } from './playbook-location';
+import { formatDuration } from './playbook-duration';
 import { checkTransition } from './transitions';
 
 export interface RuleViolation {
@@ -108,5 +109,51 @@ function checkApproval(approval: ApprovalDocument, path: DocumentPath): RuleViol
       `approval.escalation.onTimeout is "${escalation.onTimeout}" but the escalation has no timeout, so it would never fire: add escalation.timeout (e.g. 24h) or remove onTimeout`,
     );
   }
+  violations.push(...checkQuorum(approval, path), ...checkReminders(approval, path));
   return violations;
+}
+
+/** A quorum larger than the people who can give it would hold the case until a timeout decides. */
+function checkQuorum(approval: ApprovalDocument, path: DocumentPath): RuleViolation[] {
+  const needed = approval.minApprovers ?? 1;
+  if (approval.approvers.some((ref) => ref.startsWith('group:'))) return [];
+  const people = approval.approvers;
+  if (needed <= people.length) return [];
+  return [
+    {
+      path: [...path, 'minApprovers'],
+      rule: 'min-approvers-unreachable',
+      message:
+        `approval.minApprovers is ${needed} but approval.approvers names only ${people.length} ${people.length === 1 ? 'person' : 'people'} ` +
+        `(${people.join(', ')}) and no group, so the gate could never open: name more approvers or a group:<name>, or lower minApprovers`,
+    },
+  ];
+}
+
+function checkReminders(approval: ApprovalDocument, path: DocumentPath): RuleViolation[] {
+  const every = approval.remindEvery;
+  if (every === undefined) return [];
+  if (approval.notify === undefined) {
+    return [
+      {
+        path: [...path, 'remindEvery'],
+        rule: 'remind-without-notify',
+        message: 'approval.remindEvery is set but approval.notify names no channel to remind: add notify: [<channel>] or remove remindEvery',
+      },
+    ];
+  }
+  // A round without a timeout waits for as long as it takes, so reminders always have time to fire.
+  const rounds = [approval.timeout];
+  if (approval.onTimeout === 'escalate' && approval.escalation !== undefined) rounds.push(approval.escalation.timeout);
+  if (rounds.some((round) => round === undefined || round > every)) return [];
+  const longest = Math.max(...rounds.map(Number));
+  return [
+    {
+      path: [...path, 'remindEvery'],
+      rule: 'remind-never-fires',
+      message:
+        `approval.remindEvery is ${formatDuration(every)} but no round of this approval waits longer than ${formatDuration(longest)}, ` +
+        'so no reminder would ever be sent: choose a shorter remindEvery or remove it',
+    },
+  ];
 }

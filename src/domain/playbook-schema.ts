@@ -23,13 +23,22 @@
  *   - status: Containment, Eradication and Recovery
  *     approval:                        # a decision is needed BEFORE the case moves to this status
  *       approvers: [alice, group:ir-leads]   # users or group:<name>; one name may be written bare
+ *       minApprovers: 2                      # optional: distinct people who must approve (default 1); with
+ *                                            #   no group named it cannot exceed the named approvers
+ *       separateFrom: requester              # optional, the only value: who asked for the move cannot approve it
+ *       notify: [ir-leads-slack]             # optional: channel names (^[a-z0-9][a-z0-9-]{0,62}$, no repeats)
+ *                                            #   from the worker's channels file (PHASEGATE_CHANNELS), told
+ *                                            #   when the gate opens, escalates and times out
+ *       remindEvery: 30m                     # optional, at least 1m, needs notify: remind the channels while
+ *                                            #   the gate waits (shorter than some round's timeout)
  *       timeout: 4h                          # optional: 30s, 15m, 4h, 2d, 1h30m … (≤ 365d)
  *       onTimeout: escalate                  # escalate | reject | approve; needs timeout; default reject
  *       escalation:                          # required iff onTimeout is escalate
  *         approvers: [group:ciso]
  *         timeout: 24h
  *         onTimeout: reject                  # reject | approve (one escalation level only)
- *         notify: https://hooks.example.com/escalations   # optional http(s) URL
+ *         notify: [soc-pager]                # optional: channels for the escalation round's audience, or
+ *                                            #   (the older form) one http(s) URL, POSTed unsigned
  *   - status: Post-incident Activities
  * close:                             # optional; present = CloseCase after the last step
  *   approval: { approvers: [group:ir-leads], timeout: 72h, onTimeout: approve }
@@ -38,6 +47,9 @@
  * ```
  *
  * Placeholders in case.title / case.description: see CASE_TEMPLATE_PLACEHOLDERS.
+ *
+ * Normalised (playbook.ts): `minApprovers` appears only above 1 (absent means one approval), and
+ * `escalation.notify` becomes `notifyUrl` (the URL form) or `notify` (channel names).
  *
  * Checking happens in three layers, each only on input the previous one accepted: YAML syntax, the
  * zod schema (shape, unknown fields, single-field rules; playbook-document.ts), then the rules that

@@ -16,8 +16,14 @@ export interface EscalationSpec {
   timeoutMs?: number;
   /** After the escalation's own timeout: no further escalation, so only reject or approve. */
   onTimeout: 'reject' | 'approve';
-  /** Optional URL the worker POSTs a notification to when the step escalates. */
+  /** Optional URL the worker POSTs a notification to when the step escalates (the older, unsigned hook). */
   notifyUrl?: string;
+  /**
+   * Channels (names from the worker's channels file) for the escalation round's own audience: told when
+   * the step escalates, reminded during the escalation round, and told when it times out, in addition
+   * to the approval's `notify` channels.
+   */
+  notify?: string[];
 }
 
 export interface ApprovalSpec {

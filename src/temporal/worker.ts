@@ -1,5 +1,7 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { type IdentityOptions, createActivities } from '../../activities';
+import type { ChannelDirectory } from '../notify/channel';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import type { SirClient } from '../sir';
 import type { DataConverter } from '@temporalio/common';
@@ -20,6 +22,10 @@ export interface PhasegateWorkerOptions {
   identity?: IdentityOptions;
   /** Payload encryption; defaults to PHASEGATE_KEYS from the environment. */
   dataConverter?: DataConverter;
+  /** Notification channels (PHASEGATE_CHANNELS); without them notifyChannel fails with UnknownChannel. */
+  channels?: ChannelDirectory;
+  /** Where activities log what the Temporal logger does not carry (notification deliveries). */
+  logger?: Logger;
 }
 
 export async function createPhasegateWorker(options: PhasegateWorkerOptions): Promise<Worker> {
@@ -27,7 +33,7 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities(options.sir, { identity: options.identity }),
+    activities: createActivities(options.sir, { identity: options.identity, notifications: { channels: options.channels, logger: options.logger } }),
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // Tracing adds a workflow interceptor module, which only a bundle made at start-up can include.
     ...(options.tracing ? { workflowsPath: WORKFLOWS_PATH, plugins: [options.tracing.plugin] } : workflowSource()),

@@ -35,7 +35,7 @@ export interface PhasegateDev {
 /** Variables of the test run that would point `phasegate dev` at something other than what it starts. */
 const INHERITED_VARIABLES_TO_DROP = [
   /^TEMPORAL_/,
-  /^PHASEGATE_(USERS|WEBHOOK_SECRET|PORT|HOST|SANDBOX_PORT|PLAYBOOKS|WORKFLOW_BUNDLE|STATE_DIR|WORKER_METRICS_ADDRESS)$/,
+  /^PHASEGATE_(USERS|WEBHOOK_SECRET|PORT|HOST|SANDBOX_PORT|PLAYBOOKS|WORKFLOW_BUNDLE|STATE_DIR|WORKER_METRICS_ADDRESS|CHANNELS)$/,
   /^AWS_ENDPOINT_URL/,
 ];
 
@@ -136,6 +136,8 @@ export async function startPhasegateDev(
     log?: (line: string) => void;
     /** A state folder prepared by the test (it is removed on stop like a fresh one). */
     stateDir?: string;
+    /** Variables to set for this run, on top of the inherited ones that do not steer dev elsewhere. */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<PhasegateDev> {
   const [temporal, ui, sandbox, api] = (await distinctFreePorts(4)) as [number, number, number, number];
@@ -145,6 +147,7 @@ export async function startPhasegateDev(
   for (const [key, value] of Object.entries(process.env)) {
     if (!INHERITED_VARIABLES_TO_DROP.some((re) => re.test(key))) env[key] = value;
   }
+  Object.assign(env, options.env);
   env.PHASEGATE_STATE_DIR = stateDir;
   env.TEMPORAL_CLI_PATH = await temporalCliPath();
 

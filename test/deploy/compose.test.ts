@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { SearchAttributeType } from '@temporalio/common';
 import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { parseChannelsFile } from '../../src/notify/channels-file';
 import { SANDBOX_DEFAULT_CREDENTIALS } from '../../src/sandbox';
 import { loadTemporalTarget } from '../../src/temporal/connection-config';
 import { composeCli, composeConfig, type RunResult } from './compose-cli';
@@ -18,6 +19,7 @@ import { composeCli, composeConfig, type RunResult } from './compose-cli';
 const ROOT = resolve(__dirname, '..', '..');
 const OVERLAY = 'deploy/compose.sandbox.yml';
 const CLOUD_OVERLAY = 'deploy/compose.temporal-cloud.yml';
+const NOTIFY_OVERLAY = 'deploy/compose.notify.yml';
 /** How `temporal operator search-attribute create --type` spells each type. */
 const CLI_TYPE: Record<SearchAttributeType, string> = {
   KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
@@ -190,7 +192,7 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
 
     // In the files themselves, every secret-looking value is a ${VARIABLE} reference, never a literal
     // (the sandbox overlay's well-known dev key is the one exception, checked below).
-    for (const file of ['docker-compose.yml', CLOUD_OVERLAY]) {
+    for (const file of ['docker-compose.yml', CLOUD_OVERLAY, NOTIFY_OVERLAY]) {
       const raw = parse(await readFile(join(ROOT, file), 'utf8'), { merge: true }) as { services: Record<string, Service> };
       for (const [name, service] of Object.entries(raw.services)) {
         for (const [key, value] of Object.entries(service.environment ?? {})) {
@@ -256,6 +258,29 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
     const missing = await configRun({ files: ['docker-compose.yml', CLOUD_OVERLAY], env: { ...env, ...cloud, TEMPORAL_API_KEY: undefined } });
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /set TEMPORAL_API_KEY to a Temporal Cloud API key/);
+  });
+
+  it('gives the worker its channels file and the secrets it names through deploy/compose.notify.yml', async () => {
+    const slackUrl = 'https://hooks.slack.com/services/T0/B0/dummy';
+    const result = await configRun({ files: ['docker-compose.yml', NOTIFY_OVERLAY], env: { ...env, PHASEGATE_SLACK_IR_LEADS: slackUrl } });
+    assert.equal(result.code, 0, result.stderr);
+    const worker = (parse(result.stdout) as ComposeConfig).services.worker!;
+    const environment = worker.environment ?? {};
+    assert.equal(environment.PHASEGATE_CHANNELS, '/app/config/channels.yaml');
+    assert.equal(environment.PHASEGATE_SLACK_IR_LEADS, slackUrl);
+    assert.equal(environment.PHASEGATE_WEBHOOK_SECRET, env.PHASEGATE_WEBHOOK_SECRET);
+    const mount = volumes(worker).find((v) => v.target === '/app/config/channels.yaml');
+    assert.deepEqual(mount, { source: join(ROOT, 'deploy', 'channels.yaml'), target: '/app/config/channels.yaml', readOnly: true });
+    // The example file, with what compose hands the worker, is a channels file the worker accepts.
+    const example = await readFile(join(ROOT, 'deploy', 'channels.example.yaml'), 'utf8');
+    const channels = parseChannelsFile(example, 'deploy/channels.example.yaml', Object.fromEntries(Object.entries(environment).filter((e): e is [string, string] => typeof e[1] === 'string')));
+    assert.deepEqual(channels.describe(), [{ name: 'ir-leads-slack', type: 'slack' }]);
+    // The plain file asks for none of this.
+    assert.equal(plain.services.worker!.environment?.PHASEGATE_CHANNELS, undefined);
+
+    const missing = await configRun({ files: ['docker-compose.yml', NOTIFY_OVERLAY], env });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /set PHASEGATE_SLACK_IR_LEADS \(in \.env or the environment\)/);
   });
 });
 

@@ -9,6 +9,7 @@ import type { SirClient } from '../../src/sir';
 import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
 import { addSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import type { IdentityOptions } from '../../activities';
+import type { ChannelDirectory } from '../../src/notify/channel';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { testGroupsOf } from './decisions';
 
@@ -54,8 +55,14 @@ export function uniqueTaskQueue(prefix: string): string {
 /** Test workers trust Temporal access, as `phasegate dev` does, and take groups from TEST_GROUPS. */
 export const TEST_IDENTITY: IdentityOptions = { trustTemporalAccess: true, groupsOf: testGroupsOf };
 
-export async function createTestWorker(env: TestWorkflowEnvironment, sir: SirClient, taskQueue: string, identity: IdentityOptions = TEST_IDENTITY): Promise<Worker> {
-  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity });
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  sir: SirClient,
+  taskQueue: string,
+  identity: IdentityOptions = TEST_IDENTITY,
+  channels?: ChannelDirectory,
+): Promise<Worker> {
+  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity, channels });
 }
 
 export interface WorkerFixture {
@@ -69,11 +76,16 @@ export interface WorkerFixture {
  * A Temporal environment (the shared dev server, or a fresh time-skipping server), a SIR sandbox and
  * a running phasegate worker on a task queue of this test file's own.
  */
-export async function startWorkerFixture(prefix: string, server: 'dev' | 'time-skipping' = 'dev', identity: IdentityOptions = TEST_IDENTITY): Promise<WorkerFixture> {
+export async function startWorkerFixture(
+  prefix: string,
+  server: 'dev' | 'time-skipping' = 'dev',
+  identity: IdentityOptions = TEST_IDENTITY,
+  channels?: ChannelDirectory,
+): Promise<WorkerFixture> {
   const env = server === 'dev' ? await connectToTestServer() : await startTimeSkippingServer();
   const fx = await startSandboxFixture();
   const taskQueue = uniqueTaskQueue(prefix);
-  const worker = await createTestWorker(env, fx.sir, taskQueue, identity);
+  const worker = await createTestWorker(env, fx.sir, taskQueue, identity, channels);
   const running = worker.run();
   return {
     env,

@@ -328,6 +328,134 @@ const BROKEN: BrokenCase[] = [
     step: STEP2,
   },
   {
+    name: 'minApprovers that is not a whole number',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 1.5'),
+    rule: 'bad-min-approvers',
+    message: /approval\.minApprovers must be a whole number of at least 1.*\(found 1\.5\)/,
+    path: 'steps[1].approval.minApprovers',
+    step: STEP2,
+  },
+  {
+    name: 'minApprovers of zero',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 0'),
+    rule: 'bad-min-approvers',
+    message: /at least 1.*\(found 0\)/,
+    path: 'steps[1].approval.minApprovers',
+    step: STEP2,
+  },
+  {
+    name: 'minApprovers written as text',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: "2"'),
+    rule: 'wrong-type',
+    message: /approval\.minApprovers must be a number \(found "2"\)/,
+    path: 'steps[1].approval.minApprovers',
+    step: STEP2,
+  },
+  {
+    name: 'more approvals needed than people named, and no group',
+    yaml: gated('approvers: [alice, bob]\nminApprovers: 3'),
+    rule: 'min-approvers-unreachable',
+    message: /minApprovers is 3 but approval\.approvers names only 2 people \(alice, bob\) and no group, so the gate could never open/,
+    path: 'steps[1].approval.minApprovers',
+    step: STEP2,
+  },
+  {
+    name: 'more approvals needed than people named on the close gate',
+    yaml: withSteps(DA, 'close:\n  approval: { approvers: alice, minApprovers: 2 }\n'),
+    rule: 'min-approvers-unreachable',
+    message: /names only 1 person \(alice\)/,
+    path: 'close.approval.minApprovers',
+    step: 'close',
+  },
+  {
+    name: 'separateFrom something other than requester',
+    yaml: gated('approvers: [group:ir-leads]\nseparateFrom: approvers'),
+    rule: 'bad-value',
+    message: /approval\.separateFrom "approvers" is not one of "requester"/,
+    path: 'steps[1].approval.separateFrom',
+    step: STEP2,
+  },
+  {
+    name: 'channel name with capitals and an underscore',
+    yaml: gated('approvers: [alice]\nnotify: [IR_Leads]'),
+    rule: 'bad-channel',
+    message: /approval\.notify\[0\] "IR_Leads" is not a channel name: 1–63 lowercase letters, digits and "-"/,
+    path: 'steps[1].approval.notify[0]',
+    step: STEP2,
+  },
+  {
+    name: 'a webhook URL where a channel name belongs',
+    yaml: gated('approvers: [alice]\nnotify: "https://hooks.slack.com/services/T0/B0/x"'),
+    rule: 'bad-channel',
+    message: /is not a channel name.*URLs belong in the worker's channels file \(PHASEGATE_CHANNELS\)/,
+    path: 'steps[1].approval.notify[0]',
+    step: STEP2,
+  },
+  {
+    name: 'the same channel twice',
+    yaml: gated('approvers: [alice]\nnotify: [ir-leads-slack, soc-pager, ir-leads-slack]'),
+    rule: 'duplicate-channel',
+    message: /approval\.notify\[2\] repeats "ir-leads-slack"/,
+    path: 'steps[1].approval.notify[2]',
+    step: STEP2,
+  },
+  {
+    name: 'an empty channel list',
+    yaml: gated('approvers: [alice]\nnotify: []'),
+    rule: 'no-channels',
+    message: /approval\.notify must name at least one channel, or remove the key/,
+    path: 'steps[1].approval.notify',
+    step: STEP2,
+  },
+  {
+    name: 'reminders every 30 seconds',
+    yaml: gated('approvers: [alice]\nnotify: [ir-leads-slack]\nremindEvery: 30s'),
+    rule: 'remind-too-often',
+    message: /approval\.remindEvery must be at least 1m \(found 30s\)/,
+    path: 'steps[1].approval.remindEvery',
+    step: STEP2,
+  },
+  {
+    name: 'reminders with no channel to remind',
+    yaml: gated('approvers: [alice]\nremindEvery: 30m'),
+    rule: 'remind-without-notify',
+    message: /remindEvery is set but approval\.notify names no channel/,
+    path: 'steps[1].approval.remindEvery',
+    step: STEP2,
+  },
+  {
+    name: 'reminders less often than every round times out',
+    yaml: gated('approvers: [alice]\nnotify: [ir-leads-slack]\nremindEvery: 2h\ntimeout: 1h\nonTimeout: escalate\nescalation: { approvers: [bob], timeout: 2h }'),
+    rule: 'remind-never-fires',
+    message: /remindEvery is 2h but no round of this approval waits longer than 2h, so no reminder would ever be sent/,
+    path: 'steps[1].approval.remindEvery',
+    step: STEP2,
+  },
+  {
+    name: 'escalation notify that is neither a URL nor a channel name',
+    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: "hooks.example.com/x" }'),
+    rule: 'bad-url',
+    message: /"hooks\.example\.com\/x" is neither a URL nor a channel name/,
+    path: 'steps[1].approval.escalation.notify',
+    step: STEP2,
+  },
+  {
+    name: 'escalation notify as a number',
+    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: 7 }'),
+    rule: 'wrong-type',
+    message: /approval\.escalation\.notify must be an http\(s\) URL or a list of channel names \(found number 7\)/,
+    path: 'steps[1].approval.escalation.notify',
+    step: STEP2,
+  },
+  {
+    name: 'the same channel twice in an escalation',
+    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: [soc-pager, soc-pager] }'),
+    rule: 'duplicate-channel',
+    message: /approval\.escalation\.notify\[1\] repeats "soc-pager"/,
+    path: 'steps[1].approval.escalation.notify[1]',
+    step: STEP2,
+  },
+  {
     name: 'unknown template placeholder',
     yaml: `name: broken\ncase:\n  title: "{{alert.acountId}} alert"\n  description: d\nsteps:\n${DA}`,
     rule: 'unknown-placeholder',
@@ -597,6 +725,67 @@ onReject: close
     };
     assert.deepEqual(playbook, expected);
     assert.deepEqual(JSON.parse(JSON.stringify(playbook)), playbook, 'the playbook travels as JSON in workflow input');
+  });
+
+  it('normalises quorum, four-eyes, channels and reminders', () => {
+    const playbook = playbookOf(
+      parsePlaybook(
+        withSteps(
+          `${DA}${CER}    approval:
+      approvers: [alice, bob, group:ir-leads]
+      minApprovers: 2
+      separateFrom: requester
+      notify: [ir-leads-slack, soc-pager]
+      remindEvery: 30m
+      timeout: 4h
+      onTimeout: escalate
+      escalation: { approvers: [group:ciso], timeout: 1d, notify: [ciso-pager] }
+`,
+          'close:\n  approval: { approvers: [alice, bob], minApprovers: 2, notify: soc-pager, remindEvery: 1m }\n',
+        ),
+        'quorum.yaml',
+      ),
+    );
+    assert.deepEqual(playbook.steps[1]!.approval, {
+      approvers: ['alice', 'bob', 'group:ir-leads'],
+      timeoutMs: 14_400_000,
+      onTimeout: 'escalate',
+      escalation: { approvers: ['group:ciso'], timeoutMs: 86_400_000, onTimeout: 'reject', notify: ['ciso-pager'] },
+      minApprovers: 2,
+      separateFrom: 'requester',
+      notify: ['ir-leads-slack', 'soc-pager'],
+      remindEveryMs: 1_800_000,
+    });
+    assert.deepEqual(playbook.close?.approval, {
+      approvers: ['alice', 'bob'],
+      onTimeout: 'reject',
+      minApprovers: 2,
+      notify: ['soc-pager'],
+      remindEveryMs: 60_000,
+    });
+    assert.deepEqual(JSON.parse(JSON.stringify(playbook)), playbook, 'the playbook travels as JSON in workflow input');
+  });
+
+  it('drops minApprovers: 1, which is what a gate needs anyway, and accepts as many people as named', () => {
+    const one = playbookOf(parsePlaybook(gated('approvers: [alice]\nminApprovers: 1'), 'a'));
+    assert.deepEqual(one.steps[1]!.approval, { approvers: ['alice'], onTimeout: 'reject' });
+    const all = playbookOf(parsePlaybook(gated('approvers: [alice, bob]\nminApprovers: 2'), 'a'));
+    assert.equal(all.steps[1]!.approval!.minApprovers, 2);
+  });
+
+  it('reads a bare channel name in an escalation as a channel, and a URL as the older hook', () => {
+    const escalated = (notify: string) => gated(`approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: ${notify} }`);
+    const named = playbookOf(parsePlaybook(escalated('soc-pager'), 'a')).steps[1]!.approval!.escalation!;
+    assert.deepEqual(named, { approvers: ['bob'], onTimeout: 'reject', notify: ['soc-pager'] });
+    const url = playbookOf(parsePlaybook(escalated('"https://hooks.example.com/x"'), 'a')).steps[1]!.approval!.escalation!;
+    assert.deepEqual(url, { approvers: ['bob'], onTimeout: 'reject', notifyUrl: 'https://hooks.example.com/x' });
+  });
+
+  it('accepts reminders that fit in some round, including an open-ended one', () => {
+    const escalationLonger = gated('approvers: [alice]\nnotify: [a]\nremindEvery: 2h\ntimeout: 1h\nonTimeout: escalate\nescalation: { approvers: [bob], timeout: 1d }');
+    assert.equal(playbookOf(parsePlaybook(escalationLonger, 'a')).steps[1]!.approval!.remindEveryMs, 7_200_000);
+    const openEnded = gated('approvers: [alice]\nnotify: [a]\nremindEvery: 3d');
+    assert.equal(playbookOf(parsePlaybook(openEnded, 'a')).steps[1]!.approval!.remindEveryMs, 259_200_000);
   });
 
   it('accepts a close-only playbook and fills the minimal defaults', () => {

@@ -96,6 +96,51 @@ describe('phasegate playbooks validate', () => {
     );
   });
 
+  describe('with a channels file', () => {
+    // The variables these entries name are not set: validate reads names only.
+    const CHANNELS = 'channels:\n  - { name: ir-leads-slack, type: slack, urlEnv: PHASEGATE_SLACK_UNSET }\n  - { name: soc-pager, type: webhook, url: "https://pager.example.com/x", secretEnv: NOTIFY_SECRET_UNSET }\n';
+    const notifying = (approval: string) =>
+      `${playbookYaml('notifying')}  - status: Containment, Eradication and Recovery\n    approval: ${approval}\n`;
+
+    it('finds every channel a playbook names that the file does not define', async () => {
+      const dir = await tempDir({
+        'p.yaml': notifying('{ approvers: [alice], notify: [ir-leads-slack, ir-leads-slak], timeout: 1h, onTimeout: escalate, escalation: { approvers: [bob], notify: [ciso-pager] } }'),
+        'channels.yml.txt': CHANNELS,
+      });
+      dirs.push(dir);
+      const channels = join(dir, 'channels.yml.txt');
+      const run = await runValidate([dir, '--channels', channels], { PHASEGATE_SLACK_UNSET: undefined });
+      assert.equal(run.code, 1);
+      assert.deepEqual(run.stdout, []);
+      const step = 'step 2 "Containment, Eradication and Recovery"';
+      assert.deepEqual(run.stderr, [
+        `${join(dir, 'p.yaml')}: ${step}: unknown-channel: approval.notify[1] names "ir-leads-slak", which ${channels} does not define (it defines "ir-leads-slack", "soc-pager")`,
+        `${join(dir, 'p.yaml')}: ${step}: unknown-channel: approval.escalation.notify[0] names "ciso-pager", which ${channels} does not define (it defines "ir-leads-slack", "soc-pager")`,
+      ]);
+    });
+
+    it('passes playbooks whose channels all exist, taking the file from PHASEGATE_CHANNELS', async () => {
+      const dir = await tempDir({ 'p.yaml': notifying('{ approvers: [alice], notify: [soc-pager, ir-leads-slack], remindEvery: 1h }'), 'c.txt': CHANNELS });
+      dirs.push(dir);
+      const run = await runValidate([dir], { PHASEGATE_CHANNELS: join(dir, 'c.txt') });
+      assert.deepEqual(run.stderr, []);
+      assert.equal(run.code, 0);
+      const broken = await tempDir({ 'p.yaml': notifying('{ approvers: [alice], notify: [pager] }'), 'c.txt': CHANNELS });
+      dirs.push(broken);
+      const refused = await runValidate([broken], { PHASEGATE_CHANNELS: join(broken, 'c.txt') });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr[0]!, /unknown-channel: approval\.notify\[0\] names "pager"/);
+    });
+
+    it('reports a channels file it cannot use in one line', async () => {
+      const dir = await tempDir({ 'p.yaml': playbookYaml('plain'), 'c.txt': 'channels:\n  - { name: Bad_Name, type: slack, urlEnv: X }\n' });
+      dirs.push(dir);
+      const run = await runValidate([dir, '--channels', join(dir, 'c.txt')]);
+      assert.equal(run.code, 1);
+      assert.deepEqual(run.stderr, [`${join(dir, 'c.txt')} (PHASEGATE_CHANNELS): channels[0].name: must be 1–63 lowercase letters, digits and "-", starting with a letter or digit`]);
+    });
+  });
+
   it('is a "playbooks" command with a "validate [dir]" sub-command', () => {
     const command = playbooksCommand();
     assert.equal(command.name(), 'playbooks');

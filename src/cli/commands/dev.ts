@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { ChannelDirectory } from '../../notify/channel';
+import { DEFAULT_SIGNING_SECRET_ENV, loadChannelsFromEnv } from '../../notify/channels-file';
 import { SANDBOX_DEFAULT_CREDENTIALS, type SirSandbox, startSandbox } from '../../sandbox';
 import { resolveSirClientConfig, SirClient, type SirClientConfig } from '../../sir';
 import { assertFree, startDevServer, type DevServer } from '../../temporal/dev-server';
@@ -71,6 +73,13 @@ async function runDev(opts: DevOptions): Promise<void> {
   await assertFree('127.0.0.1', apiPort, 'phasegate API');
   if (!opts.aws) await assertFree('127.0.0.1', sandboxPort, 'SIR sandbox');
 
+  const generated = await loadOrCreateDevCredentials(stateDir);
+  // Webhook channels sign with the webhook secret, which dev generates when none is set.
+  const channels = await loadChannelsFromEnv({
+    ...process.env,
+    [DEFAULT_SIGNING_SECRET_ENV]: process.env[DEFAULT_SIGNING_SECRET_ENV] || generated.webhookSecret,
+  });
+
   try {
     const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line) });
     const serverOptions = {
@@ -122,13 +131,15 @@ async function runDev(opts: DevOptions): Promise<void> {
       identity: identityOptions({ decisionKeys, trustTemporalAccess: process.env.PHASEGATE_TRUST_TEMPORAL_ACCESS !== 'false', users }),
       tuning: workerOptionsFromTuning(workerTuningFromEnv(process.env)),
       dataConverter,
+      channels,
+      logger,
     });
 
     const api = await startApi({ port: apiPort, generated, server, logger, codec, users, decisionKeys });
     stops.push(api.stop);
     await recordDevApiUrl(stateDir, api.url);
 
-    printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api });
+    printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api, channels });
     if (opts.demo) await postDemo(api, server, api.secrets[0]!);
     // Runs until the Temporal Runtime sees SIGINT/SIGTERM and drains the worker.
     await worker.run();
@@ -218,7 +229,7 @@ async function postDemo(api: DevApi, server: DevServer, secret: string): Promise
   console.log(`Demo alert posted: case workflow ${caseWorkflowId}; it waits for approval by group ir-leads.\n  ${link}\n`);
 }
 
-function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi }): void {
+function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi; channels?: ChannelDirectory }): void {
   const lines = [
     '',
     'phasegate dev is running (Ctrl-C stops everything)',
@@ -226,6 +237,7 @@ function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoi
     `  Temporal gRPC     ${parts.server.address}  (namespace ${parts.server.namespace}, task queue phasegate)`,
     `  phasegate API     ${parts.api.url}  (POST /v1/alerts, /v1/cases/…, /healthz, /metrics)`,
     `  SIR API           ${parts.sandbox ? `${parts.sandbox.url}  (local sandbox)` : parts.sirEndpoint}`,
+    ...(parts.channels ? [`  notifications     ${parts.channels.describe().map((c) => `${c.name} (${c.type})`).join(', ')}  (${parts.channels.source})`] : []),
     `  try it            npx phasegate demo alert${parts.api.url.endsWith(':8080') ? '' : ` --url ${parts.api.url}`}`,
     ...(parts.api.webhookSecret ? [`  webhook secret    ${parts.api.webhookSecret}  (set PHASEGATE_WEBHOOK_SECRET to choose your own)`] : []),
     ...(parts.api.demoToken ? [`  demo user token   ${parts.api.demoToken}  (user "${DEMO_USER}", groups ${DEMO_GROUPS.join(', ')})`] : []),

@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import type { Playbook } from '../../domain/playbook';
+import { checkChannelReferences } from '../../domain/playbook-channels';
+import { CHANNELS_ENV, ChannelsFileError, readChannelNames } from '../../notify/channels-file';
 import { defaultPlaybookDir, loadPlaybookDirectory } from '../../server/playbook-directory';
 
 export function playbooksCommand(): Command {
@@ -12,10 +14,22 @@ export function playbooksCommand(): Command {
     .command('validate')
     .description('check playbook files against the schema and the SIR transition table')
     .argument('[dir]', 'playbook directory (default PHASEGATE_PLAYBOOKS or ./playbooks)')
-    .action(async (dir: string | undefined) => {
+    .option('--channels <file>', `also check that every channel a playbook names is in this channels file (default ${CHANNELS_ENV}, when set)`)
+    .action(async (dir: string | undefined, options: { channels?: string }) => {
       const { playbooks: loaded, errors } = await loadPlaybookDirectory(dir ?? defaultPlaybookDir(process.env));
-      if (errors.length > 0) {
-        for (const error of errors) console.error(error.toString());
+      const problems = errors.map((error) => error.toString());
+      // Names only: the secrets the file points at need not be present where playbooks are checked.
+      const channelsFile = options.channels ?? (process.env[CHANNELS_ENV]?.trim() || undefined);
+      if (channelsFile !== undefined) {
+        try {
+          problems.push(...checkChannelReferences(loaded, await readChannelNames(channelsFile), channelsFile).map((error) => error.toString()));
+        } catch (err) {
+          if (!(err instanceof ChannelsFileError)) throw err;
+          problems.push(err.message);
+        }
+      }
+      if (problems.length > 0) {
+        for (const problem of problems) console.error(problem);
         process.exitCode = 1;
         return;
       }

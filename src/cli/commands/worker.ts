@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { loadChannelsFromEnv } from '../../notify/channels-file';
 import { resolveSirClientConfig, SirClient } from '../../sir';
 import { loadTemporalTarget, connectWorkerConnection } from '../../temporal/connection-config';
 import { installRuntime, runtimeLogLevel } from '../../temporal/runtime';
@@ -13,6 +14,8 @@ export function workerCommand(): Command {
     .description('run a phasegate worker: case workflows and SIR activities on task queue "phasegate"')
     .action(async () => {
       const logger = createLogger(process.env);
+      // Before connecting: a broken channels file or an unset variable stops the worker in one line.
+      const channels = await loadChannelsFromEnv(process.env);
       installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
       const sir = new SirClient(await resolveSirClientConfig(process.env));
       const target = loadTemporalTarget(process.env);
@@ -21,9 +24,18 @@ export function workerCommand(): Command {
         const tuning = workerTuningFromEnv(process.env);
         const tracing = setUpTracing(process.env);
         const identity = await identityFromEnv(process.env);
-        const worker = await createPhasegateWorker({ connection, namespace: target.namespace, sir, identity, tuning: workerOptionsFromTuning(tuning), tracing });
+        const worker = await createPhasegateWorker({
+          connection,
+          namespace: target.namespace,
+          sir,
+          identity,
+          tuning: workerOptionsFromTuning(tuning),
+          tracing,
+          channels,
+          logger,
+        });
         logger.info(
-          { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning },
+          { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning, notifyChannels: channels?.describe() ?? [] },
           'phasegate worker polling',
         );
         // The Temporal Runtime turns SIGINT/SIGTERM into a graceful shutdown; run() returns after it.

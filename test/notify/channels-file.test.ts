@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { ChannelsFileError, loadChannelsFromEnv, parseChannelsFile } from '../../src/notify/channels-file';
+
+const SLACK_URL = 'https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXX';
+const ENV = {
+  PHASEGATE_SLACK_IR_LEADS: SLACK_URL,
+  PHASEGATE_WEBHOOK_SECRET: 'whsec_current,whsec_previous',
+  PHASEGATE_NOTIFY_SECRET: 'whsec_notify',
+  PAGER_URL: 'https://pager.example.com/hook?token=abc123',
+};
+
+const VALID = `channels:
+  - name: ir-leads-slack
+    type: slack
+    urlEnv: PHASEGATE_SLACK_IR_LEADS
+  - name: soc-pager
+    type: webhook
+    url: https://pager.example.com/phasegate
+    secretEnv: PHASEGATE_NOTIFY_SECRET
+  - name: ciso-pager
+    type: webhook
+    urlEnv: PAGER_URL
+`;
+
+describe('channels file', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'phasegate-channels-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('loads the file PHASEGATE_CHANNELS names, taking URLs and secrets from the environment', async () => {
+    const file = join(dir, 'channels.yaml');
+    await writeFile(file, VALID);
+    const channels = await loadChannelsFromEnv({ ...ENV, PHASEGATE_CHANNELS: file });
+    assert.ok(channels);
+    assert.equal(channels.source, file);
+    assert.deepEqual(channels.get('ir-leads-slack'), { name: 'ir-leads-slack', type: 'slack', url: SLACK_URL });
+    assert.deepEqual(channels.get('soc-pager'), { name: 'soc-pager', type: 'webhook', url: 'https://pager.example.com/phasegate', signingSecret: 'whsec_notify' });
+    // No secretEnv: the current (first) webhook secret, as during a rotation.
+    assert.deepEqual(channels.get('ciso-pager'), { name: 'ciso-pager', type: 'webhook', url: ENV.PAGER_URL, signingSecret: 'whsec_current' });
+    assert.equal(channels.get('nope'), undefined);
+  });
+
+  it('shows names and types only when serialised or inspected', () => {
+    const channels = parseChannelsFile(VALID, 'c.yaml', ENV);
+    for (const shown of [JSON.stringify(channels), inspect(channels, { depth: 5, showHidden: true }), String(channels.describe().map((c) => `${c.name}:${c.type}`))]) {
+      assert.match(shown, /ir-leads-slack/);
+      for (const secret of [SLACK_URL, 'XXXXsecretXXXX', 'whsec_notify', 'whsec_current', 'abc123']) assert.ok(!shown.includes(secret), `${secret} in ${shown}`);
+    }
+  });
+
+  it('is optional: without PHASEGATE_CHANNELS there are no channels', async () => {
+    assert.equal(await loadChannelsFromEnv({}), undefined);
+    assert.equal(await loadChannelsFromEnv({ PHASEGATE_CHANNELS: '  ' }), undefined);
+  });
+
+  it('says which file cannot be read', async () => {
+    const missing = join(dir, 'missing.yaml');
+    await assert.rejects(loadChannelsFromEnv({ PHASEGATE_CHANNELS: missing }), (err: Error) => {
+      assert.ok(err instanceof ChannelsFileError);
+      assert.equal(err.message, `${missing} (PHASEGATE_CHANNELS): cannot read the file: ENOENT`);
+      return true;
+    });
+  });
+
+  const BROKEN: Array<{ name: string; yaml: string; env?: NodeJS.ProcessEnv; message: RegExp }> = [
+    { name: 'not YAML', yaml: 'channels: [\n', message: /: not valid YAML: / },
+    { name: 'an empty file', yaml: '', message: /: channels: is missing: the list of channels$/ },
+    { name: 'a list at the top', yaml: '- name: a\n', message: /: \(document\): must be a mapping with a "channels:" list$/ },
+    { name: 'no channels', yaml: 'channels: []\n', message: /: channels: must list at least one channel$/ },
+    { name: 'an unknown top-level field', yaml: `${VALID}colour: red\n`, message: /: \(document\): Unrecognized key: "colour"$/ },
+    { name: 'a bad channel name', yaml: 'channels:\n  - { name: IR_Leads, type: slack, urlEnv: PHASEGATE_SLACK_IR_LEADS }\n', message: /: channels\[0\]\.name: must be 1–63 lowercase letters, digits and "-"/ },
+    { name: 'an unknown type', yaml: 'channels:\n  - { name: a, type: email }\n', message: /: channels\[0\]\.type: must be "slack" or "webhook"$/ },
+    { name: 'a Slack URL written in the file', yaml: `channels:\n  - { name: a, type: slack, url: "${SLACK_URL}" }\n`, message: /: channels\[0\]\.url: a Slack incoming-webhook URL is a secret and must not be written in this file: put it in an environment variable and name that with urlEnv$/ },
+    { name: 'a Slack channel without urlEnv', yaml: 'channels:\n  - { name: a, type: slack }\n', message: /: channels\[0\]\.urlEnv: is missing: the environment variable that holds the Slack incoming-webhook URL$/ },
+    { name: 'a webhook with neither url nor urlEnv', yaml: 'channels:\n  - { name: a, type: webhook }\n', message: /: channels\[0\]\.url: a webhook channel needs exactly one of url and urlEnv$/ },
+    { name: 'a webhook with both', yaml: 'channels:\n  - { name: a, type: webhook, url: "https://x.example.com", urlEnv: PAGER_URL }\n', message: /exactly one of url and urlEnv/ },
+    { name: 'a webhook URL that is not http(s)', yaml: 'channels:\n  - { name: a, type: webhook, url: "ftp://x.example.com" }\n', message: /: channels\[0\]\.url: must be an http\(s\) URL without user:password/ },
+    { name: 'a webhook URL with a password', yaml: 'channels:\n  - { name: a, type: webhook, url: "https://u:pw@x.example.com" }\n', message: /channels\[0\]\.url: must be an http\(s\) URL without user:password/ },
+    { name: 'an unknown channel field', yaml: 'channels:\n  - { name: a, type: webhook, url: "https://x.example.com", secret: s }\n', message: /: channels\[0\]: Unrecognized key: "secret"$/ },
+    { name: 'a variable name with a dash', yaml: 'channels:\n  - { name: a, type: slack, urlEnv: SLACK-URL }\n', message: /: channels\[0\]\.urlEnv: must be the name of an environment variable/ },
+    { name: 'the same name twice', yaml: 'channels:\n  - { name: a, type: webhook, url: "https://x.example.com" }\n  - { name: a, type: slack, urlEnv: PHASEGATE_SLACK_IR_LEADS }\n', message: /: channels\[1\]\.name: repeats "a"; channel names must be unique$/ },
+    { name: 'urlEnv naming an unset variable', yaml: 'channels:\n  - { name: a, type: slack, urlEnv: PHASEGATE_SLACK_NOWHERE }\n', message: /: channels\[0\] "a": urlEnv names PHASEGATE_SLACK_NOWHERE, which is not set in the worker's environment$/ },
+    { name: 'urlEnv holding something that is not a URL', yaml: 'channels:\n  - { name: a, type: slack, urlEnv: PHASEGATE_SLACK_IR_LEADS }\n', env: { PHASEGATE_SLACK_IR_LEADS: 'hooks.slack.com/services/XXXXsecretXXXX' }, message: /: channels\[0\] "a": PHASEGATE_SLACK_IR_LEADS does not hold an http\(s\) URL without user:password \(its value is not shown\)$/ },
+    { name: 'secretEnv naming an unset variable', yaml: 'channels:\n  - { name: a, type: webhook, url: "https://x.example.com", secretEnv: NOPE }\n', message: /: channels\[0\] "a": secretEnv names NOPE, which is not set in the worker's environment$/ },
+    { name: 'a webhook with no secret at all', yaml: 'channels:\n  - { name: a, type: webhook, url: "https://x.example.com" }\n', env: {}, message: /: channels\[0\] "a": a webhook channel signs what it sends: set PHASEGATE_WEBHOOK_SECRET for the worker, or name another variable with secretEnv$/ },
+  ];
+
+  for (const c of BROKEN) {
+    it(`refuses ${c.name} in one line naming the file and the field`, () => {
+      assert.throws(
+        () => parseChannelsFile(c.yaml, '/etc/phasegate/channels.yaml', c.env ?? ENV),
+        (err: Error) => {
+          assert.ok(err instanceof ChannelsFileError, String(err));
+          assert.ok(err.message.startsWith('/etc/phasegate/channels.yaml (PHASEGATE_CHANNELS): '), err.message);
+          assert.match(err.message, c.message);
+          assert.doesNotMatch(err.message, /[\r\n]/);
+          for (const secret of ['XXXXsecretXXXX', 'whsec_', 'abc123']) assert.ok(!err.message.includes(secret), `${secret} in ${err.message}`);
+          return true;
+        },
+      );
+    });
+  }
+
+  it('reports every problem of the file at once', () => {
+    const yaml = 'channels:\n  - { name: a, type: slack, urlEnv: UNSET_ONE }\n  - { name: b, type: webhook, url: "https://x.example.com", secretEnv: UNSET_TWO }\n';
+    assert.throws(() => parseChannelsFile(yaml, 'c.yaml', {}), (err: ChannelsFileError) => {
+      assert.equal(err.problems.length, 2);
+      assert.match(err.message, /UNSET_ONE.*; channels\[1\] "b": secretEnv names UNSET_TWO/);
+      return true;
+    });
+  });
+});
