@@ -139,6 +139,23 @@ describe('stopping on a signal', { timeout: 300_000, concurrency: 3 }, () => {
     for (const port of ports) assert.ok(await isPortFree(port), `port ${port} is free again`);
   });
 
+  it('dev: SIGTERM during the first-run build of the Temporal CLI stops the build', async () => {
+    // Stands in for `go` (a real build takes minutes): a Go new enough to build with, and an install
+    // that runs until it is stopped.
+    const fakeGo = await mkdtemp(join(work, 'go-'));
+    await writeFile(join(fakeGo, 'go'), '#!/bin/sh\ncase "$1" in\n  env) echo go1.26.0 ;;\n  install) exec sleep 300 ;;\nesac\n', { mode: 0o755 });
+    const ports = await distinctFreePorts(4);
+    const [temporal, ui, sandbox, api] = ports as [number, number, number, number];
+    const p = run(
+      ['dev', '--temporal-port', String(temporal), '--ui-port', String(ui), '--sandbox-port', String(sandbox), '--port', String(api)],
+      { PHASEGATE_STATE_DIR: await mkdtemp(join(work, 'dev-')), PATH: `${fakeGo}:/usr/bin:/bin` },
+    );
+    await p.waitForOutput(/Building the Temporal CLI/);
+    // `go env` has come and gone; the install is the child that stays.
+    await waitFor('the build to run', async () => (p.seenDescendants().some(stillRunning) ? true : undefined), 30_000);
+    await assertStopsCleanly(p, 'SIGTERM');
+  });
+
   it('dev: a second SIGTERM while stopping kills what is left at once (exit 143)', async () => {
     const { p } = await startDev();
     await p.waitForOutput(/phasegate dev is running/, 120_000);

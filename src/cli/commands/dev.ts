@@ -76,7 +76,7 @@ function runDev(opts: DevOptions): Promise<void> {
     // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
     const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
 
-    const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line) });
+    const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line), signal: lifetime.signal });
     const serverOptions = {
       cliPath: cli.path,
       port: opts.temporalPort,
