@@ -73,6 +73,7 @@ function runDev(opts: DevOptions): Promise<void> {
     const generated = await loadOrCreateDevCredentials(stateDir);
     const apiSettings = await loadApiSettings(generated);
     const sirConfig: SirClientConfig | undefined = opts.aws ? await resolveSirClientConfig(process.env) : undefined;
+    const tuning = workerOptionsFromTuning(workerTuningFromEnv(process.env));
     // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
     const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
 
@@ -112,7 +113,7 @@ function runDev(opts: DevOptions): Promise<void> {
       connection,
       namespace: server.namespace,
       sir: new SirClient(sir),
-      tuning: workerOptionsFromTuning(workerTuningFromEnv(process.env)),
+      tuning,
       dataConverter: { payloadCodecs: [codec] },
     });
     lifetime.started('the worker', runWorker(worker));
