@@ -5,8 +5,9 @@
  * What the two clients send (Temporal CLI v1.5.1, i.e. Go SDK 1.37 `RemotePayloadCodec`; Web UI):
  * - The CLI marshals with Go's encoding/json and `omitempty`, so an empty list arrives as `{}`, a
  *   payload without data as `{"metadata":{…}}`, an empty payload as `{}` and a nil one as `null`.
- * - The Web UI forwards payloads as the server's JSON API gave them (camelCase, `externalPayloads`
- *   on newer servers, int64 as strings) and may leave out `data` (binary/null) or send it as null.
+ * - The Web UI (v2.42.1 as `phasegate dev` runs it: POST …/decode, `Content-Type: application/json`,
+ *   `X-Namespace`, its Origin) forwards payloads as the server's JSON API gave them: camelCase,
+ *   `externalPayloads` (int64 as strings) in newer UIs, `data` left out (binary/null) or null.
  * - proto3 JSON accepts standard and URL-safe base64, padded or not, and the proto field names as
  *   well as the camelCase ones; null stands for an absent field.
  * The answer goes back to the CLI through protojson.Unmarshal, which refuses unknown fields, so it
