@@ -81,6 +81,8 @@ export async function runUntilStopped(start: (lifetime: Lifetime) => Promise<voi
     started(name, part) {
       const entry = { name, part };
       if (stopping) {
+        // Its end is expected now, whatever it is.
+        part.ended?.catch(() => undefined);
         lateStops.push(stopOne(entry));
         return;
       }
