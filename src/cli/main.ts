@@ -10,7 +10,7 @@ import { playbooksCommand } from './commands/playbooks';
 import { sandboxCommand } from './commands/sandbox';
 import { serverCommand } from './commands/server';
 import { workerCommand } from './commands/worker';
-import { UsageError } from './usage-error';
+import { exitCodeFor, failureLine } from './failure';
 
 export function buildProgram(): Command {
   const program = new Command('phasegate')
@@ -32,17 +32,6 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);
-    if (!(err instanceof CommanderError)) console.error(`phasegate: ${oneLine(err)}`);
+    if (!(err instanceof CommanderError)) console.error(failureLine(err));
   }
 }
-
-function exitCodeFor(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode;
-  return err instanceof UsageError ? 2 : 1;
-}
-
-function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0] ?? text;
-}
-

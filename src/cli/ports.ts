@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { PortInUseError } from '../temporal/dev-server';
 import { UsageError } from './usage-error';
 
 export const DEFAULT_API_PORT = 8080;
@@ -28,4 +29,9 @@ function envPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
   } catch {
     throw new UsageError(`${name} must be a port number (0-65535), not "${value}"`);
   }
+}
+
+/** A listen that failed on a busy port, told the way `phasegate dev` tells it: which port, for what. */
+export function explainListenError(err: unknown, port: number, what: string): unknown {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' ? new PortInUseError(port, what) : err;
 }

@@ -46,6 +46,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(typeof options.logger === 'object' ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
     // Secrets and tokens never reach the logs.
     requestIdHeader: 'x-request-id',
+    // Codec clients append "/decode" to the endpoint they were given: one configured with a trailing
+    // slash (`--codec-endpoint https://host/codec/`) asks for /codec//decode.
+    routerOptions: { ignoreDuplicateSlashes: true },
   });
 
   app.removeAllContentTypeParsers();

@@ -48,6 +48,8 @@ export interface DevServerOptions {
   cacheSearchAttributes?: boolean;
   codecEndpoint?: string;
   startTimeoutMs?: number;
+  /** Gives up waiting for the server (and stops it) when aborted: the command was asked to stop. */
+  signal?: AbortSignal;
   /** Where the server's own log lines go; defaults to being dropped (it logs at warn level only). */
   onLog?: (line: string) => void;
 }
@@ -103,28 +105,31 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
   const address = `${ip}:${port}`;
+  let stopping: Promise<void> | undefined;
+  // SIGTERM lets the server close its SQLite file; SIGKILL is the fallback for one that hangs.
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    })());
   try {
-    await waitUntilServing(address, namespace, options.startTimeoutMs ?? 60_000, exited);
+    await waitUntilServing(address, namespace, options.startTimeoutMs ?? 60_000, exited, options.signal);
   } catch (err) {
-    child.kill('SIGKILL');
+    // Awaited, so that once this throws the process is gone and its ports are free again.
+    await stop();
     const tail = output.slice(-5).join('\n');
     throw new Error(`Temporal dev server did not start: ${(err as Error).message}${tail ? `\n${tail}` : ''}`, { cause: err });
   }
 
-  let stopping: Promise<void> | undefined;
   return {
     address,
     namespace,
     uiUrl: options.uiPort !== undefined ? `http://${ip}:${options.uiPort}` : undefined,
     process: child,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      })()),
+    stop,
   };
 }
 
@@ -133,6 +138,7 @@ async function waitUntilServing(
   namespace: string,
   timeoutMs: number,
   exited: Promise<number | null>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
@@ -140,6 +146,7 @@ async function waitUntilServing(
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`the server exited with code ${exitCode}`);
+    signal?.throwIfAborted();
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {

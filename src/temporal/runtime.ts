@@ -14,6 +14,9 @@ export interface RuntimeOptions {
 export function installRuntime(options: RuntimeOptions): void {
   Runtime.install({
     logger: options.logger,
+    // The command's lifetime (src/cli/lifetime.ts) owns SIGINT and SIGTERM and shuts workers down in
+    // its own order; the Runtime's handlers would swallow the signals once no worker is running yet.
+    shutdownSignals: [],
     telemetryOptions: options.metricsAddress
       ? { metrics: { prometheus: { bindAddress: options.metricsAddress, useSecondsForDurations: true }, metricPrefix: 'temporal_' } }
       : undefined,

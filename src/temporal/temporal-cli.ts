@@ -31,6 +31,8 @@ export interface LocateOptions {
   install?: boolean;
   /** Progress lines for humans ("building… takes a few minutes"). */
   onProgress?: (line: string) => void;
+  /** Stops a build under way (the command was asked to stop) and gives up. */
+  signal?: AbortSignal;
 }
 
 export class TemporalCliNotFoundError extends Error {
@@ -83,9 +85,10 @@ export async function locateTemporalCli(options: LocateOptions = {}): Promise<Te
   if (go && compareVersions(go, MIN_GO) >= 0) {
     progress(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy (first run only; a few minutes)…`);
     try {
-      await goInstall(cached, env);
+      await goInstall(cached, env, options.signal);
       return { path: cached, source: 'go-install' };
     } catch (err) {
+      options.signal?.throwIfAborted();
       tried.push(`go install ${TEMPORAL_CLI_MODULE} failed: ${firstLine(err)}`);
     }
   } else {
@@ -101,7 +104,7 @@ export async function locateTemporalCli(options: LocateOptions = {}): Promise<Te
   throw new TemporalCliNotFoundError(tried);
 }
 
-async function goInstall(target: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function goInstall(target: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
   const binDir = join(target, '..');
   await mkdir(binDir, { recursive: true });
   // Build into a private folder and rename, so a concurrent run never sees a half-written binary.
@@ -110,6 +113,7 @@ async function goInstall(target: string, env: NodeJS.ProcessEnv): Promise<void> 
     await execFileAsync('go', ['install', TEMPORAL_CLI_MODULE], {
       env: { ...env, GOBIN: staging, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
       maxBuffer: 64 * 1024 * 1024,
+      signal,
     });
     await rename(join(staging, 'temporal'), target);
   } finally {

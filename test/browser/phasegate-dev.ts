@@ -5,11 +5,12 @@
  * (the Temporal dev server above all) is left holding a port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants as fsConstants, readFileSync, readdirSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { descendants, killQuietly, stillRunning, type ProcessId } from '../helpers/process-tree';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -80,56 +81,6 @@ export async function temporalCliPath(): Promise<string> {
   );
 }
 
-/** Direct and indirect children of `pid`, from /proc (Linux), with their start times to survive pid reuse. */
-function descendants(pid: number): Array<{ pid: number; start: string }> {
-  const parentOf = new Map<number, { ppid: number; start: string }>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name (field 2) may hold spaces and parentheses: the fields after the last ')' are fixed.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(entry), { ppid: Number(fields[1]), start: fields[19] ?? '' });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const found: Array<{ pid: number; start: string }> = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, info] of parentOf) {
-      if (info.ppid === parent) {
-        found.push({ pid: child, start: info.start });
-        queue.push(child);
-      }
-    }
-  }
-  return found;
-}
-
-function stillRunning(proc: { pid: number; start: string }): boolean {
-  try {
-    const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === proc.start;
-  } catch {
-    return false;
-  }
-}
-
-function killQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 export async function startPhasegateDev(
   options: {
     startTimeoutMs?: number;
@@ -176,7 +127,7 @@ export async function startPhasegateDev(
   const output = (): string => tail.join('\n');
 
   // Last resort when the test process dies without running its after() hooks.
-  let tree: Array<{ pid: number; start: string }> = [];
+  let tree: ProcessId[] = [];
   const killTreeNow = (): void => {
     for (const proc of [...descendants(child.pid!), ...tree]) if (stillRunning(proc)) killQuietly(proc.pid, 'SIGKILL');
     if (!hasExited()) killQuietly(child.pid!, 'SIGKILL');

@@ -67,6 +67,7 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
       HOME: process.env.HOME,
       POSTGRES_PASSWORD: 'dummy-postgres-password',
       PHASEGATE_WEBHOOK_SECRET: 'dummy-webhook-secret',
+      PHASEGATE_DECISION_KEYS: 'dummy-decision-key-dummy-decision-key',
       PHASEGATE_USERS: usersFile,
     };
     plain = await config({});

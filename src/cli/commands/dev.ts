@@ -2,7 +2,8 @@
  * `phasegate dev`: the whole product on one machine. A Temporal dev server with its Web UI and a
  * SQLite file (cases survive restarts), the SIR sandbox (or real AWS with --aws), a worker and the
  * webhook + approval API.
- * Ctrl-C stops the parts in reverse order, so no child is left holding a port.
+ * Ctrl-C or SIGTERM stops the parts in reverse order, so no child is left holding a port; a start
+ * that fails stops what had started (src/cli/lifetime.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,9 +30,12 @@ import type { PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from '../../temporal/data-converter';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { identityOptions } from '../../temporal/worker-identity';
-import { DEMO_GROUPS, DEMO_USER, type DevCredentials, loadOrCreateDevCredentials, recordDevApiUrl } from '../dev-credentials';
+import { DEMO_GROUPS, DEMO_USER, type DevCredentials, type GeneratedDevCredentials, loadOrCreateDevCredentials, recordDevApiUrl } from '../dev-credentials';
 import { postDemoAlert } from '../demo-alert';
-import { apiPort as apiPortFrom, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
+import { runUntilStopped, type Lifetime } from '../lifetime';
+import { apiPort as apiPortFrom, explainListenError, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
+import { runWorker } from '../running-worker';
+import type { Playbook } from '../../domain/playbook';
 
 interface DevOptions {
   aws?: boolean;
@@ -54,34 +58,36 @@ export function devCommand(): Command {
     .action(runDev);
 }
 
-async function runDev(opts: DevOptions): Promise<void> {
-  // The banner is the interface here: logs only speak up for warnings unless asked.
-  const logger = createLogger({ PHASEGATE_LOG_LEVEL: 'warn', ...process.env });
-  installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
-  const stateDir = defaultStateDir(process.env);
-  await mkdir(stateDir, { recursive: true });
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(`phasegate: while stopping: ${String(err)}`));
-  };
+function runDev(opts: DevOptions): Promise<void> {
+  return runUntilStopped(async (lifetime) => {
+    // The banner is the interface here: logs only speak up for warnings unless asked.
+    const logger = createLogger({ PHASEGATE_LOG_LEVEL: 'warn', ...process.env });
+    installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
+    const stateDir = defaultStateDir(process.env);
+    await mkdir(stateDir, { recursive: true });
 
-  const apiPort = apiPortFrom(opts.port);
-  const sandboxPort = sandboxPortFrom(opts.sandboxPort);
-  // Every port is checked before anything starts, so a busy one costs one line, not a half-started stack.
-  await assertFree('127.0.0.1', opts.temporalPort, 'Temporal frontend');
-  await assertFree('127.0.0.1', opts.uiPort, 'Temporal Web UI');
-  await assertFree('127.0.0.1', apiPort, 'phasegate API');
-  if (!opts.aws) await assertFree('127.0.0.1', sandboxPort, 'SIR sandbox');
+    const apiPort = apiPortFrom(opts.port);
+    const sandboxPort = sandboxPortFrom(opts.sandboxPort);
+    // Every port is checked before anything starts, so a busy one costs one line, not a half-started stack.
+    await assertFree('127.0.0.1', opts.temporalPort, 'Temporal frontend');
+    await assertFree('127.0.0.1', opts.uiPort, 'Temporal Web UI');
+    await assertFree('127.0.0.1', apiPort, 'phasegate API');
+    if (!opts.aws) await assertFree('127.0.0.1', sandboxPort, 'SIR sandbox');
+    // So is the configuration (playbooks, users file, credentials): a mistake there starts nothing.
+    const generated = await loadOrCreateDevCredentials(stateDir);
+    const apiSettings = await loadApiSettings(generated);
+    const sirConfig: SirClientConfig | undefined = opts.aws ? await resolveSirClientConfig(process.env) : undefined;
+    const tuning = workerOptionsFromTuning(workerTuningFromEnv(process.env));
+    // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
+    const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
+    const decisionKeys = DecisionKeys.fromEnv(process.env) ?? new DecisionKeys([generated.decisionKey]);
+    // Webhook channels sign with the webhook secret, which dev generates when none is set.
+    const channels = await loadChannelsFromEnv({
+      ...process.env,
+      [DEFAULT_SIGNING_SECRET_ENV]: process.env[DEFAULT_SIGNING_SECRET_ENV] || generated.webhookSecret,
+    });
 
-  const generated = await loadOrCreateDevCredentials(stateDir);
-  // Webhook channels sign with the webhook secret, which dev generates when none is set.
-  const channels = await loadChannelsFromEnv({
-    ...process.env,
-    [DEFAULT_SIGNING_SECRET_ENV]: process.env[DEFAULT_SIGNING_SECRET_ENV] || generated.webhookSecret,
-  });
-
-  try {
-    const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line) });
+    const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line), signal: lifetime.signal });
     const serverOptions = {
       cliPath: cli.path,
       port: opts.temporalPort,
@@ -89,9 +95,10 @@ async function runDev(opts: DevOptions): Promise<void> {
       dbFile: join(stateDir, 'temporal.sqlite'),
       codecEndpoint: `http://127.0.0.1:${apiPort}/codec`,
       cacheSearchAttributes: true,
+      signal: lifetime.signal,
     };
     let server: DevServer = await startDevServer(serverOptions);
-    stops.push(() => server.stop());
+    lifetime.started('the Temporal dev server', { stop: () => server.stop(), kill: () => server.process.kill('SIGKILL') });
     const added = await registerSearchAttributes(server);
     if (added.length > 0) {
       // With its search-attribute cache on, the server may not see them for up to a minute; a restart
@@ -101,51 +108,35 @@ async function runDev(opts: DevOptions): Promise<void> {
       server = await startDevServer(serverOptions);
     }
 
-    const generated = await loadOrCreateDevCredentials(stateDir);
-
     let sandbox: SirSandbox | undefined;
-    let sirConfig: SirClientConfig;
-    if (opts.aws) {
-      sirConfig = await resolveSirClientConfig(process.env);
-    } else {
-      sandbox = await startSandbox({ port: sandboxPort, persistFile: join(stateDir, 'sandbox-cases.json'), ...sandboxEvents(generated) });
-      stops.push(() => sandbox!.close());
-      sirConfig = { region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
+    if (!opts.aws) {
+      sandbox = await startSandbox({ port: sandboxPort, persistFile: join(stateDir, 'sandbox-cases.json'), ...sandboxEvents(generated) }).catch((err: unknown) => {
+        throw explainListenError(err, sandboxPort, 'SIR sandbox');
+      });
+      lifetime.started('the SIR sandbox', { stop: () => sandbox!.close() });
     }
+    const sir = sirConfig ?? { region: 'us-east-1', endpoint: sandbox!.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
 
-    // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
-    const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
-    const dataConverter = { payloadCodecs: [codec] };
-
-    const users = process.env.PHASEGATE_USERS
-      ? await loadUsersFile(process.env.PHASEGATE_USERS)
-      : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
-    const decisionKeys = DecisionKeys.fromEnv(process.env) ?? new DecisionKeys([generated.decisionKey]);
     const connection = await NativeConnection.connect({ address: server.address });
-    stops.push(() => connection.close());
+    lifetime.started('the worker connection', { stop: () => connection.close() });
     const worker = await createPhasegateWorker({
       connection,
       namespace: server.namespace,
-      sir: new SirClient(sirConfig),
+      sir: new SirClient(sir),
       // On one machine, whoever can reach the dev server is its user: Temporal access is trusted here.
-      identity: identityOptions({ decisionKeys, trustTemporalAccess: process.env.PHASEGATE_TRUST_TEMPORAL_ACCESS !== 'false', users }),
-      tuning: workerOptionsFromTuning(workerTuningFromEnv(process.env)),
-      dataConverter,
+      identity: identityOptions({ decisionKeys, trustTemporalAccess: process.env.PHASEGATE_TRUST_TEMPORAL_ACCESS !== 'false', users: apiSettings.users }),
+      tuning,
+      dataConverter: { payloadCodecs: [codec] },
       channels,
       logger,
     });
+    lifetime.started('the worker', runWorker(worker));
 
-    const api = await startApi({ port: apiPort, generated, server, logger, codec, users, decisionKeys });
-    stops.push(api.stop);
+    const api = await startApi({ lifetime, port: apiPort, settings: apiSettings, server, logger, codec, decisionKeys });
     await recordDevApiUrl(stateDir, api.url);
-
-    printBanner({ server, sandbox, sirEndpoint: sirConfig.endpoint ?? `AWS (${sirConfig.region})`, api, channels });
+    printBanner({ server, sandbox, sirEndpoint: sir.endpoint ?? `AWS (${sir.region})`, api, channels });
     if (opts.demo) await postDemo(api, server, api.secrets[0]!);
-    // Runs until the Temporal Runtime sees SIGINT/SIGTERM and drains the worker.
-    await worker.run();
-  } finally {
-    await stopAll();
-  }
+  });
 }
 
 /**
@@ -174,47 +165,64 @@ interface DevApi {
   secrets: string[];
   webhookSecret?: string;
   demoToken?: string;
-  stop: () => Promise<void>;
+}
+
+/** The API's settings: the environment's secrets, users and playbooks, or generated credentials. */
+interface ApiSettings {
+  webhookSecrets: string[];
+  users: UserDirectory;
+  playbooks: Playbook[];
+  /** Set when generated (and so worth printing). */
+  webhookSecret?: string;
+  demoToken?: string;
+}
+
+async function loadApiSettings(generated: GeneratedDevCredentials): Promise<ApiSettings> {
+  const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
+  const users = process.env.PHASEGATE_USERS
+    ? await loadUsersFile(process.env.PHASEGATE_USERS)
+    : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
+  const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
+  return {
+    webhookSecrets: envSecrets.length > 0 ? envSecrets : [generated.webhookSecret],
+    users,
+    playbooks,
+    webhookSecret: envSecrets.length > 0 ? undefined : generated.webhookSecret,
+    demoToken: process.env.PHASEGATE_USERS ? undefined : generated.demoToken,
+  };
 }
 
 /** The webhook and approval API, with generated credentials unless the environment provides them. */
 interface ApiParts {
+  lifetime: Lifetime;
   port: number;
-  generated: DevCredentials;
+  settings: ApiSettings;
   server: DevServer;
   logger: Logger;
   codec: PayloadCodec;
-  users: UserDirectory;
   decisionKeys: DecisionKeys;
 }
 
-async function startApi({ port, generated, server, logger, codec, users, decisionKeys }: ApiParts): Promise<DevApi> {
-  const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
-  const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
-  const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
-  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
+async function startApi({ lifetime, port, settings, server, logger, codec, decisionKeys }: ApiParts): Promise<DevApi> {
+  const connection = await Connection.connect({ address: server.address });
+  lifetime.started('the API\'s Temporal connection', { stop: () => connection.close() });
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
   // The Web UI decodes payloads through this server; see registerCodecRoutes on why its origin is trusted.
   const uiOrigins = server.uiUrl ? [new URL(server.uiUrl).origin, new URL(server.uiUrl).origin.replace('127.0.0.1', 'localhost')] : [];
   const app = await buildServer({
     client,
-    playbooks,
-    users,
+    playbooks: settings.playbooks,
+    users: settings.users,
     decisionKeys,
-    webhookSecrets,
+    webhookSecrets: settings.webhookSecrets,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
   });
-  const url = await app.listen({ port, host: '127.0.0.1' });
-  return {
-    url,
-    secrets: webhookSecrets,
-    webhookSecret: envSecrets.length > 0 ? undefined : generated.webhookSecret,
-    demoToken: process.env.PHASEGATE_USERS ? undefined : generated.demoToken,
-    stop: async () => {
-      await app.close();
-      await client.connection.close();
-    },
-  };
+  lifetime.started('the API', { stop: () => app.close() });
+  const url = await app.listen({ port, host: '127.0.0.1' }).catch((err: unknown) => {
+    throw explainListenError(err, port, 'phasegate API');
+  });
+  return { url, secrets: settings.webhookSecrets, webhookSecret: settings.webhookSecret, demoToken: settings.demoToken };
 }
 
 /** The worker starts polling as run() begins; the case waits in Temporal until then, so no race. */

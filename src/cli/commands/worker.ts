@@ -8,22 +8,28 @@ import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/wor
 import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
 import { identityFromEnv } from '../../temporal/worker-identity';
+import { runUntilStopped } from '../lifetime';
+import { runWorker } from '../running-worker';
 
 export function workerCommand(): Command {
   return new Command('worker')
     .description('run a phasegate worker: case workflows and SIR activities on task queue "phasegate"')
-    .action(async () => {
-      const logger = createLogger(process.env);
-      // Before connecting: a broken channels file or an unset variable stops the worker in one line.
-      const channels = await loadChannelsFromEnv(process.env);
-      installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
-      const sir = new SirClient(await resolveSirClientConfig(process.env));
-      const target = loadTemporalTarget(process.env);
-      const connection = await connectWorkerConnection(target);
-      try {
-        const tuning = workerTuningFromEnv(process.env);
-        const tracing = setUpTracing(process.env);
+    .action(() =>
+      runUntilStopped(async (lifetime) => {
+        const logger = createLogger(process.env);
+        // Before connecting: a broken channels file or an unset variable stops the worker in one line.
+        const channels = await loadChannelsFromEnv(process.env);
         const identity = await identityFromEnv(process.env);
+        installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
+        const sir = new SirClient(await resolveSirClientConfig(process.env));
+        const tuning = workerTuningFromEnv(process.env);
+        const target = loadTemporalTarget(process.env);
+        const connection = await connectWorkerConnection(target).catch((err: unknown) => {
+          throw new Error(`cannot reach Temporal at ${target.address} (TEMPORAL_ADDRESS): ${(err as Error).message}`, { cause: err });
+        });
+        lifetime.started('the Temporal connection', { stop: () => connection.close() });
+        const tracing = setUpTracing(process.env);
+        if (tracing) lifetime.started('tracing', { stop: () => tracing.shutdown() });
         const worker = await createPhasegateWorker({
           connection,
           namespace: target.namespace,
@@ -34,15 +40,12 @@ export function workerCommand(): Command {
           channels,
           logger,
         });
+        // Drains on SIGINT/SIGTERM: no new tasks, running SIR calls get PHASEGATE_SHUTDOWN_GRACE.
+        lifetime.started('the worker', runWorker(worker));
         logger.info(
           { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning, notifyChannels: channels?.describe() ?? [] },
           'phasegate worker polling',
         );
-        // The Temporal Runtime turns SIGINT/SIGTERM into a graceful shutdown; run() returns after it.
-        await worker.run();
-        await tracing?.shutdown();
-      } finally {
-        await connection.close();
-      }
-    });
+      }),
+    );
 }

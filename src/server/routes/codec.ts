@@ -1,12 +1,14 @@
 /**
- * The codec server the Temporal Web UI calls to show encrypted payloads in plain text
- * (POST /codec/decode, /codec/encode; the protocol of Temporal's codec-server samples). It is behind
- * the same bearer tokens as the decisions API, and answers CORS only for the configured UI origins.
+ * The codec server the Temporal Web UI and `temporal … --codec-endpoint` call to show encrypted
+ * payloads in plain text (POST /codec/decode, /codec/encode; Temporal's remote codec protocol, request
+ * shapes in codec-json.ts). It is behind the same bearer tokens as the decisions API (the CLI sends
+ * `--codec-auth` verbatim as the Authorization header, so that is `"Bearer <token>"`), and answers
+ * CORS only for the configured UI origins.
  */
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { authenticate } from '../bearer-auth';
+import { codecRequestBody, payloadToJson, payloadsFromJson } from '../codec-json';
 import { sendError } from '../http-errors';
 import type { UserDirectory } from '../users';
 import { zodDetails } from '../zod-details';
@@ -22,15 +24,6 @@ export interface CodecRouteDeps {
    */
   devUiOrigins?: string[];
 }
-
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
-const codecBody = z.strictObject({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
-    .max(1000, 'at most 1000 payloads per request'),
-});
-
-type JsonPayload = { metadata?: Record<string, string>; data?: string };
 
 export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps): void {
   const cors = (request: FastifyRequest, reply: FastifyReply): void => {
@@ -64,30 +57,16 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       } catch (err) {
         return sendError(reply, 400, 'malformed JSON', [{ path: '(body)', message: (err as Error).message }]);
       }
-      const body = codecBody.safeParse(json);
+      const body = codecRequestBody.safeParse(json);
       if (!body.success) return sendError(reply, 400, 'invalid codec request', zodDetails(body.error));
-      const payloads = body.data.payloads.map(fromJson);
+      const payloads = payloadsFromJson(body.data);
       try {
         const out = direction === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
-        return reply.send({ payloads: out.map(toJson) });
+        return reply.send({ payloads: out.map(payloadToJson) });
       } catch (err) {
         // A payload sealed with an unknown key, or tampered with: the caller's input, not our fault.
         return sendError(reply, 400, `cannot ${direction} the payloads`, [{ path: 'payloads', message: (err as Error).message }]);
       }
     });
   }
-}
-
-function fromJson(payload: JsonPayload): Payload {
-  return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-    data: Buffer.from(payload.data ?? '', 'base64'),
-  };
-}
-
-function toJson(payload: Payload): JsonPayload {
-  return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
-    data: Buffer.from(payload.data ?? []).toString('base64'),
-  };
 }
