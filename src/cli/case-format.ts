@@ -56,7 +56,7 @@ export function formatTransition(answer: TransitionAnswer): string {
 
 export function formatCaseList(cases: CaseSummary[]): string {
   if (cases.length === 0) return 'no cases';
-  const rows = cases.map((c) => [c.caseId ?? '-', c.status ?? '-', c.awaitingApproval ? 'yes' : 'no', c.playbook ?? '-', c.workflowId]);
+  const rows = cases.map((c) => [c.caseId ?? '-', c.status ?? '-', c.awaitingApproval ? (c.approvalId !== undefined ? `#${c.approvalId}` : 'yes') : 'no', c.playbook ?? '-', c.workflowId]);
   const header = ['CASE', 'STATUS', 'APPROVAL', 'PLAYBOOK', 'WORKFLOW'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

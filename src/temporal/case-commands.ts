@@ -178,6 +178,8 @@ export interface CaseSummary {
   status?: string;
   playbook?: string;
   awaitingApproval?: boolean;
+  /** The approval a decision on this case must name, while one is pending. */
+  approvalId?: number;
   severity?: number;
   execution: string;
   startedAt: string;
@@ -214,7 +216,24 @@ export async function listCases(client: Client, filter: CaseListFilter = {}): Pr
   } catch (err) {
     throw asCaseCommandError(err, 'case list');
   }
+  await addPendingApprovalIds(client, cases);
   return cases;
+}
+
+/**
+ * Visibility knows that a case waits, not which approval it waits on: ask the waiting ones, a few at a
+ * time. A case that cannot answer (finished meanwhile, a worker restarting) is listed without an id.
+ */
+async function addPendingApprovalIds(client: Client, cases: CaseSummary[]): Promise<void> {
+  const waiting = cases.filter((c) => c.awaitingApproval && c.execution === 'RUNNING');
+  const ask = async (): Promise<void> => {
+    for (let row = waiting.shift(); row; row = waiting.shift()) {
+      const state = await client.workflow.getHandle(row.workflowId, row.runId).query(stateQuery).catch(() => undefined);
+      const id = state?.pendingApproval && !state.pendingApproval.decidedBy ? state.pendingApproval.approvalId : undefined;
+      if (id !== undefined) row.approvalId = id;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, ask));
 }
 
 const FORBIDDEN: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover, REFUSAL_TYPES.separationOfDuties, REFUSAL_TYPES.unprovenIdentity]);

@@ -75,7 +75,7 @@ describe('phasegate approve | reject | transition | status | list', { timeout: 3
     const run = await as('bob', 'list', '--awaiting-approval');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^CASE\s+STATUS\s+APPROVAL\s+PLAYBOOK\s+WORKFLOW/);
-    assert.match(run.stdout, new RegExp(`${caseId}\\s+Detection and Analysis\\s+yes\\s+nist-800-61-default\\s+${workflowId}`));
+    assert.match(run.stdout, new RegExp(`${caseId}\\s+Detection and Analysis\\s+#1\\s+nist-800-61-default\\s+${workflowId}`));
   });
 
   it('approve by someone who is not an approver exits 1 with the reason on one line', async () => {

@@ -79,7 +79,7 @@ describe('the README flows, as written, against phasegate dev', { timeout: 420_0
     const caseId = /^=== case (\d+)$/m.exec(run.stdout)?.[1];
     assert.ok(caseId, run.stdout);
     assert.match(cli!, /approval #1 pending: move to "Containment, Eradication and Recovery" by group:ir-leads/);
-    assert.match(cli!, new RegExp(`${caseId}\\s+Detection and Analysis\\s+yes\\s+guardduty-high-severity`));
+    assert.match(cli!, new RegExp(`${caseId}\\s+Detection and Analysis\\s+#1\\s+guardduty-high-severity`));
     assert.match(cli!, new RegExp(`approved approval #1 \\(move case ${caseId} to "Containment, Eradication and Recovery"\\)`));
     assert.match(cli!, new RegExp(`rejected approval #2 \\(move case ${caseId} to "Post-incident Activities"\\): the case stays where it is`));
     assert.match(cli!, new RegExp(`case ${caseId} is moving to "Detection and Analysis"`));

@@ -168,6 +168,29 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
     await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
+  it('answers a decision while SIR throttles the move, and GET shows the move, its attempt and last SIR error', async () => {
+    const { caseId, workflowId } = await waitingCase();
+    const approvalId = await pendingId(workflowId);
+    // Each throttled attempt asks for 4 s: the move takes twelve seconds or more, the answer must not wait for it.
+    fx.sandbox.sandbox.faults.inject('UpdateCaseStatus', { kind: 'throttle', count: 3, retryAfterSeconds: 4 });
+    const response = await post(caseId, 'alice', { approvalId, decision: 'approve' });
+    assert.equal(response.status, 200);
+    const answer = (await response.json()) as DecisionAnswer;
+    assert.equal(answer.next, 'moving');
+    assert.equal(answer.state.status, 'Detection and Analysis', 'answered before SIR took the move');
+    const moving = await waitFor('the move with its SIR error', async () => {
+      const state = (await (await fetch(`${fx.url}/v1/cases/${caseId}`, { headers: fx.as('bob') })).json()) as CaseState;
+      return state.move?.lastError && (state.move.attempt ?? 0) >= 2 ? state : undefined;
+    }, 30_000);
+    assert.equal(moving.move?.target, CER);
+    assert.match(moving.move.lastError!, /Throttling/);
+    await waitFor('the move made', async () => {
+      const state = (await (await fetch(`${fx.url}/v1/cases/${caseId}`, { headers: fx.as('bob') })).json()) as CaseState;
+      return state.status === CER && !state.move ? true : undefined;
+    }, 30_000);
+    await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+
   it('tells the token user who they are (GET /v1/me)', async () => {
     const me = await fetch(`${fx.url}/v1/me`, { headers: fx.as('alice') });
     assert.deepEqual(await me.json(), { name: 'alice', groups: ['ir-leads'] });
