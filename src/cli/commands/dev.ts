@@ -19,6 +19,7 @@ import { installRuntime, runtimeLogLevel } from '../../temporal/runtime';
 import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/worker-tuning';
 import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
+import { loadAlertKeysFile } from '../../server/alert-keys';
 import { buildServer } from '../../server/app';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
@@ -161,6 +162,7 @@ async function startApi({ port, generated, server, logger, codec }: ApiParts): P
     ? await loadUsersFile(process.env.PHASEGATE_USERS)
     : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
+  const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
   // The Web UI decodes payloads through this server; see registerCodecRoutes on why its origin is trusted.
   const uiOrigins = server.uiUrl ? [new URL(server.uiUrl).origin, new URL(server.uiUrl).origin.replace('127.0.0.1', 'localhost')] : [];
@@ -169,6 +171,7 @@ async function startApi({ port, generated, server, logger, codec }: ApiParts): P
     playbooks,
     users,
     webhookSecrets,
+    alertKeys,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
   });

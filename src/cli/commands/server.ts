@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Connection, Client } from '@temporalio/client';
 import { buildServer } from '../../server/app';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
+import { loadAlertKeysFile } from '../../server/alert-keys';
 import { loadUsersFile } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { loadTemporalTarget } from '../../temporal/connection-config';
@@ -19,7 +20,10 @@ export function serverCommand(): Command {
     .option('--host <host>', 'listen address (default PHASEGATE_HOST or 127.0.0.1; 0.0.0.0 in containers)')
     .action(async (opts: { port?: number; host?: string }) => {
       const secrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
-      if (secrets.length === 0) throw new UsageError('PHASEGATE_WEBHOOK_SECRET is not set: the alert webhook needs a shared secret');
+      const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
+      if (secrets.length === 0 && (alertKeys?.size ?? 0) === 0) {
+        throw new UsageError('PHASEGATE_WEBHOOK_SECRET is not set (nor any key in PHASEGATE_ALERT_KEYS): the alert webhook needs a shared secret or keys');
+      }
       const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
       const users = process.env.PHASEGATE_USERS ? await loadUsersFile(process.env.PHASEGATE_USERS) : undefined;
       if (!users) console.warn('phasegate: PHASEGATE_USERS is not set; the decisions and case routes will answer 401');
@@ -40,11 +44,13 @@ export function serverCommand(): Command {
         playbooks,
         users,
         webhookSecrets: secrets,
+        alertKeys,
         logger: createLogger(process.env),
         codec: codec ? { codec, corsOrigins } : undefined,
       });
       const address = await app.listen({ port: apiPort(opts.port), host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' });
-      console.log(`phasegate server on ${address} (${playbooks.length} playbooks, Temporal ${target.address})`);
+      const keys = alertKeys?.size ? `, ${alertKeys.size} alert keys` : '';
+      console.log(`phasegate server on ${address} (${playbooks.length} playbooks${keys}, Temporal ${target.address})`);
       await untilShutdownSignal();
       await app.close();
       await client.connection.close();
