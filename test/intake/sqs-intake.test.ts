@@ -356,6 +356,40 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     assert.ok(Date.now() - signalled < 5_000, `exited ${Date.now() - signalled} ms after SIGTERM`);
   });
 
+  it('refuses to start without a queue, or on a queue it cannot read, with one line and a non-zero exit', async () => {
+    const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolveRun) => {
+        const child = spawn(process.execPath, [join(ROOT, 'bin', 'phasegate.js'), 'intake', ...args], {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            TEMPORAL_NAMESPACE: namespace,
+            PHASEGATE_PLAYBOOKS: playbooksDir,
+            PHASEGATE_INTAKE_QUEUE_URL: '',
+            AWS_REGION: ELASTICMQ_REGION,
+            AWS_ACCESS_KEY_ID: ELASTICMQ_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: ELASTICMQ_CREDENTIALS.secretAccessKey,
+            AWS_ENDPOINT_URL_SQS: mq.url,
+            ...extraEnv,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout?.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+        child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+        child.once('exit', (code) => resolveRun({ code, stdout, stderr }));
+      });
+
+    const noQueue = await run([]);
+    assert.equal(noQueue.code, 2);
+    assert.equal(noQueue.stderr, 'phasegate: no queue: pass --queue-url <url> or set PHASEGATE_INTAKE_QUEUE_URL\n');
+
+    const missing = await run(['--queue-url', `${mq.url}/000000000000/no-such-queue-${randomUUID().slice(0, 8)}`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^phasegate: cannot read the queue http:\/\/127\.0\.0\.1:\d+\/000000000000\/no-such-queue-\w+: QueueDoesNotExist\b[^\n]*\n$/);
+  });
+
   it('takes nothing from the queue while Temporal is unreachable', async () => {
     const { queueUrl } = await mq.createQueueWithDlq(`down-${randomUUID().slice(0, 8)}`, { visibilityTimeoutSeconds: 30, maxReceiveCount: 3 });
     await send(queueUrl, [JSON.stringify(finding(`intake-down-${randomUUID()}`))]);

@@ -56,6 +56,7 @@ export function intakeCommand(): Command {
       const connection = await connectWhenReachable(target.connectionOptions, stop.signal, logger);
       if (!connection) return; // stopped while Temporal was still unreachable: nothing was received
       const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFromEnv(process.env) });
+      warnOnceAboutNodeForAwsSdk(logger);
       const sqs = sqsClientFor(queueUrl, process.env);
       const metrics = new IntakeMetrics();
       const intake = new SqsIntake({
@@ -114,6 +115,18 @@ export function sqsClientFor(queueUrl: string, env: NodeJS.ProcessEnv): SQSClien
   const region = regionOfQueueUrl(queueUrl);
   const endpointOverride = Boolean(env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL);
   return new SQSClient({ ...(region ? { region } : {}), useQueueUrlAsEndpoint: !endpointOverride });
+}
+
+/**
+ * The AWS SDK warns about Node < 22 with a seven-line process warning on stderr, which would break
+ * the one-line error contract of the CLI; the same fact goes to the log as one structured line.
+ */
+function warnOnceAboutNodeForAwsSdk(logger: ReturnType<typeof createLogger>): void {
+  if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major < 22) logger.warn({ node: process.versions.node }, 'AWS SDK for JavaScript releases after January 2027 need Node >= 22');
+  }
 }
 
 /**
