@@ -10,9 +10,9 @@
  *   delivers it again after its visibility timeout, and its redrive policy moves it to the dead-letter
  *   queue after maxReceiveCount receives. That keeps the decision where operators configure it, and
  *   gives a playbook fixed in the meantime a chance to take the alert.
- * - Temporal unreachable is no fault of the message: it is held (its visibility extended) and retried
- *   with backoff, and no further batch is received meanwhile, so an outage does not spend the receives
- *   that would otherwise send good alerts to the dead-letter queue.
+ * - Temporal unreachable is no fault of the message: it is held (its visibility renewed while it is
+ *   in hand) and retried with backoff, and no further batch is received meanwhile, so an outage does
+ *   not spend the receives that would otherwise send good alerts to the dead-letter queue.
  * - stop() ends polling at once (an open long poll is aborted) and lets messages in hand finish.
  */
 import {
@@ -146,13 +146,22 @@ export class SqsIntake {
   }
 
   private async handle(message: Message, queue: QueueSettings): Promise<void> {
-    const receivedAt = Date.now();
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
     const log = this.logger.child({ messageId: message.MessageId, receiveCount });
     this.metrics.inFlight.inc();
     try {
       const body = parseAlertJson(message.Body ?? '');
-      const result: HeldResult = body.ok ? await this.acceptHeld(message, body.json, receivedAt, queue, log) : body;
+      let result: HeldResult;
+      if (body.ok) {
+        const invisible = this.keepInvisible(message, queue, log);
+        try {
+          result = await this.acceptHeld(body.json, log);
+        } finally {
+          await invisible.stop();
+        }
+      } else {
+        result = body;
+      }
 
       if (result === 'abandoned') {
         this.metrics.messages.inc({ outcome: 'deferred' });
@@ -196,9 +205,33 @@ export class SqsIntake {
     }
   }
 
-  /** Hands the alert to Temporal, holding the message (and retrying) for as long as Temporal is unreachable. */
-  private async acceptHeld(message: Message, json: unknown, receivedAt: number, queue: QueueSettings, log: Logger): Promise<HeldResult> {
-    let visibleAt = receivedAt + queue.visibilityTimeoutSeconds * 1000;
+  /**
+   * While an alert is being handed to Temporal, renews the message's visibility every half timeout.
+   * A slow or retried hand-over would otherwise let the message come back, cost a receive, and after
+   * enough of them reach the dead-letter queue with nothing wrong with it. Handing over usually takes
+   * milliseconds, so the timer rarely fires.
+   */
+  private keepInvisible(message: Message, queue: QueueSettings, log: Logger): { stop(): Promise<void> } {
+    const periodMs = Math.max(500, (queue.visibilityTimeoutSeconds * 1000) / 2);
+    let renewing: Promise<unknown> = Promise.resolve();
+    let warned = false;
+    const timer = setInterval(() => {
+      renewing = this.changeVisibility(message, Math.max(1, queue.visibilityTimeoutSeconds)).catch((err: unknown) => {
+        if (!warned) log.warn({ err: firstLine(err) }, 'could not extend the message visibility');
+        warned = true;
+      });
+    }, periodMs);
+    return {
+      // Waits for a renewal in flight, so it never lands after the delete or the release.
+      stop: async () => {
+        clearInterval(timer);
+        await renewing;
+      },
+    };
+  }
+
+  /** Hands the alert to Temporal, retrying with backoff for as long as Temporal is unreachable. */
+  private async acceptHeld(json: unknown, log: Logger): Promise<HeldResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await this.options.accept(json);
@@ -213,17 +246,6 @@ export class SqsIntake {
         this.metrics.temporalRetries.inc();
         if (this.stopping) return 'abandoned';
         const delay = this.backoff(attempt);
-        // Keep the message invisible for the wait plus a normal handling window, or it would come back,
-        // cost a receive, and after enough of them reach the dead-letter queue with nothing wrong with it.
-        if (Date.now() + delay + 1_000 > visibleAt) {
-          const seconds = Math.min(43_200, Math.ceil(delay / 1000) + queue.visibilityTimeoutSeconds);
-          try {
-            await this.changeVisibility(message, seconds);
-            visibleAt = Date.now() + seconds * 1000;
-          } catch (visibilityError) {
-            log.warn({ err: firstLine(visibilityError) }, 'could not extend the message visibility');
-          }
-        }
         log.warn({ attempt, retryInMs: delay, err: firstLine(err) }, 'Temporal is unreachable; holding the message and retrying');
         await this.pause(delay);
         if (this.stopping) return 'abandoned';

@@ -8,7 +8,8 @@
  * case; a message no check lets through reaches the dead-letter queue after maxReceiveCount receives,
  * counted; an intake SIGKILLed with alerts handed to Temporal but not yet deleted loses nothing and
  * starts nothing twice once restarted; SIGTERM finishes what is in hand and exits 0; with Temporal
- * down, nothing is taken from the queue.
+ * down at start nothing is taken from the queue, and a message in hand when Temporal goes away is
+ * held until it returns instead of spending its receives.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -30,6 +31,7 @@ import { createPhasegateWorker } from '../../src/temporal/worker';
 import { ELASTICMQ_CREDENTIALS, ELASTICMQ_REGION, startElasticMq, type ElasticMq } from '../helpers/elasticmq';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
 import { startSqsProxy, type SqsProxy } from '../helpers/sqs-proxy';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { installQuietRuntime } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
@@ -65,6 +67,7 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
   let playbooksDir: string;
   const intakes: IntakeProcess[] = [];
   const proxies: SqsProxy[] = [];
+  const tcpProxies: TcpProxy[] = [];
 
   before(async () => {
     mq = await startElasticMq({ onProgress: (line) => console.log(`[elasticmq] ${line}`) });
@@ -85,6 +88,7 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
   after(async () => {
     for (const intake of intakes) if (intake.child.exitCode === null && intake.child.signalCode === null) intake.child.kill('SIGKILL');
     for (const proxy of proxies) await proxy.close();
+    for (const proxy of tcpProxies) await proxy.close();
     if (env) {
       for await (const wf of env.client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
         await env.client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test done').catch(() => undefined);
@@ -354,6 +358,36 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     const exit = await intake.exited;
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.ok(Date.now() - signalled < 5_000, `exited ${Date.now() - signalled} ms after SIGTERM`);
+  });
+
+  it('holds a message while Temporal is unreachable (kept invisible, not dead-lettered) and hands it on when Temporal is back', async () => {
+    // maxReceiveCount 2 and a 2 s visibility: a single extra receive would dead-letter the alert.
+    const { queueUrl, dlqUrl } = await mq.createQueueWithDlq(`outage-${randomUUID().slice(0, 8)}`, { visibilityTimeoutSeconds: 2, maxReceiveCount: 2 });
+    const temporal = await startTcpProxy(process.env.TEMPORAL_ADDRESS!);
+    tcpProxies.push(temporal);
+    const intake = await startIntake(queueUrl, { env: { TEMPORAL_ADDRESS: temporal.address } });
+
+    temporal.cut();
+    const id = `intake-outage-${randomUUID().replace(/-/g, '')}`;
+    await send(queueUrl, [JSON.stringify(finding(id))]);
+    await waitFor('the intake to hold the message', async () => ((await metric(intake, 'phasegate_intake_temporal_retries_total')) >= 1 ? true : undefined), 90_000, {
+      intervalMs: 250,
+    });
+    const health = await fetch(`${intake.metricsUrl}/healthz`);
+    assert.equal(health.status, 503);
+    assert.match(((await health.json()) as { detail: string }).detail, /Temporal is unreachable/);
+    // Three visibility timeouts later the message is still in hand: renewed, never visible again.
+    await new Promise((r) => setTimeout(r, 6_000));
+    assert.deepEqual(await mq.depth(queueUrl), { visible: 0, inFlight: 1, delayed: 0 });
+
+    temporal.restore();
+    await drained(queueUrl, 120_000);
+    assert.deepEqual(await mq.depth(dlqUrl), { visible: 0, inFlight: 0, delayed: 0 }, 'the alert was not dead-lettered');
+    assert.equal((await env.client.workflow.getHandle(workflowIdOf(id)).describe()).type, 'casePlaybook');
+    assert.equal(await metric(intake, 'phasegate_intake_messages_total', 'outcome="accepted"'), 1);
+    assert.equal((await fetch(`${intake.metricsUrl}/healthz`)).status, 200);
+    intake.child.kill('SIGTERM');
+    assert.equal((await intake.exited).code, 0);
   });
 
   it('refuses to start without a queue, or on a queue it cannot read, with one line and a non-zero exit', async () => {
