@@ -286,7 +286,7 @@ export class SqsIntake {
   }
 }
 
-/** The region a queue URL names (https://sqs.<region>.amazonaws.com/…, or the legacy <region>.queue.amazonaws.com). */
+/** The region a queue URL names (https://sqs[-fips].<region>.amazonaws.com/…, or the legacy <region>.queue.amazonaws.com). */
 export function regionOfQueueUrl(queueUrl: string): string | undefined {
   let host: string;
   try {
@@ -294,7 +294,7 @@ export function regionOfQueueUrl(queueUrl: string): string | undefined {
   } catch {
     return undefined;
   }
-  const match = /^sqs[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host) ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?$/.exec(host);
+  const match = /^sqs(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host) ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?$/.exec(host);
   return match?.[1];
 }
 

@@ -390,6 +390,21 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     assert.equal((await intake.exited).code, 0);
   });
 
+  it('leaves a message Temporal rejects for another reason (an unknown namespace) to the redrive policy, counted as failed', async () => {
+    const { queueUrl, dlqUrl } = await mq.createQueueWithDlq(`failed-${randomUUID().slice(0, 8)}`, { visibilityTimeoutSeconds: 1, maxReceiveCount: 2 });
+    const intake = await startIntake(queueUrl, { env: { TEMPORAL_NAMESPACE: `no-such-namespace-${randomUUID().slice(0, 8)}` } });
+    const body = JSON.stringify(finding(`intake-failed-${randomUUID().replace(/-/g, '')}`));
+    await send(queueUrl, [body]);
+    await waitFor('the message in the dead-letter queue', async () => ((await mq.depth(dlqUrl)).visible === 1 ? true : undefined), 60_000, { intervalMs: 250 });
+    await drained(queueUrl);
+    assert.equal(await metric(intake, 'phasegate_intake_messages_total', 'outcome="failed"'), 2, 'one failure per receive');
+    assert.equal(await metric(intake, 'phasegate_intake_dead_lettered_total'), 1);
+    assert.match(intake.output(), /handing the alert to Temporal failed; left for the queue to deliver again/);
+    assert.equal(intake.child.exitCode, null, 'the intake keeps polling');
+    intake.child.kill('SIGTERM');
+    assert.equal((await intake.exited).code, 0);
+  });
+
   it('refuses to start without a queue, or on a queue it cannot read, with one line and a non-zero exit', async () => {
     const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
       new Promise((resolveRun) => {
