@@ -32,9 +32,11 @@ const SENSITIVE_KEYS = [
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-phasegate-signature"]',
+  'req.headers["x-phasegate-api-key"]',
   'req.headers.cookie',
   'headers.authorization',
   'headers["x-phasegate-signature"]',
+  'headers["x-phasegate-api-key"]',
   ...SENSITIVE_KEYS,
   ...SENSITIVE_KEYS.map((key) => `*.${key}`),
 ];

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { caseCommands } from './commands/cases';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
+import { intakeCommand } from './commands/intake';
 import { playbooksCommand } from './commands/playbooks';
 import { sandboxCommand } from './commands/sandbox';
 import { serverCommand } from './commands/server';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(serverCommand());
   program.addCommand(sandboxCommand());
+  program.addCommand(intakeCommand());
   program.addCommand(playbooksCommand());
   program.addCommand(demoCommand());
   for (const command of caseCommands()) program.addCommand(command);

@@ -16,6 +16,7 @@ import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCodecRoutes } from './routes/codec';
 import { registerHealthRoutes } from './routes/health';
+import type { AlertKeyring } from './alert-keys';
 import type { UserDirectory } from './users';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -24,6 +25,8 @@ export interface ServerOptions {
   client: Client;
   playbooks: Playbook[];
   webhookSecrets: string[];
+  /** PHASEGATE_ALERT_KEYS: API keys / Basic credentials for EventBridge API destinations. */
+  alertKeys?: AlertKeyring;
   users?: UserDirectory;
   /** PHASEGATE_DECISION_KEYS: the server attests who decided, and workers check it. */
   decisionKeys?: DecisionKeys;
@@ -35,7 +38,9 @@ export interface ServerOptions {
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  if (options.webhookSecrets.length === 0) throw new Error('at least one webhook secret is required (PHASEGATE_WEBHOOK_SECRET)');
+  if (options.webhookSecrets.length === 0 && (options.alertKeys?.size ?? 0) === 0) {
+    throw new Error('alerts need a webhook secret (PHASEGATE_WEBHOOK_SECRET) or alert keys (PHASEGATE_ALERT_KEYS)');
+  }
   const metrics = options.metrics ?? new ServerMetrics();
   metrics.watchPendingApprovals(async () => {
     const { count } = await options.client.workflow.count(caseListQuery({ awaitingApproval: true }));
@@ -81,7 +86,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
-  registerAlertRoute(app, { client: options.client, playbooks: options.playbooks, webhookSecrets: options.webhookSecrets, taskQueue, metrics });
+  registerAlertRoute(app, {
+    client: options.client,
+    playbooks: options.playbooks,
+    webhookSecrets: options.webhookSecrets,
+    alertKeys: options.alertKeys,
+    taskQueue,
+    metrics,
+  });
   registerCaseRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, metrics });
   registerHealthRoutes(app, { client: options.client, metrics });
   if (options.codec) registerCodecRoutes(app, { ...options.codec, users: options.users });

@@ -3,6 +3,28 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type AlertOutcome = 'accepted' | 'duplicate' | 'refused';
 
+/**
+ * Why an alert was refused, as a metric label: authentication and key scope (the route), then the
+ * checks the route and the SQS intake share (src/server/alert-intake.ts).
+ */
+export const ALERT_REFUSAL_REASONS = [
+  'missing_credentials',
+  'ambiguous_credentials',
+  'malformed_signature',
+  'stale_signature',
+  'bad_signature',
+  'scheme_not_configured',
+  'malformed_authorization',
+  'unknown_key',
+  'source_not_allowed',
+  'empty_body',
+  'malformed_json',
+  'invalid_alert',
+  'no_playbook',
+  'temporal_unavailable',
+] as const;
+export type AlertRefusalReason = (typeof ALERT_REFUSAL_REASONS)[number];
+
 export class ServerMetrics {
   readonly registry = new Registry();
 
@@ -25,6 +47,21 @@ export class ServerMetrics {
     name: 'phasegate_alerts_total',
     help: 'Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (4xx)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alertRefusals = new Counter({
+    name: 'phasegate_alert_refusals_total',
+    help: 'Alerts refused, by reason (authentication, key scope, validation, routing, Temporal unreachable)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Which credential let alerts in: `key` is the keys-file name, so a rotation shows when an old key falls silent. */
+  readonly alertSenders = new Counter({
+    name: 'phasegate_alert_senders_total',
+    help: 'Authenticated alert requests, by scheme (signature, api-key, basic) and key name',
+    labelNames: ['scheme', 'key'] as const,
     registers: [this.registry],
   });
 
@@ -57,5 +94,7 @@ export class ServerMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });
     for (const outcome of ['accepted', 'duplicate', 'refused'] as const) this.alerts.inc({ outcome }, 0);
+    // Zeros from the start, so a rate() over a refusal reason works before its first occurrence.
+    for (const reason of ALERT_REFUSAL_REASONS) this.alertRefusals.inc({ reason }, 0);
   }
 }

@@ -9,7 +9,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_HEADER = 'x-phasegate-signature';
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+/** `code` is the refusal's metric label; `reason` the sentence the sender reads. */
+export type SignatureCheck =
+  | { ok: true }
+  | { ok: false; code: 'missing_credentials' | 'malformed_signature' | 'stale_signature' | 'bad_signature'; reason: string };
 
 export function signWebhook(secret: string, rawBody: Buffer | string, timestampSeconds = Math.floor(Date.now() / 1000)): string {
   return `t=${timestampSeconds},v1=${hmac(secret, timestampSeconds, rawBody)}`;
@@ -21,24 +24,24 @@ export function verifyWebhookSignature(
   secrets: readonly string[],
   nowSeconds = Math.floor(Date.now() / 1000),
 ): SignatureCheck {
-  if (!header) return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
+  if (!header) return { ok: false, code: 'missing_credentials', reason: `missing ${SIGNATURE_HEADER} header` };
   const parts = header.split(',').map((part) => part.trim().split('='));
   const timestamps = parts.filter(([k]) => k === 't').map(([, v]) => v ?? '');
   const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
   if (timestamps.length !== 1 || !/^\d{1,12}$/.test(timestamps[0]!) || signatures.length === 0) {
-    return { ok: false, reason: `malformed ${SIGNATURE_HEADER} header: expected t=<unix seconds>,v1=<hex hmac>` };
+    return { ok: false, code: 'malformed_signature', reason: `malformed ${SIGNATURE_HEADER} header: expected t=<unix seconds>,v1=<hex hmac>` };
   }
   const timestamp = Number(timestamps[0]);
   const age = nowSeconds - timestamp;
-  if (age > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: `signature timestamp is ${age} s old (limit ${SIGNATURE_TOLERANCE_SECONDS} s)` };
-  if (-age > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: `signature timestamp is ${-age} s in the future` };
+  if (age > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, code: 'stale_signature', reason: `signature timestamp is ${age} s old (limit ${SIGNATURE_TOLERANCE_SECONDS} s)` };
+  if (-age > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, code: 'stale_signature', reason: `signature timestamp is ${-age} s in the future` };
 
   const candidates = signatures.filter((s) => /^[0-9a-f]{64}$/i.test(s)).map((s) => Buffer.from(s, 'hex'));
   for (const secret of secrets) {
     const expected = Buffer.from(hmac(secret, timestamp, rawBody), 'hex');
     if (candidates.some((candidate) => timingSafeEqual(candidate, expected))) return { ok: true };
   }
-  return { ok: false, reason: 'signature does not match the body with any configured secret' };
+  return { ok: false, code: 'bad_signature', reason: 'signature does not match the body with any configured secret' };
 }
 
 /** `PHASEGATE_WEBHOOK_SECRET`, comma-separated so the old and the new secret work during a rotation. */

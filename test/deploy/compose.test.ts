@@ -13,6 +13,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { parseChannelsFile } from '../../src/notify/channels-file';
 import { SANDBOX_DEFAULT_CREDENTIALS } from '../../src/sandbox';
+import { parseAlertKeysFile } from '../../src/server/alert-keys';
 import { loadTemporalTarget } from '../../src/temporal/connection-config';
 import { composeCli, composeConfig, type RunResult } from './compose-cli';
 
@@ -185,8 +186,9 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
     const { services } = plain;
     assert.equal(services.server!.environment?.PHASEGATE_WEBHOOK_SECRET, env.PHASEGATE_WEBHOOK_SECRET);
     assert.equal(services.server!.environment?.PHASEGATE_USERS, '/run/secrets/phasegate_users');
-    assert.deepEqual(secretNames(services.server!), ['phasegate_users']);
+    assert.deepEqual(secretNames(services.server!), ['phasegate_users', 'phasegate_alert_keys']);
     assert.equal(plain.secrets?.phasegate_users?.file, usersFile);
+    assert.equal(services.server!.environment?.PHASEGATE_ALERT_KEYS, '/run/secrets/phasegate_alert_keys');
     assert.equal(services.postgresql!.environment?.POSTGRES_PASSWORD, env.POSTGRES_PASSWORD);
     assert.equal(services['temporal-schema']!.environment?.SQL_PASSWORD, env.POSTGRES_PASSWORD);
     assert.equal(services.temporal!.environment?.POSTGRES_PWD, env.POSTGRES_PASSWORD);
@@ -216,8 +218,10 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
     // Compose v2 drops inactive services from `config`; v1 lists them with their profiles.
     const sandboxWithout = plain.services.sandbox;
     if (sandboxWithout) assert.deepEqual(sandboxWithout.profiles, ['sandbox']);
+    const intakeWithout = plain.services.intake;
+    if (intakeWithout) assert.deepEqual(intakeWithout.profiles, ['sqs']);
     for (const [name, service] of Object.entries(plain.services)) {
-      if (name !== 'sandbox') assert.equal(service.profiles, undefined, `${name} must start without a profile`);
+      if (name !== 'sandbox' && name !== 'intake') assert.equal(service.profiles, undefined, `${name} must start without a profile`);
     }
     const withProfile = await config({ profiles: ['sandbox'] });
     const sandbox = withProfile.services.sandbox;
@@ -227,6 +231,52 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
     assert.match([sandbox.healthcheck?.test ?? []].flat().join(' '), /4566\/__sandbox\/healthz/);
     // The profile alone starts the emulator; the worker still talks to real AWS.
     assert.equal(withProfile.services.worker!.environment?.AWS_ENDPOINT_URL_SECURITY_IR ?? '', '');
+  });
+
+  it('mounts an empty alert keys file unless PHASEGATE_ALERT_KEYS names one', async () => {
+    const defaultKeys = plain.secrets?.phasegate_alert_keys?.file;
+    assert.equal(defaultKeys, join(ROOT, 'deploy/alert-keys.none.yaml'));
+    // The default must be a file the server accepts, and it must hold no key.
+    assert.equal(parseAlertKeysFile(await readFile(defaultKeys, 'utf8'), defaultKeys).size, 0);
+    const keysFile = join(work, 'alert-keys.yaml');
+    await writeFile(keysFile, 'keys: []\n');
+    const result = await configRun({ env: { ...env, PHASEGATE_ALERT_KEYS: keysFile } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((parse(result.stdout) as ComposeConfig).secrets?.phasegate_alert_keys?.file, keysFile);
+  });
+
+  it('runs the SQS intake behind the sqs profile, polling the queue named by PHASEGATE_INTAKE_QUEUE_URL', async () => {
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/111122223333/phasegate-alerts';
+    const result = await configRun({ profiles: ['sqs'], env: { ...env, PHASEGATE_INTAKE_QUEUE_URL: queueUrl } });
+    assert.equal(result.code, 0, result.stderr);
+    const intake = (parse(result.stdout) as ComposeConfig).services.intake;
+    assert.ok(intake, 'intake service with --profile sqs');
+    assert.deepEqual(command(intake), ['intake']);
+    assert.deepEqual(intake.profiles, ['sqs']);
+    assert.equal(buildContext(intake), ROOT);
+    assert.equal(intake.container_name, undefined, 'the intake scales');
+    assert.deepEqual(intake.ports ?? [], [], 'the intake polls; it publishes nothing');
+    assert.equal(dependsOn(intake)['temporal-namespace'], 'service_completed_successfully');
+    assert.equal(intake.environment?.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.equal(intake.environment?.PHASEGATE_INTAKE_QUEUE_URL, queueUrl);
+    assert.ok(volumes(intake).some((v) => v.target === intake.environment?.PHASEGATE_PLAYBOOKS && v.source === join(ROOT, 'playbooks') && v.readOnly), 'playbooks mounted read-only');
+    const metricsPort = /:(\d+)$/.exec(intake.environment?.PHASEGATE_INTAKE_METRICS_ADDRESS ?? '')?.[1];
+    assert.ok(metricsPort, 'the intake serves /metrics and /healthz');
+    assert.match([intake.healthcheck?.test ?? []].flat().join(' '), new RegExp(`^CMD node .*127\\.0\\.0\\.1:${metricsPort}/healthz`));
+    assert.ok(seconds(intake.stop_grace_period) >= 10, `stop_grace_period ${intake.stop_grace_period} leaves time to finish messages in hand`);
+    // Real AWS by default: the credential chain, the queue URL's own endpoint.
+    assert.equal(intake.environment?.AWS_ENDPOINT_URL_SQS ?? '', '');
+    assert.equal(intake.environment?.AWS_SECRET_ACCESS_KEY ?? '', '');
+
+    // On Temporal Cloud the intake connects like the worker and the server.
+    const cloud = { TEMPORAL_CLOUD_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_CLOUD_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'dummy-api-key' };
+    const onCloud = await configRun({ files: ['docker-compose.yml', CLOUD_OVERLAY], profiles: ['sqs'], env: { ...env, ...cloud, PHASEGATE_INTAKE_QUEUE_URL: queueUrl } });
+    assert.equal(onCloud.code, 0, onCloud.stderr);
+    const cloudIntake = (parse(onCloud.stdout) as ComposeConfig).services.intake!.environment ?? {};
+    const target = loadTemporalTarget(Object.fromEntries(Object.entries(cloudIntake).filter((e): e is [string, string] => typeof e[1] === 'string')));
+    assert.equal(target.address, cloud.TEMPORAL_CLOUD_ADDRESS);
+    assert.equal(target.connectionOptions.apiKey, cloud.TEMPORAL_API_KEY);
+    assert.equal(cloudIntake.PHASEGATE_INTAKE_QUEUE_URL, queueUrl, 'the overlay keeps the intake settings');
   });
 
   it('points the worker at the sandbox with its well-known dev key through deploy/compose.sandbox.yml', async () => {

@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { DecisionKeys } from '../../src/attestation/decision-keys';
+import type { AlertKeyring } from '../../src/server/alert-keys';
 import type { Playbook } from '../../src/domain/playbook';
 import { buildServer } from '../../src/server/app';
 import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
@@ -41,7 +42,9 @@ export interface ServerFixture {
   close(): Promise<void>;
 }
 
-export async function startServerFixture(options: { worker?: boolean } = {}): Promise<ServerFixture> {
+export async function startServerFixture(
+  options: { worker?: boolean; alertKeys?: AlertKeyring; logger?: FastifyBaseLogger; webhookSecrets?: string[] } = {},
+): Promise<ServerFixture> {
   const env = await connectToTestServer();
   const sandbox = await startSandboxFixture();
   const taskQueue = uniqueTaskQueue('server');
@@ -49,7 +52,16 @@ export async function startServerFixture(options: { worker?: boolean } = {}): Pr
   const users = new UserDirectory(
     Object.entries(USERS).map(([name, u]) => ({ name, groups: [...u.groups], tokenSha256: sha256Hex(u.token) })),
   );
-  const app = await buildServer({ client: env.client, playbooks, users, decisionKeys: DECISION_KEYS, webhookSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET], taskQueue });
+  const app = await buildServer({
+    client: env.client,
+    playbooks,
+    users,
+    decisionKeys: DECISION_KEYS,
+    webhookSecrets: options.webhookSecrets ?? [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET],
+    alertKeys: options.alertKeys,
+    logger: options.logger,
+    taskQueue,
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

@@ -28,7 +28,7 @@ describe('structured logs', () => {
     const out = capture();
     createLogger({}, out.stream).info(
       {
-        req: { headers: { authorization: 'Bearer pg_secret', 'x-phasegate-signature': 't=1,v1=abc', host: 'x' } },
+        req: { headers: { authorization: 'Bearer pg_secret', 'x-phasegate-signature': 't=1,v1=abc', 'x-phasegate-api-key': 'pgk_alertkey', host: 'x' } },
         credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI', sessionToken: 'FwoG' },
         input: { title: 'Host web-1 compromised', description: 'attacker 203.0.113.7', watchers: [{ email: 'a@b.c' }] },
         decision: { comment: 'call Bob on +1 555', by: 'alice' },
@@ -37,7 +37,7 @@ describe('structured logs', () => {
       'redaction',
     );
     const text = JSON.stringify(out.lines()[0]);
-    for (const secret of ['pg_secret', 'v1=abc', 'AKIAEXAMPLE', 'wJalrXUtnFEMI', 'FwoG', 'web-1', '203.0.113.7', 'a@b.c', '+1 555', 'whsec_x', 'pg_y']) {
+    for (const secret of ['pg_secret', 'v1=abc', 'pgk_alertkey', 'AKIAEXAMPLE', 'wJalrXUtnFEMI', 'FwoG', 'web-1', '203.0.113.7', 'a@b.c', '+1 555', 'whsec_x', 'pg_y']) {
       assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
     }
     assert.match(text, /"by":"alice"/);

@@ -22,6 +22,7 @@ import { installRuntime, runtimeLogLevel } from '../../temporal/runtime';
 import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/worker-tuning';
 import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
+import { type AlertKeyring, loadAlertKeysFile } from '../../server/alert-keys';
 import { buildServer } from '../../server/app';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
@@ -170,6 +171,8 @@ interface DevApi {
 /** The API's settings: the environment's secrets, users and playbooks, or generated credentials. */
 interface ApiSettings {
   webhookSecrets: string[];
+  /** PHASEGATE_ALERT_KEYS: keys for EventBridge API destinations, when set. */
+  alertKeys?: AlertKeyring;
   users: UserDirectory;
   playbooks: Playbook[];
   /** Set when generated (and so worth printing). */
@@ -183,8 +186,10 @@ async function loadApiSettings(generated: GeneratedDevCredentials): Promise<ApiS
     ? await loadUsersFile(process.env.PHASEGATE_USERS)
     : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
+  const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
   return {
     webhookSecrets: envSecrets.length > 0 ? envSecrets : [generated.webhookSecret],
+    ...(alertKeys && { alertKeys }),
     users,
     playbooks,
     webhookSecret: envSecrets.length > 0 ? undefined : generated.webhookSecret,
@@ -215,6 +220,7 @@ async function startApi({ lifetime, port, settings, server, logger, codec, decis
     users: settings.users,
     decisionKeys,
     webhookSecrets: settings.webhookSecrets,
+    alertKeys: settings.alertKeys,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
   });

@@ -3,6 +3,7 @@ import { Connection, Client } from '@temporalio/client';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { buildServer } from '../../server/app';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
+import { loadAlertKeysFile } from '../../server/alert-keys';
 import { loadUsersFile } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
 import { loadTemporalTarget } from '../../temporal/connection-config';
@@ -21,7 +22,10 @@ export function serverCommand(): Command {
     .action((opts: { port?: number; host?: string }) =>
       runUntilStopped(async (lifetime) => {
         const secrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
-        if (secrets.length === 0) throw new UsageError('PHASEGATE_WEBHOOK_SECRET is not set: the alert webhook needs a shared secret');
+        const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
+        if (secrets.length === 0 && (alertKeys?.size ?? 0) === 0) {
+          throw new UsageError('PHASEGATE_WEBHOOK_SECRET is not set (nor any key in PHASEGATE_ALERT_KEYS): the alert webhook needs a shared secret or keys');
+        }
         const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
         const users = process.env.PHASEGATE_USERS ? await loadUsersFile(process.env.PHASEGATE_USERS) : undefined;
         if (!users) console.warn('phasegate: PHASEGATE_USERS is not set; the decisions and case routes will answer 401');
@@ -56,6 +60,7 @@ export function serverCommand(): Command {
           users,
           decisionKeys,
           webhookSecrets: secrets,
+          alertKeys,
           logger,
           codec: codec ? { codec, corsOrigins } : undefined,
         });
@@ -63,7 +68,8 @@ export function serverCommand(): Command {
         const address = await app.listen({ port, host: opts.host ?? process.env.PHASEGATE_HOST ?? '127.0.0.1' }).catch((err: unknown) => {
           throw explainListenError(err, port, 'phasegate API');
         });
-        console.log(`phasegate server on ${address} (${playbooks.length} playbooks, Temporal ${target.address})`);
+        const keys = alertKeys?.size ? `, ${alertKeys.size} alert keys` : '';
+        console.log(`phasegate server on ${address} (${playbooks.length} playbooks${keys}, Temporal ${target.address})`);
       }),
     );
 }

@@ -1,100 +1,68 @@
 /**
- * POST /v1/alerts: signed alert in, one case workflow per alert fingerprint out. The order of checks
- * is deliberate: nothing is parsed before the signature is proven, and nothing reaches Temporal before
- * the alert is valid and has a playbook.
+ * POST /v1/alerts: authenticated alert in, one case workflow per alert fingerprint out. The order of
+ * checks is deliberate: nothing is parsed before the sender is proven, nothing is parsed past the
+ * envelope before the sender's key is known to be allowed that source, and nothing reaches Temporal
+ * before the alert is valid and has a playbook (alert-intake.ts, shared with the SQS intake).
  */
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { parseAlert } from '../../domain/alert-parse';
-import type { CasePlaybookInput } from '../../domain/case-playbook-input';
-import { alertFingerprint } from '../../domain/fingerprint';
-import { newCaseFromAlert } from '../../domain/new-case-from-alert';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Playbook } from '../../domain/playbook';
-import { routeAlert } from '../../domain/playbook-routing';
-import { duplicateAlertSignal } from '../../domain/messages';
-import { caseWorkflowOptions } from '../../temporal/case-workflow-options';
-import { casePlaybook } from '../../../workflows';
+import { authenticateAlert, checkSenderScope } from '../alert-auth';
+import { acceptAlert, parseAlertJson, type AlertAccepted } from '../alert-intake';
+import type { AlertKeyring } from '../alert-keys';
 import { isTemporalUnavailable, sendTemporalUnavailable } from '../temporal-availability';
-import { sendError } from '../http-errors';
-import type { ServerMetrics } from '../metrics';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from '../webhook-signature';
+import { type ErrorDetail, sendError } from '../http-errors';
+import type { AlertRefusalReason, ServerMetrics } from '../metrics';
+
+export type { AlertAccepted } from '../alert-intake';
 
 export interface AlertRouteDeps {
   client: Client;
   playbooks: Playbook[];
   webhookSecrets: string[];
+  /** PHASEGATE_ALERT_KEYS: API keys and Basic credentials for EventBridge API destinations. */
+  alertKeys?: AlertKeyring;
   taskQueue: string;
   metrics: ServerMetrics;
 }
 
-export interface AlertAccepted {
-  caseWorkflowId: string;
-  runId: string;
-  duplicate: boolean;
-}
-
 export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): void {
   app.post('/v1/alerts', async (request, reply) => {
-    const refuse = (status: number, error: string, details: { path: string; message: string }[]) => {
+    const refuse = (refusal: { status: number; reason: AlertRefusalReason; error: string; details: ErrorDetail[] }): FastifyReply => {
       deps.metrics.alerts.inc({ outcome: 'refused' });
-      return sendError(reply, status, error, details);
+      deps.metrics.alertRefusals.inc({ reason: refusal.reason });
+      return sendError(reply, refusal.status, refusal.error, refusal.details);
     };
     const raw = request.body;
     if (!Buffer.isBuffer(raw) || raw.length === 0) {
-      return refuse(400, 'empty body', [{ path: '(body)', message: 'send the alert as a JSON object' }]);
+      return refuse({ status: 400, reason: 'empty_body', error: 'empty body', details: [{ path: '(body)', message: 'send the alert as a JSON object' }] });
     }
 
-    const signature = verifyWebhookSignature(request.headers[SIGNATURE_HEADER] as string | undefined, raw, deps.webhookSecrets);
-    if (!signature.ok) return refuse(401, 'invalid signature', [{ path: 'X-Phasegate-Signature', message: signature.reason }]);
+    const auth = authenticateAlert(request.headers, raw, { webhookSecrets: deps.webhookSecrets, keys: deps.alertKeys });
+    if (!auth.ok) return refuse(auth);
+    const { sender } = auth;
+    deps.metrics.alertSenders.inc({ scheme: sender.scheme, key: sender.key ?? '' });
 
-    let json: unknown;
+    const body = parseAlertJson(raw);
+    if (!body.ok) return refuse(body);
+    const outOfScope = checkSenderScope(sender, body.json);
+    if (outOfScope) {
+      request.log.warn({ key: sender.key, reason: outOfScope.reason }, 'alert key used for a source it may not send');
+      return refuse(outOfScope);
+    }
+
     try {
-      json = JSON.parse(raw.toString('utf8'));
+      const result = await acceptAlert(deps, body.json);
+      if (!result.ok) return refuse(result);
+      const { accepted } = result;
+      deps.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
+      if (!accepted.duplicate) request.log.info({ workflowId: accepted.caseWorkflowId, playbook: result.playbook, key: sender.key }, 'case started');
+      return reply.code(202).send(accepted satisfies AlertAccepted);
     } catch (err) {
-      return refuse(400, 'malformed JSON', [{ path: '(body)', message: (err as Error).message }]);
-    }
-    const parsed = parseAlert(json);
-    if (!parsed.ok) return refuse(400, parsed.error, parsed.details.map((d) => ({ path: d.path || '(body)', message: d.message })));
-    const { alert } = parsed;
-
-    const routed = routeAlert(deps.playbooks, alert);
-    if (!routed.ok) return refuse(422, 'no playbook takes this alert', [{ path: '(alert)', message: routed.reason }]);
-
-    const fingerprint = alertFingerprint(alert);
-    const input: CasePlaybookInput = {
-      fingerprint,
-      playbook: routed.playbook,
-      severity: alert.severity,
-      ...(alert.caseId ? { caseId: alert.caseId } : { newCase: newCaseFromAlert(routed.playbook, alert, new Date()) }),
-    };
-    const options = caseWorkflowOptions(input, deps.taskQueue);
-    try {
-      // REJECT_DUPLICATE: an alert fingerprint opens one case, ever; a resent alert joins it.
-      const handle = await deps.client.workflow.start(casePlaybook, { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-      deps.metrics.alerts.inc({ outcome: 'accepted' });
-      request.log.info({ workflowId: handle.workflowId, playbook: routed.playbook.name }, 'case started');
-      return reply.code(202).send({ caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false } satisfies AlertAccepted);
-    } catch (startError) {
-      try {
-        if (!(startError instanceof WorkflowExecutionAlreadyStartedError)) throw startError;
-        const accepted = await joinExistingCase(deps.client, options.workflowId);
-        deps.metrics.alerts.inc({ outcome: 'duplicate' });
-        return reply.code(202).send(accepted);
-      } catch (err) {
-        if (!isTemporalUnavailable(err)) throw err;
-        deps.metrics.alerts.inc({ outcome: 'refused' });
-        return sendTemporalUnavailable(reply, err);
-      }
+      if (!isTemporalUnavailable(err)) throw err;
+      deps.metrics.alerts.inc({ outcome: 'refused' });
+      deps.metrics.alertRefusals.inc({ reason: 'temporal_unavailable' });
+      return sendTemporalUnavailable(reply, err);
     }
   });
-}
-
-/** Records the duplicate on the running case (state + SIR comment); a finished case just answers. */
-async function joinExistingCase(client: Client, workflowId: string): Promise<AlertAccepted> {
-  const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
-  if (description.status.name === 'RUNNING') {
-    await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() }).catch(() => undefined);
-  }
-  return { caseWorkflowId: workflowId, runId: description.runId, duplicate: true };
 }
