@@ -112,6 +112,7 @@ export async function locateTemporalServer(options: LocateServerOptions = {}): P
     await copyWritable(join(source, 'config', 'docker.yaml'), join(staging, 'etc', 'temporal', 'config', 'docker.yaml'));
     const manifest: Manifest = { version: TEMPORAL_SERVER_VERSION, packages: [...TEMPORAL_SERVER_PACKAGES], builtAt: new Date().toISOString() };
     await writeFile(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await chmod(staging, 0o755); // mkdtemp made it private; the cached build is not a secret
     // Another run may have finished the same build meanwhile; otherwise whatever is there is incomplete.
     if (await isComplete(dir)) return describe(dir, 'cache');
     await rm(dir, { recursive: true, force: true });
