@@ -78,7 +78,7 @@ export interface PostgresClusterOptions {
   /** The superuser and its password (POSTGRES_USER / POSTGRES_PASSWORD of the image). */
   user: string;
   password: string;
-  /** Parent of the cluster's folder; defaults to the OS temp folder. */
+  /** Parent of the cluster's folder (the postgres user must be able to enter it); defaults to the OS temp folder. */
   parentDir?: string;
   onLog?: (line: string) => void;
 }

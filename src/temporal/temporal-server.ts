@@ -144,3 +144,15 @@ async function copyWritable(from: string, to: string): Promise<void> {
   await copyFile(from, to);
   await chmod(to, 0o644);
 }
+
+/**
+ * argv run in a private mount namespace where /etc is the host's /etc overlaid with the cached build's
+ * etc/ folder (the images' /etc/temporal), so scripts written for the images, such as
+ * deploy/temporal/setup-schema.sh reading /etc/temporal/schema, run unchanged and the host's /etc is
+ * untouched. Root gets a mount namespace of its own; others a user namespace mapped to root.
+ */
+export function inImageEtc(install: Pick<TemporalServerInstall, 'etcDir'>, argv: string[]): string[] {
+  const mountAndExec = 'mount -t overlay phasegate-etc -o "lowerdir=$0:/etc" /etc && exec "$@"';
+  const namespace = process.getuid?.() === 0 ? ['unshare', '--mount', '--propagation', 'private'] : ['unshare', '--user', '--map-root-user', '--mount'];
+  return [...namespace, '/bin/sh', '-c', mountAndExec, install.etcDir, ...argv];
+}

@@ -27,7 +27,7 @@ import { signWebhook } from '../../src/server/webhook-signature';
 import { SirClient } from '../../src/sir';
 import { ensurePostgres, startPostgresCluster, type PostgresCluster } from '../../src/temporal/postgres-cluster';
 import { defaultStateDir } from '../../src/temporal/temporal-cli';
-import { locateTemporalServer, TEMPORAL_SERVER_VERSION, type TemporalServerInstall } from '../../src/temporal/temporal-server';
+import { inImageEtc, locateTemporalServer, TEMPORAL_SERVER_VERSION, type TemporalServerInstall } from '../../src/temporal/temporal-server';
 import { waitFor } from '../helpers/wait';
 import { composeCli, composeConfig, run, type RunResult } from './compose-cli';
 import {
@@ -35,7 +35,6 @@ import {
   baseEnv,
   composeArgv,
   composeEnv,
-  inImageEtc,
   isRunning,
   type ComposeConfig,
   type MapContext,
@@ -175,7 +174,7 @@ describe('docker-compose.yml run natively: PostgreSQL, Temporal server, jobs, sa
     await reaper.track({ pid: postgres.process.pid, dir: postgres.dir });
 
     const schemaJob = (): Promise<RunResult> =>
-      runJob(inImageEtc(install.etcDir, composeArgv('temporal-schema', ctx)), { ...baseEnv([adminToolsPath]), ...composeEnv('temporal-schema', ctx) }, { cwd: work });
+      runJob(inImageEtc(install, composeArgv('temporal-schema', ctx)), { ...baseEnv([adminToolsPath]), ...composeEnv('temporal-schema', ctx) }, { cwd: work });
     const schema = await step('temporal-schema job', schemaJob);
     assert.equal(schema.code, 0, `the temporal-schema job failed:\n${schema.stdout}\n${schema.stderr}`);
     const schemaAgain = await step('temporal-schema job, again (a later `compose up`)', schemaJob);
@@ -232,6 +231,24 @@ describe('docker-compose.yml run natively: PostgreSQL, Temporal server, jobs, sa
     assert.deepEqual(depends('temporal-namespace'), { temporal: 'service_started' });
     assert.deepEqual(depends('worker'), { sandbox: 'service_healthy', 'temporal-namespace': 'service_completed_successfully' });
     assert.deepEqual(depends('server'), { temporal: 'service_started', 'temporal-namespace': 'service_completed_successfully' });
+  });
+
+  it('gives each part compose\'s environment, changing only service addresses and mounted paths', () => {
+    const changed: Record<string, Record<string, string>> = {};
+    for (const name of ['postgresql', 'temporal-schema', 'temporal', 'temporal-namespace', 'sandbox', 'worker', 'server']) {
+      const original = config.services[name]!.environment ?? {};
+      const mapped = composeEnv(name, ctx);
+      assert.deepEqual(Object.keys(mapped).sort(), Object.keys(original).filter((k) => original[k] !== null).sort(), `${name}: the same variables`);
+      for (const [key, value] of Object.entries(mapped)) if (value !== original[key]) (changed[name] ??= {})[key] = value;
+    }
+    assert.deepEqual(changed, {
+      'temporal-schema': { SQL_HOST: hosts.postgresql },
+      temporal: { POSTGRES_SEEDS: hosts.postgresql, DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG },
+      'temporal-namespace': { TEMPORAL_ADDRESS: `${hosts.temporal}:7233` },
+      sandbox: { PHASEGATE_SANDBOX_STATE_FILE: join(ctx.volumesDir, 'sandbox-data', 'sandbox-cases.json') },
+      worker: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, AWS_ENDPOINT_URL_SECURITY_IR: `http://${hosts.sandbox}:4566` },
+      server: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, PHASEGATE_USERS: config.secrets!.phasegate_users!.file!, PHASEGATE_PLAYBOOKS: join(ROOT, 'playbooks') },
+    });
   });
 
   it(`builds the Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL tool once, cached by version`, async () => {

@@ -23,16 +23,13 @@
  * folders if the test process dies without cleaning up (a runner timeout, a SIGKILL).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { hostname } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TASK_QUEUE } from '../../src/domain/temporal-names';
-import type { PostgresCluster } from '../../src/temporal/postgres-cluster';
-import type { TemporalServerInstall } from '../../src/temporal/temporal-server';
+import { allocateLoopbackHosts } from '../../src/temporal/loopback';
 import { run, type RunResult } from './compose-cli';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -66,27 +63,8 @@ export const SERVICE_PORTS = {
 export type NetworkedService = keyof typeof SERVICE_PORTS;
 
 /** One loopback address per service, all of whose ports are free there. */
-export async function allocateAddresses(): Promise<Record<NetworkedService, string>> {
-  const names = Object.keys(SERVICE_PORTS) as NetworkedService[];
-  let lastError = '';
-  for (let attempt = 0; attempt < 8; attempt++) {
-    // 127.0.0.0/8 is all loopback on Linux; a random /24 away from 127.0.0.x, where most things listen.
-    const prefix = `127.${randomInt(64, 250)}.${randomInt(1, 250)}`;
-    const hosts = Object.fromEntries(names.map((name, i) => [name, `${prefix}.${i + 1}`])) as Record<NetworkedService, string>;
-    const busy: string[] = [];
-    for (const name of names) for (const port of SERVICE_PORTS[name]) if (!(await canListen(hosts[name], port))) busy.push(`${hosts[name]}:${port}`);
-    if (busy.length === 0) return hosts;
-    lastError = busy.join(', ');
-  }
-  throw new Error(`no loopback address range with the compose ports free (last tried: ${lastError} busy); a wildcard listener on one of ${JSON.stringify(SERVICE_PORTS)}?`);
-}
-
-function canListen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const probe = createServer();
-    probe.once('error', () => resolveFree(false));
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolveFree(true)));
-  });
+export function allocateAddresses(): Promise<Record<NetworkedService, string>> {
+  return allocateLoopbackHosts(SERVICE_PORTS);
 }
 
 export interface MapContext {
@@ -96,10 +74,16 @@ export interface MapContext {
   volumesDir: string;
 }
 
-/** `postgresql`, `temporal:7233`, `http://sandbox:4566/x` → the same with the service's loopback address. */
-export function mapHost(value: string, hosts: Record<string, string>): string {
+/**
+ * `temporal:7233`, `http://sandbox:4566/x` → the same with the service's loopback address. A bare name
+ * is a host only in a variable that holds one (POSTGRES_SEEDS, SQL_HOST): POSTGRES_USER is `temporal`
+ * too, and must stay a user name.
+ */
+export function mapHost(key: string, value: string, hosts: Record<string, string>): string {
   const match = /^(https?:\/\/)?([a-z][a-z0-9-]*)((?::\d+)?(?:\/.*)?)$/.exec(value);
   if (!match || !(match[2]! in hosts)) return value;
+  const bare = match[1] === undefined && match[3] === '';
+  if (bare && !/(_SEEDS|_HOST)$/.test(key)) return value;
   return `${match[1] ?? ''}${hosts[match[2]!]}${match[3]}`;
 }
 
@@ -138,7 +122,7 @@ export function composeEnv(name: string, ctx: MapContext): Record<string, string
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(service.environment ?? {})) {
     if (value === null) continue;
-    env[key] = mapPath(mapHost(value, ctx.hosts), service, ctx);
+    env[key] = mapPath(mapHost(key, value, ctx.hosts), service, ctx);
   }
   return env;
 }
@@ -159,16 +143,6 @@ export function baseEnv(extraPath: string[] = []): Record<string, string> {
 /** Runs a one-shot job to its end (compose's service_completed_successfully needs exit 0). */
 export function runJob(argv: string[], env: Record<string, string>, options: { cwd: string; timeoutMs?: number }): Promise<RunResult> {
   return run(argv[0]!, argv.slice(1), { env, cwd: options.cwd, timeoutMs: options.timeoutMs ?? 180_000 });
-}
-
-/**
- * argv run in a private mount namespace where /etc is the host's /etc overlaid with `etcLayer` (the
- * image's /etc/temporal), so scripts that name image paths run unchanged and the host is untouched.
- */
-export function inImageEtc(etcLayer: string, argv: string[]): string[] {
-  const mountAndExec = 'mount -t overlay phasegate-etc -o "lowerdir=$0:/etc" /etc && exec "$@"';
-  const namespace = process.getuid?.() === 0 ? ['unshare', '--mount', '--propagation', 'private'] : ['unshare', '--user', '--map-root-user', '--mount'];
-  return [...namespace, '/bin/sh', '-c', mountAndExec, etcLayer, ...argv];
 }
 
 export interface Part {
@@ -323,9 +297,3 @@ export class Reaper {
     await writeFile(this.file, JSON.stringify({ pids: [...this.pids], dirs: [...this.dirs] }));
   }
 }
-
-export function relativeToRoot(path: string): string {
-  return relative(ROOT, path);
-}
-
-export type { PostgresCluster, TemporalServerInstall };
