@@ -2,6 +2,7 @@
  * Drill: the Temporal dev server is killed during live cases and restarted on its SQLite file.
  *
  *   node --import tsx bench/drills/temporal-restart.ts [--cases 200] [--rate 20] [--kill-after 4] [--down 3] [--signal SIGKILL] [--timeout 300]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Alerts arrive at --rate per second; --kill-after seconds in, the dev server gets --signal and stays
  * down --down seconds, then starts again on the same port and SQLite file. The sender retries alerts
@@ -11,7 +12,7 @@
 import { benchAlert } from '../lib/alerts';
 import { appliedOnceChecks, check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, sleep } from '../lib/report';
-import { startStack } from '../lib/stack';
+import { startStack, temporalEngineOption } from '../lib/stack';
 
 const PLAYBOOK = 'bench-auto-close';
 
@@ -23,9 +24,10 @@ async function main(): Promise<void> {
   const downS = opts.number('down', 3);
   const signal = opts.string('signal', 'SIGKILL') as NodeJS.Signals;
   const timeoutS = opts.number('timeout', 300);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'auto-close', db: 'file' });
+  const stack = await startStack({ playbooks: 'auto-close', db: 'file', engine });
   try {
     progress(`posting ${cases} alerts at ${rate}/s; the dev server gets ${signal} after ${killAfter} s`);
     const start = Date.now();
