@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allocateLoopbackHosts, canListen } from '../../src/temporal/loopback';
+import { findPostgres } from '../../src/temporal/postgres-cluster';
 import {
   TEMPORAL_SERVER_VERSION,
   TemporalServerUnavailableError,
@@ -86,5 +87,26 @@ describe('loopback addresses with compose ports', () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
     assert.equal(await canListen('127.0.0.1', port), true);
+  });
+});
+
+describe("Debian's PostgreSQL, found by version folder", () => {
+  let root: string;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'pg-lib-'));
+    // 13 complete, 16 complete, 17 without initdb (a client-only install): 16 is the newest usable.
+    for (const [version, programs] of [['13', ['initdb', 'postgres']], ['16', ['initdb', 'postgres', 'pg_isready']], ['17', ['postgres']], ['common', []]] as const) {
+      await mkdir(join(root, version, 'bin'), { recursive: true });
+      for (const program of programs) await writeFile(join(root, version, 'bin', program), '#!/bin/sh\n', { mode: 0o755 });
+    }
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it('takes the newest major version that has the server programs', async () => {
+    assert.deepEqual(await findPostgres(root), { binDir: join(root, '16', 'bin'), version: 16 });
+  });
+
+  it('finds nothing where PostgreSQL is not installed', async () => {
+    assert.equal(await findPostgres(join(root, 'absent')), undefined);
   });
 });
