@@ -319,11 +319,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const workerStarts: Array<Promise<ChildPart>> = [];
     for (let i = 0; i < (options.workers ?? 1); i++) workerStarts.push(startWorker());
+    // Awaited below, after the server is healthy; a worker failing first must not crash the bench as an
+    // unhandled rejection before stopAll() has stopped what was started.
+    const settleLater = (p: Promise<unknown>): void => void p.catch(() => undefined);
+    workerStarts.forEach(settleLater);
     if (options.bareWorker) {
       const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...baseEnv, BENCH_BARE_BUNDLE: bareBundle! }, probe);
       children.add(bare);
       stack.bare = bare;
-      workerStarts.push(waitForPoller(client, endpoint.namespace, BARE_TASK_QUEUE, bare).then(() => bare));
+      const bareStart = waitForPoller(client, endpoint.namespace, BARE_TASK_QUEUE, bare).then(() => bare);
+      settleLater(bareStart);
+      workerStarts.push(bareStart);
     }
 
     if (options.server !== false) {
@@ -411,12 +417,15 @@ async function procCpuSeconds(pid: number | undefined): Promise<number> {
   }
 }
 
+const GRPC_NOT_FOUND = 5;
+
 /** On a cluster the bench did not set up, a missing attribute would fail every case: say so first. */
 async function assertSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   let custom: Record<string, unknown>;
   try {
     custom = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
   } catch (err) {
+    if ((err as { code?: number }).code === GRPC_NOT_FOUND) throw new Error(`namespace ${namespace} does not exist on this cluster: ${(err as Error).message}`, { cause: err });
     // Temporal Cloud refuses the operator API; the attributes are then the operator's to check.
     progress(`could not list the search attributes of ${namespace} (${(err as Error).message}); assuming they are registered`);
     return;
