@@ -7,6 +7,8 @@
 # test/deploy/image-build.test.ts runs this file's build-stage RUN lines outside Docker, so keep
 # each build step a plain shell command (no heredocs, no BuildKit-only flags).
 
+# The Node.js LTS line phasegate supports; package.json engines, @types/node, scripts/lts-node.sh (the
+# Node CI runs the suite on) and the README name the same major (test/deploy/node-runtime.test.ts).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- build: compile TypeScript, pre-bundle the workflows, drop dev dependencies ----------------

@@ -2,6 +2,7 @@
  * Bench 1: alert → first UpdateCaseStatus latency at steady rates.
  *
  *   node --import tsx bench/alert-latency.ts [--rates 20,50,100] [--duration 60] [--drain 120] [--workers 1]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * For each rate, distinct signed alerts are posted open-loop for --duration seconds; the latency of an
  * alert runs from the moment its request left the bench to the moment the sandbox received the case's
@@ -12,7 +13,7 @@
 import { benchAlert } from './lib/alerts';
 import { DETECTION, createCaseByWorkflow, firstUpdateByWorkflow, postAtRate } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
-import { cpuBetween, startStack } from './lib/stack';
+import { cpuBetween, cpuPerCase, cpuPerCaseLine, startStack, temporalEngineOption } from './lib/stack';
 
 async function main(): Promise<void> {
   const opts = new Options();
@@ -20,9 +21,10 @@ async function main(): Promise<void> {
   const duration = opts.number('duration', 60);
   const drain = opts.number('drain', 120);
   const workers = opts.number('workers', 1);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'gated', workers });
+  const stack = await startStack({ playbooks: 'gated', workers, engine });
   const results: Array<Record<string, unknown>> = [];
   let offset = 0;
   try {
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
       const sentAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt]));
       const drained = await waitFor(() => countIn(firstUpdateByWorkflow(stack.tap, DETECTION), sentAt) >= sentAt.size, drain * 1000, 500);
       const first = firstUpdateByWorkflow(stack.tap, DETECTION);
+      // From the first alert until the drain: every case of this rate up to Detection and Analysis.
+      const perCase = cpuPerCase(cpuBefore, await stack.cpuSeconds(), countIn(first, sentAt));
       const created = createCaseByWorkflow(stack.tap);
       const answeredAt = new Map(accepted.map((p) => [p.result!.body.caseWorkflowId!, p.result!.sentAt + p.result!.ms]));
       const latencies: number[] = [];
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
         },
         httpAnswerMs: http,
         cpuWhilePosting: cpu,
+        cpuMsPerCase: perCase,
       };
       results.push(result);
       progress(`rate ${rate}/s: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, missing ${result.missingAfterDrain}`);
@@ -84,13 +89,15 @@ async function main(): Promise<void> {
   }
 
   const table = markdownTable(
-    ['alerts/s', 'sent', 'accepted', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'HTTP 202 p99 ms', 'not in D&A after drain', 'cores busy: temporal / worker / server'],
+    ['alerts/s', 'sent', 'accepted', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'HTTP 202 p99 ms', 'not in D&A after drain', 'cores busy: temporal / worker / server', 'CPU ms per case (whole stack)'],
     results.map((r) => {
       const l = r.latencyMs as ReturnType<typeof percentiles>;
       const h = r.httpAnswerMs as ReturnType<typeof percentiles>;
       const c = r.cpuWhilePosting as Record<string, { coresBusy: number }>;
       const busy = (k: string): string => String(c[k]?.coresBusy ?? '?');
-      return [r.rate as number, r.sent as number, r.accepted as number, l.p50, l.p95, l.p99, l.max, h.p99, r.missingAfterDrain as number, `${busy('temporal dev server')} / ${busy('worker-1')} / ${busy('server')}`];
+      const temporal = c['temporal server'] ? 'temporal server' : 'temporal dev server';
+      const total = (r.cpuMsPerCase as Record<string, number>).total;
+      return [r.rate as number, r.sent as number, r.accepted as number, l.p50, l.p95, l.p99, l.max, h.p99, r.missingAfterDrain as number, `${busy(temporal)} / ${busy('worker-1')} / ${busy('server')}`, total];
     }),
   );
   const stageTable = markdownTable(
@@ -101,8 +108,9 @@ async function main(): Promise<void> {
       return [r.rate as number, pair('webhookTo202'), pair('answerToCreateCase'), pair('createCaseToUpdate')];
     }),
   );
-  printReport('alert-latency', { machine: stack.machine, options: { rates, duration, drain, workers }, results }, `${table}\n\nWhere the time goes:\n\n${stageTable}`, [
+  printReport('alert-latency', { machine: stack.machine, options: { rates, duration, drain, workers, engine: stack.engine }, results }, `${table}\n\nWhere the time goes:\n\n${stageTable}`, [
     `Latency: request sent → sandbox receives UpdateCaseStatus (Detection and Analysis); ${duration} s per rate, open loop, ${workers} worker(s).`,
+    ...results.map((r) => `${String(r.rate)}/s: ${cpuPerCaseLine(r.cpuMsPerCase as Record<string, number>, 'case, alert to Detection and Analysis')}`),
     machineLine(stack.machine),
   ]);
 }

@@ -2,6 +2,7 @@
  * Bench 2: a burst of distinct alerts posted all at once.
  *
  *   node --import tsx bench/burst.ts [--cases 1000] [--concurrency 1000] [--timeout 300] [--workers 1]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Reports how long until every case is in Detection and Analysis (as the sandbox saw it), how long
  * the server took to accept the burst, and how many answers were duplicates or errors.
@@ -9,7 +10,7 @@
 import { benchAlert, mapLimit } from './lib/alerts';
 import { countReaching, DETECTION } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
-import { cpuBetween, startStack } from './lib/stack';
+import { cpuBetween, cpuPerCase, cpuPerCaseLine, startStack, temporalEngineOption } from './lib/stack';
 
 async function main(): Promise<void> {
   const opts = new Options();
@@ -17,9 +18,10 @@ async function main(): Promise<void> {
   const concurrency = opts.number('concurrency', 1000);
   const timeoutS = opts.number('timeout', 300);
   const workers = opts.number('workers', 1);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'gated', workers });
+  const stack = await startStack({ playbooks: 'gated', workers, engine });
   let result: Record<string, unknown>;
   try {
     const alerts = Array.from({ length: cases }, (_, i) => benchAlert(i));
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
     const errors = answers.length - accepted.length;
     const done = await waitFor(() => reached.count >= accepted.length - duplicates, timeoutS * 1000, 100);
     const allInDetectionMs = Date.now() - started;
-    const cpu = cpuBetween(cpuBefore, await stack.cpuSeconds(), allInDetectionMs / 1000);
+    const cpuAfter = await stack.cpuSeconds();
+    const cpu = cpuBetween(cpuBefore, cpuAfter, allInDetectionMs / 1000);
     stopWatch();
     reached.stop();
     const errorKinds: Record<string, number> = {};
@@ -67,6 +70,8 @@ async function main(): Promise<void> {
       httpAnswerMs: percentiles(answers.filter((a) => Number.isFinite(a.ms)).map((a) => a.ms)),
       casesPerSecond: done ? round(reached.count / (allInDetectionMs / 1000), 1) : null,
       cpuDuringBurst: cpu,
+      // Up to Detection and Analysis: what every case of the burst went through.
+      cpuMsPerCase: cpuPerCase(cpuBefore, cpuAfter, reached.count),
     };
   } finally {
     await stack.stop();
@@ -78,9 +83,10 @@ async function main(): Promise<void> {
     ['alerts', 'all answered (s)', '50 % in D&A (s)', '90 % (s)', '99 % (s)', 'all in D&A (s)', 'cases/s', 'duplicates', 'errors', 'HTTP p99 ms'],
     [[cases, r.acceptedAllSeconds as number, m.p50, m.p90, m.p99, (r.allInDetectionSeconds as number | null) ?? `not within ${timeoutS} s`, (r.casesPerSecond as number | null) ?? '', r.duplicates as number, r.errors as number, h.p99]],
   );
-  printReport('burst', { machine: stack.machine, options: { cases, concurrency, timeoutS, workers }, result: r }, table, [
+  printReport('burst', { machine: stack.machine, options: { cases, concurrency, timeoutS, workers, engine: stack.engine }, result: r }, table, [
     `${cases} distinct alerts posted ${concurrency} at a time; times from the first request to the sandbox receiving UpdateCaseStatus (Detection and Analysis); ${workers} worker(s).`,
     `CPU during the burst (cores busy on average): ${Object.entries(r.cpuDuringBurst as Record<string, { coresBusy: number; cpuSeconds: number }>).map(([k, v]) => `${k} ${v.coresBusy} (${v.cpuSeconds} s)`).join(', ')}.`,
+    cpuPerCaseLine(r.cpuMsPerCase as Record<string, number>, 'case, alert to Detection and Analysis'),
     machineLine(stack.machine),
   ]);
 }

@@ -2,6 +2,7 @@
  * Bench 5: the alerts route under autocannon, against a bare Fastify route in the same run.
  *
  *   node --import tsx bench/ingest.ts [--duration 20] [--connections 1,10,50] [--no-worker]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Every request is a distinct, freshly signed alert (so each starts a case workflow; none is a
  * duplicate). Both servers are child processes; autocannon runs in the bench process. For each
@@ -14,7 +15,7 @@ import autocannon from 'autocannon';
 import { signWebhook } from '../src/server/webhook-signature';
 import { benchAlert } from './lib/alerts';
 import { Options, machineLine, markdownTable, printReport, progress, round } from './lib/report';
-import { startStack } from './lib/stack';
+import { cpuPerCase, cpuPerCaseLine, startStack, temporalEngineOption } from './lib/stack';
 
 interface Run {
   route: 'alerts' | 'bare';
@@ -27,6 +28,8 @@ interface Run {
   errors: number;
   timeouts: number;
   total: number;
+  /** Alerts route: CPU per accepted alert during the run (the worker works on the started cases meanwhile). */
+  cpuMsPerAlert?: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -34,9 +37,10 @@ async function main(): Promise<void> {
   const duration = opts.number('duration', 20);
   const connectionLevels = opts.numbers('connections', [1, 10, 50]);
   const noWorker = opts.flag('no-worker');
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'gated', workers: noWorker ? 0 : 1 });
+  const stack = await startStack({ playbooks: 'gated', workers: noWorker ? 0 : 1, engine });
   const runs: Run[] = [];
   let n = 0;
   try {
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
       for (const route of ['bare', 'alerts'] as const) {
         const url = `${route === 'bare' ? bareUrl : stack.apiUrl}/v1/alerts`;
         progress(`${route} route, ${connections} connections, ${duration} s`);
+        const cpuBefore = await stack.cpuSeconds();
         const result = await autocannon({
           url,
           method: 'POST',
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
           errors: result.errors,
           timeouts: result.timeouts,
           total: result.requests.total,
+          ...(route === 'alerts' && { cpuMsPerAlert: cpuPerCase(cpuBefore, await stack.cpuSeconds(), result['2xx']) }),
         });
         progress(`  ${round(result.requests.average, 1)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
       }
@@ -96,11 +102,12 @@ async function main(): Promise<void> {
   );
   printReport(
     'ingest',
-    { machine: stack.machine, options: { duration, connections: connectionLevels, worker: !noWorker }, runs, ratioAtEqualP99, reference: { alerts: bestAlerts, bare: bareRef } },
+    { machine: stack.machine, options: { duration, connections: connectionLevels, worker: !noWorker, engine: stack.engine }, runs, ratioAtEqualP99, reference: { alerts: bestAlerts, bare: bareRef } },
     table,
     [
       `At equal p99: the alerts route's best (${bestAlerts.requestsPerSecond} req/s at p99 ${bestAlerts.p99} ms, ${bestAlerts.connections} connections) ÷ the bare route's best with p99 ≤ that (${bareRef.requestsPerSecond} req/s at p99 ${bareRef.p99} ms, ${bareRef.connections} connections) = ${ratioAtEqualP99}.`,
       `autocannon ${duration} s per run, distinct signed alerts; ${noWorker ? 'no worker running' : 'one worker processing the started cases meanwhile'}.`,
+      ...alerts.map((a) => `${a.connections} connections: ${cpuPerCaseLine(a.cpuMsPerAlert ?? {}, 'accepted alert, during the run')}`),
       machineLine(stack.machine),
     ],
   );

@@ -2,6 +2,7 @@
  * Bench 3: what the casePlaybook costs over the bare minimum Temporal needs for the same steps.
  *
  *   node --import tsx bench/overhead.ts [--workflows 200] [--rounds 3] [--concurrency 100]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Same dev server, same run, alternated batches: (a) casePlaybook on the auto-close bench playbook,
  * N = 3 status steps without approval plus the case's CreateCase, comment and CloseCase, every call
@@ -22,30 +23,36 @@ import { caseWorkflowOptions } from '../src/temporal/case-workflow-options';
 import type { casePlaybook } from '../workflows';
 import { benchAlert, mapLimit } from './lib/alerts';
 import { Options, machineLine, markdownTable, printReport, progress, round } from './lib/report';
-import { BARE_TASK_QUEUE, startStack, type Stack } from './lib/stack';
+import { BARE_TASK_QUEUE, cpuPerCase, cpuPerCaseLine, startStack, temporalEngineOption, type Stack } from './lib/stack';
 
 async function main(): Promise<void> {
   const opts = new Options();
   const count = opts.number('workflows', 200);
   const rounds = opts.number('rounds', 3);
   const concurrency = opts.number('concurrency', 100);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
   const [playbook] = (await loadPlaybooksOrThrow(join(__dirname, 'playbooks', 'auto-close'))).map((p) => p.playbook);
   const steps = playbook!.steps.length;
-  const stack = await startStack({ playbooks: 'auto-close', bareWorker: true, server: false });
+  const stack = await startStack({ playbooks: 'auto-close', bareWorker: true, server: false, engine });
   const kinds = [
     { name: `casePlaybook (${steps} steps + create, comment, close)`, key: 'casePlaybook', run: (s: Stack, r: number) => runCases(s, playbook!, r, count, concurrency) },
     { name: `bare, ${steps} no-op activities`, key: `bare${steps}`, run: (s: Stack, r: number) => runBare(s, r, count, concurrency, steps) },
     { name: `bare, ${steps + 3} no-op activities`, key: `bare${steps + 3}`, run: (s: Stack, r: number) => runBare(s, r, count, concurrency, steps + 3) },
   ];
   const samples: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k.key, []]));
+  // CPU seconds per part, summed over a kind's measured batches (one kind runs at a time).
+  const cpuUsed: Record<string, Record<string, number>> = Object.fromEntries(kinds.map((k) => [k.key, {}]));
   try {
     // A small warm-up of each kind, so webpack-free bundles, caches and connections are hot.
     for (const kind of kinds) await kind.run(stack, -1);
     for (let r = 0; r < rounds; r++) {
       for (const kind of kinds) {
+        const cpuBefore = await stack.cpuSeconds();
         const perSecond = await kind.run(stack, r);
+        const cpuAfter = await stack.cpuSeconds();
+        for (const [part, end] of Object.entries(cpuAfter)) cpuUsed[kind.key]![part] = (cpuUsed[kind.key]![part] ?? 0) + end - (cpuBefore[part] ?? 0);
         samples[kind.key]!.push(perSecond);
         progress(`round ${r + 1}: ${kind.name}: ${perSecond.toFixed(1)} workflows/s`);
       }
@@ -57,18 +64,20 @@ async function main(): Promise<void> {
   const caseRate = mean(samples.casePlaybook!);
   const rows = kinds.map((k) => {
     const rate = mean(samples[k.key]!);
-    return { kind: k.name, workflowsPerSecond: round(rate, 1), perRound: samples[k.key]!.map((x) => round(x, 1)), ratio: round(caseRate / rate, 2) };
+    const cpuMsPerWorkflow = cpuPerCase({}, cpuUsed[k.key]!, count * rounds);
+    return { kind: k.name, workflowsPerSecond: round(rate, 1), perRound: samples[k.key]!.map((x) => round(x, 1)), ratio: round(caseRate / rate, 2), cpuMsPerWorkflow };
   });
   const table = markdownTable(
-    ['workflow', 'workflows/s (mean)', 'per round', 'casePlaybook ÷ this'],
-    rows.map((r) => [r.kind, r.workflowsPerSecond, r.perRound.join(' / '), r.ratio]),
+    ['workflow', 'workflows/s (mean)', 'per round', 'casePlaybook ÷ this', 'CPU ms per workflow (whole stack)'],
+    rows.map((r) => [r.kind, r.workflowsPerSecond, r.perRound.join(' / '), r.ratio, r.cpuMsPerWorkflow.total]),
   );
   printReport(
     'overhead',
-    { machine: stack.machine, options: { workflows: count, rounds, concurrency, steps }, results: rows, overheadRatio: rows[1]!.ratio, overheadRatioActivityMatched: rows[2]!.ratio },
+    { machine: stack.machine, options: { workflows: count, rounds, concurrency, steps, engine: stack.engine }, results: rows, overheadRatio: rows[1]!.ratio, overheadRatioActivityMatched: rows[2]!.ratio },
     table,
     [
       `${count} workflows per batch, ${rounds} alternated rounds after a warm-up, ${concurrency} starts in flight; one phasegate worker and one bare worker (both child processes, one busy at a time).`,
+      ...rows.map((r) => `${r.kind}: ${cpuPerCaseLine(r.cpuMsPerWorkflow, 'workflow')}`),
       machineLine(stack.machine),
     ],
   );

@@ -2,6 +2,7 @@
  * Bench 4: many cases parked at an approval gate, then all approved.
  *
  *   node --import tsx bench/parked-approvals.ts [--cases 5000] [--post-concurrency 50] [--approve-concurrency 50] [--timeout 1800]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Alerts go through the webhook; each case moves to Detection and Analysis and parks at the bench
  * playbook's gate. With every case parked, the worker's RSS and V8 heap are read (after the worker
@@ -14,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { benchAlert, httpJson, mapLimit } from './lib/alerts';
 import { CONTAINMENT, countReaching, DETECTION, firstUpdateByWorkflow } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, sleep, waitFor } from './lib/report';
-import { startStack, type ChildPart, type Stack } from './lib/stack';
+import { cpuPerCase, cpuPerCaseLine, startStack, temporalEngineOption, type ChildPart, type Stack } from './lib/stack';
 
 const MiB = 2 ** 20;
 
@@ -24,20 +25,23 @@ async function main(): Promise<void> {
   const postConcurrency = opts.number('post-concurrency', 50);
   const approveConcurrency = opts.number('approve-concurrency', 50);
   const timeoutS = opts.number('timeout', 1800);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'gated' });
+  const stack = await startStack({ playbooks: 'gated', engine });
   let result: Record<string, unknown>;
   try {
     const worker = stack.workers[0]!;
     const idle = await memory(stack, worker);
     const parked = countReaching(stack.tap, DETECTION);
     progress(`parking ${cases} cases`);
+    const cpuAtStart = await stack.cpuSeconds();
     const parkStart = Date.now();
     const posts = await mapLimit(Array.from({ length: cases }, (_, i) => benchAlert(i)), postConcurrency, (a) => stack.poster.postUntilAccepted(a.raw));
     const ids = posts.filter((p) => p.status === 202 && p.body.caseWorkflowId).map((p) => p.body.caseWorkflowId!);
     const allParked = await waitFor(() => parked.count >= ids.length, timeoutS * 1000, 500);
     const parkSeconds = (Date.now() - parkStart) / 1000;
+    const cpuParked = await stack.cpuSeconds();
     // Wait until visibility agrees every case awaits approval, then let the worker settle.
     let awaiting = 0;
     await waitFor(async () => (awaiting = (await stack.client.workflow.count(`PlaybookName = 'bench-gated' AND AwaitingApproval = true`)).count) >= ids.length, 60_000, 1_000);
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     const approveSeconds = (Date.now() - approveStart) / 1000;
     await waitFor(() => firstUpdateByWorkflow(stack.tap, CONTAINMENT).size >= ids.length, 60_000, 500);
     const contained = firstUpdateByWorkflow(stack.tap, CONTAINMENT);
+    const cpuApproved = await stack.cpuSeconds();
     const latencies: number[] = [];
     for (const d of decisions) {
       const at = contained.get(d.id);
@@ -83,6 +88,9 @@ async function main(): Promise<void> {
       decisionAnswers: statusCounts,
       approveToUpdateMs: percentiles(latencies),
       decisionHttpMs: percentiles(decisions.filter((d) => d.res.status === 200).map((d) => d.res.ms)),
+      // Parking: alert → case parked at the gate; approving: decision → Containment (incl. the idle settle).
+      cpuMsPerCaseParking: cpuPerCase(cpuAtStart, cpuParked, parked.count),
+      cpuMsPerCaseApproving: cpuPerCase(cpuParked, cpuApproved, contained.size),
     };
     parked.stop();
   } finally {
@@ -96,8 +104,10 @@ async function main(): Promise<void> {
     ['parked cases', 'time to park (s)', 'worker RSS idle → parked (MiB)', 'worker heap used parked (MiB)', 'approvals (s)', 'approve → UpdateCaseStatus p50 ms', 'p99 ms', 'max ms'],
     [[r.parked as number, r.parkSeconds as number, `${idle.rssMiB} → ${park.rssMiB}`, park.heapUsedMiB, r.approveSeconds as number, lat.p50, lat.p99, lat.max]],
   );
-  printReport('parked-approvals', { machine: stack.machine, options: { cases, postConcurrency, approveConcurrency }, result: r }, table, [
+  printReport('parked-approvals', { machine: stack.machine, options: { cases, postConcurrency, approveConcurrency, engine: stack.engine }, result: r }, table, [
     `${cases} cases through the webhook, parked at the bench playbook's gate; then approved through the decisions API, ${approveConcurrency} at a time; one worker.`,
+    `Parking: ${cpuPerCaseLine(r.cpuMsPerCaseParking as Record<string, number>, 'case, alert to parked')}`,
+    `Approving: ${cpuPerCaseLine(r.cpuMsPerCaseApproving as Record<string, number>, 'case, decision to Containment')}`,
     machineLine(stack.machine),
   ]);
 }

@@ -2,6 +2,7 @@
  * Drill: the SIR API answers ConflictException for a chosen 1 % of cases.
  *
  *   node --import tsx bench/drills/conflict.ts [--cases 1000] [--every 100] [--timeout 600]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Every --every-th alert carries a marker in its type (and so in its case title); the sandbox refuses
  * every UpdateCaseStatus on those cases with ConflictException. PASS: exactly those workflows fail,
@@ -12,7 +13,7 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { benchAlert, mapLimit } from '../lib/alerts';
 import { check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, waitFor } from '../lib/report';
-import { startStack } from '../lib/stack';
+import { startStack, temporalEngineOption } from '../lib/stack';
 
 const PLAYBOOK = 'bench-auto-close';
 const MARKER = 'Bench:Conflict/Chosen';
@@ -23,9 +24,10 @@ async function main(): Promise<void> {
   const cases = opts.number('cases', 1000);
   const every = opts.number('every', 100);
   const timeoutS = opts.number('timeout', 600);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'auto-close' });
+  const stack = await startStack({ playbooks: 'auto-close', engine });
   try {
     stack.tap.setFaults({ conflictTitleMarker: MARKER });
     const chosenIndex = (i: number): boolean => i % every === Math.floor(every / 3);

@@ -2,6 +2,7 @@
  * Drill: the SIR API throttles 30 % of calls and fails 5 % with 500 during a burst of 1,000 alerts.
  *
  *   node --import tsx bench/drills/sir-faults.ts [--cases 1000] [--throttle 0.3] [--internal 0.05] [--retry-after 0] [--seed 1] [--timeout 600]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Faults hit every SIR operation at random (seeded), on every attempt, including retries. PASS: every
  * case completes, no workflow fails, nothing is applied twice.
@@ -9,7 +10,7 @@
 import { benchAlert, mapLimit } from '../lib/alerts';
 import { appliedOnceChecks, check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, seededRandom } from '../lib/report';
-import { startStack } from '../lib/stack';
+import { startStack, temporalEngineOption } from '../lib/stack';
 
 const PLAYBOOK = 'bench-auto-close';
 
@@ -21,9 +22,10 @@ async function main(): Promise<void> {
   const retryAfter = opts.number('retry-after', 0);
   const seed = opts.number('seed', 1);
   const timeoutS = opts.number('timeout', 600);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'auto-close' });
+  const stack = await startStack({ playbooks: 'auto-close', engine });
   try {
     stack.tap.setFaults({ throttle, internal, ...(retryAfter > 0 && { retryAfterSeconds: retryAfter }), random: seededRandom(seed) });
     progress(`burst of ${cases} alerts; SIR throttles ${throttle * 100} % and fails ${internal * 100} % of calls`);

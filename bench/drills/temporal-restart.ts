@@ -1,17 +1,19 @@
 /**
- * Drill: the Temporal dev server is killed during live cases and restarted on its SQLite file.
+ * Drill: Temporal is killed during live cases and restarted on its store (the dev server on its SQLite
+ * file; with --engine postgres the self-hosted server on its PostgreSQL databases).
  *
  *   node --import tsx bench/drills/temporal-restart.ts [--cases 200] [--rate 20] [--kill-after 4] [--down 3] [--signal SIGKILL] [--timeout 300]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
- * Alerts arrive at --rate per second; --kill-after seconds in, the dev server gets --signal and stays
- * down --down seconds, then starts again on the same port and SQLite file. The sender retries alerts
+ * Alerts arrive at --rate per second; --kill-after seconds in, the Temporal server gets --signal and
+ * stays down --down seconds, then starts again on the same address and store. The sender retries alerts
  * the server answers 503 (as EventBridge or any webhook sender would). PASS: every accepted alert's
  * case completes (none lost), nothing is applied twice, and no alert ends refused.
  */
 import { benchAlert } from '../lib/alerts';
 import { appliedOnceChecks, check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, sleep } from '../lib/report';
-import { startStack } from '../lib/stack';
+import { startStack, temporalEngineOption } from '../lib/stack';
 
 const PLAYBOOK = 'bench-auto-close';
 
@@ -23,11 +25,12 @@ async function main(): Promise<void> {
   const downS = opts.number('down', 3);
   const signal = opts.string('signal', 'SIGKILL') as NodeJS.Signals;
   const timeoutS = opts.number('timeout', 300);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'auto-close', db: 'file' });
+  const stack = await startStack({ playbooks: 'auto-close', db: 'file', engine });
   try {
-    progress(`posting ${cases} alerts at ${rate}/s; the dev server gets ${signal} after ${killAfter} s`);
+    progress(`posting ${cases} alerts at ${rate}/s; the Temporal server (${stack.engine}) gets ${signal} after ${killAfter} s`);
     const start = Date.now();
     const posts = Array.from({ length: cases }, async (_, i) => {
       await sleep(start + (i * 1000) / rate - Date.now());
@@ -37,11 +40,11 @@ async function main(): Promise<void> {
     const updatesAtKill = stack.tap.entries.filter((e) => e.operation === 'UpdateCaseStatus').length;
     await stack.killTemporal(signal);
     const killedAt = Date.now();
-    progress(`dev server killed (${updatesAtKill} UpdateCaseStatus calls so far); down for ${downS} s`);
+    progress(`Temporal killed (${updatesAtKill} UpdateCaseStatus calls so far); down for ${downS} s`);
     await sleep(downS * 1000);
     await stack.restartTemporal();
     const downMs = Date.now() - killedAt;
-    progress(`dev server back after ${(downMs / 1000).toFixed(1)} s on the same SQLite file`);
+    progress(`Temporal back after ${(downMs / 1000).toFixed(1)} s on the same store`);
 
     const results = await Promise.all(posts);
     const accepted = results.filter((p) => p.status === 202 && p.body.caseWorkflowId);

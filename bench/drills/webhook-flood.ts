@@ -2,6 +2,7 @@
  * Drill: a webhook flood with invalid signatures mixed into valid alerts.
  *
  *   node --import tsx bench/drills/webhook-flood.ts [--valid 500] [--invalid 500] [--resend 50] [--concurrency 100] [--timeout 180]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Invalid requests come in seven kinds (wrong secret, tampered body, stale and future timestamps,
  * missing, malformed and truncated headers), shuffled among the valid ones; --resend valid alerts are
@@ -13,7 +14,7 @@ import { createHmac } from 'node:crypto';
 import { benchAlert, mapLimit } from '../lib/alerts';
 import { check, sample, verdict } from '../lib/drill';
 import { Options, progress, seededRandom, waitFor } from '../lib/report';
-import { startStack } from '../lib/stack';
+import { startStack, temporalEngineOption } from '../lib/stack';
 
 const PLAYBOOK = 'bench-gated';
 
@@ -31,9 +32,10 @@ async function main(): Promise<void> {
   const resendCount = Math.min(opts.number('resend', 50), validCount);
   const concurrency = opts.number('concurrency', 100);
   const timeoutS = opts.number('timeout', 180);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'gated' });
+  const stack = await startStack({ playbooks: 'gated', engine });
   try {
     const random = seededRandom(7);
     const now = (): number => Math.floor(Date.now() / 1000);

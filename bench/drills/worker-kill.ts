@@ -2,6 +2,7 @@
  * Drill: the worker is SIGKILLed in the middle of live cases and a new one started.
  *
  *   node --import tsx bench/drills/worker-kill.ts [--cases 200] [--kill-at 0.35] [--down 2] [--latency 300] [--timeout 240]
+ *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Every case runs the auto-close bench playbook (three UpdateCaseStatus calls and a CloseCase). The
  * sandbox answers UpdateCaseStatus only --latency ms after applying it, so the kill catches changes
@@ -12,7 +13,7 @@
 import { benchAlert, mapLimit } from '../lib/alerts';
 import { appliedOnceChecks, check, countValues, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, sleep, waitFor } from '../lib/report';
-import { startStack } from '../lib/stack';
+import { startStack, temporalEngineOption } from '../lib/stack';
 
 const PLAYBOOK = 'bench-auto-close';
 
@@ -23,9 +24,10 @@ async function main(): Promise<void> {
   const downS = opts.number('down', 2);
   const latency = opts.number('latency', 300);
   const timeoutS = opts.number('timeout', 240);
+  const engine = temporalEngineOption(opts);
   opts.done();
 
-  const stack = await startStack({ playbooks: 'auto-close' });
+  const stack = await startStack({ playbooks: 'auto-close', engine });
   try {
     if (latency > 0) stack.sandbox.faults.inject('UpdateCaseStatus', { kind: 'latency', ms: latency });
     const updates = (): number => stack.tap.entries.filter((e) => e.operation === 'UpdateCaseStatus').length;

@@ -75,6 +75,8 @@ export interface Machine {
   node: string;
   temporalCli: string;
   platform: string;
+  /** Which Temporal the figures come from (set by the stack). */
+  temporal?: string;
 }
 
 export function describeMachine(temporalCliPath?: string): Machine {
@@ -134,8 +136,8 @@ export function markdownTable(headers: string[], rows: Array<Array<string | numb
 }
 
 export function machineLine(m: Machine): string {
-  const db = process.env.PHASEGATE_BENCH_DB === 'memory' ? ', Temporal dev server on in-memory SQLite' : ', Temporal dev server on a SQLite file';
-  return `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM, load ${m.loadAverage1m} at start, Node ${m.node}, Temporal CLI ${m.temporalCli.replace(/\n/g, ' ')}${db}`;
+  const temporal = m.temporal ?? (process.env.PHASEGATE_BENCH_DB === 'memory' ? 'Temporal dev server on in-memory SQLite' : 'Temporal dev server on a SQLite file');
+  return `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM, load ${m.loadAverage1m} at start, Node ${m.node}, Temporal CLI ${m.temporalCli.replace(/\n/g, ' ')}; ${temporal}`;
 }
 
 /** Prints the figures: a JSON document (one line, machine-readable) then the human table. */

@@ -1,6 +1,7 @@
 /**
- * The real chain on loopback for one bench or drill: a Temporal dev server on a fresh SQLite file in a
- * temporary folder, the SIR sandbox (in this process, so the bench can read every call and inject
+ * The real chain on loopback for one bench or drill: Temporal (by default a dev server on a fresh
+ * SQLite file in a temporary folder; `--engine postgres` the docker-compose topology on PostgreSQL;
+ * `--temporal-address` an existing cluster), the SIR sandbox (in this process, so the bench can read every call and inject
  * faults), phasegate workers and the phasegate server as child processes (`phasegate worker` /
  * `phasegate server`, the production commands), so a worker can be SIGKILLed and restarted.
  *
@@ -13,14 +14,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox, type SirSandbox } from '../../src/sandbox';
+import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { loadTemporalTarget } from '../../src/temporal/connection-config';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { locateTemporalCli } from '../../src/temporal/temporal-cli';
 import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
 import { AlertPoster, setRunTag } from './alerts';
-import { describeMachine, type Machine, progress, sleep, waitFor } from './report';
+import { startPostgresTopology, treeCpuSeconds, type PostgresTopology } from './postgres-topology';
+import { describeMachine, type Machine, type Options, progress, round, sleep, waitFor } from './report';
 import { SandboxTap } from './sandbox-tap';
 import { BARE_TASK_QUEUE } from './names';
 
@@ -44,6 +48,36 @@ export const BENCH_GROUP = 'bench-approvers';
 
 export type PlaybookSet = 'auto-close' | 'gated';
 
+/**
+ * Which Temporal the stack runs against:
+ * - dev: a Temporal CLI dev server started for the run (the default);
+ * - postgres: docker-compose.yml's Temporal (server 1.29.1 on PostgreSQL, its dynamic config), started
+ *   natively for the run;
+ * - existing: a cluster that is already running. The bench connects, and starts its workers and API,
+ *   with the standard TEMPORAL_* variables (API key, TLS, profile) plus the address and namespace
+ *   given. Use a namespace of its own: the bench's workers poll task queue `phasegate` there, and
+ *   its search attributes must be registered (deploy/temporal/register-namespace.sh).
+ */
+export type TemporalEngine = { kind: 'dev' } | { kind: 'postgres' } | { kind: 'existing'; address: string; namespace: string };
+
+/** `--engine dev|postgres` and `--temporal-address host:port [--temporal-namespace ns]` (else TEMPORAL_NAMESPACE). */
+export function temporalEngineOption(opts: Options): TemporalEngine {
+  const engine = opts.string('engine', '');
+  const address = opts.string('temporal-address', '');
+  const namespace = opts.string('temporal-namespace', process.env.TEMPORAL_NAMESPACE ?? 'default');
+  if (address) {
+    if (engine && engine !== 'existing') throw new Error(`--temporal-address names an existing cluster; it does not go with --engine ${engine}`);
+    return { kind: 'existing', address, namespace };
+  }
+  if (engine === 'existing') {
+    if (!process.env.TEMPORAL_ADDRESS) throw new Error('--engine existing needs --temporal-address or TEMPORAL_ADDRESS');
+    return { kind: 'existing', address: process.env.TEMPORAL_ADDRESS, namespace };
+  }
+  if (engine === '' || engine === 'dev') return { kind: 'dev' };
+  if (engine === 'postgres') return { kind: 'postgres' };
+  throw new Error(`--engine must be dev, postgres or existing, not ${engine}`);
+}
+
 export interface StackOptions {
   playbooks: PlaybookSet;
   /** phasegate workers to start (default 1). */
@@ -61,6 +95,8 @@ export interface StackOptions {
    * 'memory' (in-memory SQLite, to see what the file costs). Default from PHASEGATE_BENCH_DB.
    */
   db?: 'file' | 'memory';
+  /** Which Temporal (default: a dev server). */
+  engine?: TemporalEngine;
 }
 
 export interface ChildPart {
@@ -78,7 +114,8 @@ export interface Stack {
   dbFile?: string;
   cliPath: string;
   machine: Machine;
-  temporal: DevServer;
+  engine: TemporalEngine['kind'];
+  temporal: { address: string; namespace: string };
   sandbox: SirSandbox;
   tap: SandboxTap;
   client: Client;
@@ -91,13 +128,16 @@ export interface Stack {
   startWorker(): Promise<ChildPart>;
   /** Sends a signal (default SIGKILL) to a worker and waits for it to be gone. */
   killWorker(worker: ChildPart, signal?: NodeJS.Signals): Promise<void>;
-  /** Kills the Temporal dev server (default SIGKILL) and waits until it is gone. */
+  /** Kills the Temporal server (default SIGKILL) and waits until it is gone (dev and postgres engines). */
   killTemporal(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts the dev server again on the same port and SQLite file. */
+  /** Starts it again on the same address and store (the SQLite file, or PostgreSQL). */
   restartTemporal(): Promise<void>;
   /** RSS and heap of a child, from its probe (bytes). */
   memoryOf(part: ChildPart): Promise<NodeJS.MemoryUsage>;
-  /** CPU seconds (user + system) each part has used so far: temporal, workers, server, bench. */
+  /**
+   * CPU seconds (user + system) each part has used so far: Temporal (and PostgreSQL with its backends)
+   * when the stack started them, workers, server, bench process. An existing cluster is not measured.
+   */
   cpuSeconds(): Promise<Record<string, number>>;
   /** Starts a bare Fastify route (bench 5's reference) as a child; returns its base URL. */
   startBareServer(): Promise<string>;
@@ -125,23 +165,48 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    progress(`starting the Temporal dev server (SQLite ${db === 'file' ? dbFile : 'in memory'}) and bundling the workflows`);
-    const port = await freePort();
-    const [temporal, bundle, bareBundle] = await Promise.all([
-      startDevServer({ cliPath: cli.path, port, cacheSearchAttributes: true, ...(db === 'file' && { dbFile }), startTimeoutMs: 120_000 }),
+    const engine: TemporalEngine = options.engine ?? { kind: 'dev' };
+    if (engine.kind !== 'dev' && options.db === 'memory') throw new Error('an in-memory store is a dev-server option (--engine dev)');
+    const bundles = Promise.all([
       cachedBundle('phasegate', [join(REPO_ROOT, 'workflows'), join(REPO_ROOT, 'src', 'domain')], (file) => writeWorkflowBundle(file)),
       options.bareWorker ? cachedBundle('bare', [join(__dirname, 'bare-workflow.ts')], writeBareBundle) : Promise.resolve(undefined),
     ]);
-    let currentTemporal = temporal;
-    stops.push(() => currentTemporal.stop());
+    const port = engine.kind === 'dev' ? await freePort() : 0;
+    let devServer: DevServer | undefined;
+    let topology: PostgresTopology | undefined;
+    let endpoint: { address: string; namespace: string };
+    let connectionOptions: ConnectionOptions;
+    if (engine.kind === 'dev') {
+      progress(`starting the Temporal dev server (SQLite ${db === 'file' ? dbFile : 'in memory'}) and bundling the workflows`);
+      devServer = await startDevServer({ cliPath: cli.path, port, cacheSearchAttributes: true, ...(db === 'file' && { dbFile }), startTimeoutMs: 120_000 });
+      stops.push(() => devServer!.stop());
+      endpoint = { address: devServer.address, namespace: devServer.namespace };
+      connectionOptions = { address: devServer.address };
+      machine.temporal = `Temporal dev server (CLI ${machine.temporalCli.split('\n')[0]}) on ${db === 'file' ? 'a SQLite file' : 'in-memory SQLite'}`;
+    } else if (engine.kind === 'postgres') {
+      progress('starting the docker-compose Temporal topology on PostgreSQL and bundling the workflows');
+      topology = await startPostgresTopology({ dir, stateDir: join(REPO_ROOT, '.phasegate'), onProgress: progress });
+      stops.push(() => topology!.stop());
+      endpoint = { address: topology.address, namespace: topology.namespace };
+      connectionOptions = { address: topology.address };
+      machine.temporal = topology.description;
+    } else {
+      // The standard variables (API key, TLS, profile) with the address and namespace given.
+      const target = loadTemporalTarget({ ...process.env, TEMPORAL_ADDRESS: engine.address, TEMPORAL_NAMESPACE: engine.namespace });
+      endpoint = { address: target.address, namespace: target.namespace };
+      connectionOptions = target.connectionOptions;
+      machine.temporal = `an existing Temporal cluster at ${target.address}, namespace ${target.namespace} (its CPU is not measured here)`;
+    }
+    const [bundle, bareBundle] = await bundles;
 
     const sandbox = await startSandbox({ port: 0 });
     stops.push(() => sandbox.close());
     const tap = new SandboxTap(sandbox);
 
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(connectionOptions);
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
+    const client = new Client({ connection, namespace: endpoint.namespace });
+    if (engine.kind === 'existing') await assertSearchAttributes(connection, endpoint.namespace);
 
     const secret = `whsec_bench_${randomBytes(16).toString('hex')}`;
     const userToken = `bench_${randomBytes(24).toString('hex')}`;
@@ -151,9 +216,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       `users:\n  - name: ${BENCH_USER}\n    groups: [${BENCH_GROUP}]\n    tokenSha256: ${createHash('sha256').update(userToken).digest('hex')}\n`,
     );
 
-    const baseEnv = childEnv({
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: temporal.namespace,
+    const baseEnv = childEnv(engine.kind === 'existing', {
+      TEMPORAL_ADDRESS: endpoint.address,
+      TEMPORAL_NAMESPACE: endpoint.namespace,
       PHASEGATE_LOG_LEVEL: options.logLevel ?? 'warn',
       PHASEGATE_TEMPORAL_LOG_LEVEL: 'ERROR',
       // The server attests who decided and the workers check it, as in production.
@@ -180,7 +245,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       children.add(part);
       void part.exited.then(() => children.delete(part));
       workers.push(part);
-      await waitForPoller(client, temporal.namespace, 'phasegate', part);
+      await waitForPoller(client, endpoint.namespace, 'phasegate', part);
       return part;
     };
 
@@ -189,7 +254,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dbFile: db === 'file' ? dbFile : undefined,
       cliPath: cli.path,
       machine,
-      temporal,
+      engine: engine.kind,
+      temporal: endpoint,
       sandbox,
       tap,
       client,
@@ -205,17 +271,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         workers.splice(workers.indexOf(worker), 1);
       },
       killTemporal: async (signal = 'SIGKILL') => {
-        const exited = new Promise<void>((r) => (currentTemporal.process.exitCode !== null || currentTemporal.process.signalCode !== null ? r() : currentTemporal.process.once('exit', () => r())));
-        currentTemporal.process.kill(signal);
+        if (topology) return topology.killTemporal(signal);
+        if (!devServer) throw new Error('an existing cluster is not the bench\'s to kill');
+        const server = devServer;
+        const exited = new Promise<void>((r) => (server.process.exitCode !== null || server.process.signalCode !== null ? r() : server.process.once('exit', () => r())));
+        server.process.kill(signal);
         await exited;
       },
       restartTemporal: async () => {
+        if (topology) return topology.restartTemporal();
+        if (!devServer) throw new Error('an existing cluster is not the bench\'s to restart');
         if (db !== 'file') throw new Error('restarting Temporal needs the SQLite file (db: file)');
         // The port was just released; retry briefly in case the kernel has not let go of it yet.
         for (let attempt = 1; ; attempt++) {
           try {
-            currentTemporal = await startDevServer({ cliPath: cli.path, port, cacheSearchAttributes: true, dbFile, startTimeoutMs: 120_000 });
-            stack.temporal = currentTemporal;
+            devServer = await startDevServer({ cliPath: cli.path, port, cacheSearchAttributes: true, dbFile, startTimeoutMs: 120_000 });
             return;
           } catch (err) {
             if (attempt >= 10) throw err;
@@ -227,7 +297,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cpuSeconds: async () => {
         const own = process.cpuUsage();
         const parts: Record<string, number> = { 'bench process (sandbox, load generator)': (own.user + own.system) / 1e6 };
-        parts['temporal dev server'] = await procCpuSeconds(currentTemporal.process.pid);
+        if (devServer) parts['temporal dev server'] = await procCpuSeconds(devServer.process.pid);
+        if (topology) {
+          parts['temporal server'] = await procCpuSeconds(topology.temporal.pid);
+          parts.postgresql = await treeCpuSeconds(topology.postgres.process.pid);
+        }
         for (const child of children) parts[child.name] = await procCpuSeconds(child.pid);
         return parts;
       },
@@ -247,11 +321,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const workerStarts: Array<Promise<ChildPart>> = [];
     for (let i = 0; i < (options.workers ?? 1); i++) workerStarts.push(startWorker());
+    // Awaited below, after the server is healthy; a worker failing first must not crash the bench as an
+    // unhandled rejection before stopAll() has stopped what was started.
+    const settleLater = (p: Promise<unknown>): void => void p.catch(() => undefined);
+    workerStarts.forEach(settleLater);
     if (options.bareWorker) {
       const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...baseEnv, BENCH_BARE_BUNDLE: bareBundle! }, probe);
       children.add(bare);
       stack.bare = bare;
-      workerStarts.push(waitForPoller(client, temporal.namespace, BARE_TASK_QUEUE, bare).then(() => bare));
+      const bareStart = waitForPoller(client, endpoint.namespace, BARE_TASK_QUEUE, bare).then(() => bare);
+      settleLater(bareStart);
+      workerStarts.push(bareStart);
     }
 
     if (options.server !== false) {
@@ -276,7 +356,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stack.poster = new AlertPoster(stack.apiUrl, secret);
     }
     await Promise.all(workerStarts);
-    progress(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${temporal.address}, sandbox ${sandbox.url}${stack.apiUrl ? `, API ${stack.apiUrl}` : ''})`);
+    progress(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Temporal ${endpoint.address}, ${machine.temporal}, sandbox ${sandbox.url}${stack.apiUrl ? `, API ${stack.apiUrl}` : ''})`);
     return stack;
   } catch (err) {
     await stopAll();
@@ -284,11 +364,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-/** The child's environment: ours, without anything that would point it at another Temporal, AWS or phasegate. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+/**
+ * The child's environment: ours, without anything that would point it at another Temporal, AWS or
+ * phasegate; on an existing cluster the TEMPORAL_* variables stay (API key, TLS, profile).
+ */
+function childEnv(keepTemporal: boolean, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(TEMPORAL_|AWS_|PHASEGATE_|OTEL_)/.test(key)) continue;
+    if (/^(AWS_|PHASEGATE_|OTEL_)/.test(key) || (!keepTemporal && key.startsWith('TEMPORAL_'))) continue;
     env[key] = value;
   }
   return { ...env, ...extra };
@@ -334,6 +417,44 @@ async function procCpuSeconds(pid: number | undefined): Promise<number> {
   } catch {
     return NaN;
   }
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/** On a cluster the bench did not set up, a missing attribute would fail every case: say so first. */
+async function assertSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  let custom: Record<string, unknown>;
+  try {
+    custom = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  } catch (err) {
+    if ((err as { code?: number }).code === GRPC_NOT_FOUND) throw new Error(`namespace ${namespace} does not exist on this cluster: ${(err as Error).message}`, { cause: err });
+    // Temporal Cloud refuses the operator API; the attributes are then the operator's to check.
+    progress(`could not list the search attributes of ${namespace} (${(err as Error).message}); assuming they are registered`);
+    return;
+  }
+  const missing = PHASEGATE_SEARCH_ATTRIBUTES.map((k) => k.name).filter((name) => !(name in custom));
+  if (missing.length > 0) throw new Error(`namespace ${namespace} lacks the search attributes ${missing.join(', ')}: run deploy/temporal/register-namespace.sh against it first`);
+}
+
+/**
+ * CPU milliseconds per case of each part between two cpuSeconds() snapshots, and their total: what a
+ * case costs the whole stack, the figure that sets how many cases per second a machine sustains.
+ */
+export function cpuPerCase(before: Record<string, number>, after: Record<string, number>, cases: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [name, end] of Object.entries(after)) {
+    const used = end - (before[name] ?? 0);
+    if (!Number.isFinite(used) || cases <= 0) continue;
+    out[name] = round((used * 1000) / cases, 1);
+    total += used;
+  }
+  out.total = round((total * 1000) / Math.max(cases, 1), 1);
+  return out;
+}
+
+export function cpuPerCaseLine(perCase: Record<string, number>, what = 'case'): string {
+  return `CPU per ${what} (ms, user + system): ${Object.entries(perCase).map(([k, v]) => `${k} ${v}`).join(', ')}.`;
 }
 
 /** CPU seconds each part used between two cpuSeconds() snapshots, with its share of the wall time. */

@@ -50,3 +50,28 @@ for pair in $SEARCH_ATTRIBUTES; do
     echo "search attribute $name ($type): registered"
   fi
 done
+
+# The worker and the API start as soon as this job exits. On SQL stores a custom attribute is an
+# alias in the namespace record, which each Temporal service re-reads every few seconds: wait until
+# a visibility query naming all of them is accepted, so the first case is never refused for an
+# attribute the server does not know yet. (The query's values only need the right types.)
+probe=""
+for pair in $SEARCH_ATTRIBUTES; do
+  name="${pair%%=*}"
+  case "${pair#*=}" in
+    Bool) value=true ;;
+    Int | Double) value=0 ;;
+    *) value="'phasegate-probe'" ;;
+  esac
+  probe="${probe:+$probe AND }$name = $value"
+done
+tries=0
+until temporal workflow count --namespace "$NAMESPACE" --query "$probe" >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then
+    echo "the search attributes of namespace $NAMESPACE did not become usable: $(temporal workflow count --namespace "$NAMESPACE" --query "$probe" 2>&1 | tail -1)" >&2
+    exit 1
+  fi
+  sleep 1
+done
+echo "search attributes: usable in visibility queries"

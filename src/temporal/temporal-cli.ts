@@ -3,18 +3,15 @@
  * when none is installed. npm ships no server, and this project's machines often have no internet, so
  * the order matters: explicit path, PATH, our cache, a build from the Go module proxy, the SDK download.
  */
-import { execFile } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { MIN_GO, compareVersions, errorSummary, goInstallToStaging, goUnusableReason, isExecutable, removeStaging } from './go-build';
 
-const execFileAsync = promisify(execFile);
+export { compareVersions };
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 /** Later tags carry a `replace` directive and cannot be built with `go install` (temporalio/cli#213). */
 export const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
-const MIN_GO = [1, 25] as const;
 
 export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go-install' | 'sdk-download';
 
@@ -81,43 +78,35 @@ export async function locateTemporalCli(options: LocateOptions = {}): Promise<Te
 
   if (options.install === false) throw new TemporalCliNotFoundError(tried);
 
-  const go = await goVersion(env);
-  if (go && compareVersions(go, MIN_GO) >= 0) {
+  const noGo = await goUnusableReason(env);
+  if (!noGo) {
     progress(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy (first run only; a few minutes)…`);
     try {
       await goInstall(cached, env, options.signal);
       return { path: cached, source: 'go-install' };
     } catch (err) {
       options.signal?.throwIfAborted();
-      tried.push(`go install ${TEMPORAL_CLI_MODULE} failed: ${firstLine(err)}`);
+      tried.push(`go install ${TEMPORAL_CLI_MODULE} failed: ${errorSummary(err)}`);
     }
   } else {
-    tried.push(go ? `go ${go.join('.')} is older than ${MIN_GO.join('.')}` : '`go` (not found)');
+    tried.push(noGo);
   }
 
   progress('Trying the Temporal SDK download of the dev server…');
   try {
     return { path: await downloadWithSdk(join(stateDir, 'sdk-download')), source: 'sdk-download' };
   } catch (err) {
-    tried.push(`the SDK download failed: ${firstLine(err)}`);
+    tried.push(`the SDK download failed: ${errorSummary(err)}`);
   }
   throw new TemporalCliNotFoundError(tried);
 }
 
 async function goInstall(target: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
-  const binDir = join(target, '..');
-  await mkdir(binDir, { recursive: true });
-  // Build into a private folder and rename, so a concurrent run never sees a half-written binary.
-  const staging = await mkdtemp(join(binDir, '.build-'));
+  const staging = await goInstallToStaging([TEMPORAL_CLI_MODULE], join(target, '..'), env, signal);
   try {
-    await execFileAsync('go', ['install', TEMPORAL_CLI_MODULE], {
-      env: { ...env, GOBIN: staging, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
-      maxBuffer: 64 * 1024 * 1024,
-      signal,
-    });
-    await rename(join(staging, 'temporal'), target);
+    await rename(join(staging, 'bin', 'temporal'), target);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeStaging(staging);
   }
 }
 
@@ -140,42 +129,10 @@ async function downloadWithSdk(downloadDir: string): Promise<string> {
   throw new Error(`the SDK started a server but left no binary in ${downloadDir}`);
 }
 
-async function goVersion(env: NodeJS.ProcessEnv): Promise<number[] | undefined> {
-  try {
-    const { stdout } = await execFileAsync('go', ['env', 'GOVERSION'], { env });
-    const match = /go(\d+)\.(\d+)/.exec(stdout);
-    return match ? [Number(match[1]), Number(match[2])] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function compareVersions(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
 async function findOnPath(name: string, pathVar: string): Promise<string | undefined> {
   for (const dir of pathVar.split(delimiter).filter(Boolean)) {
     const candidate = join(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return undefined;
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, fsConstants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? ((err as { stderr?: string }).stderr || err.message) : String(err);
-  return text.trim().split('\n').slice(-1)[0] ?? 'unknown error';
 }
