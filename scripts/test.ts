@@ -74,7 +74,9 @@ async function summarize(tapFile: string, elapsedMs: number): Promise<string> {
   const tap = await readFile(tapFile, 'utf8');
   const count = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
   const skipped = count('skipped') + count('todo');
-  return `tests: ${count('pass')} passed, ${count('fail')} failed${skipped ? `, ${skipped} skipped` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`;
+  // A test cancelled because its suite's set-up failed did not pass: it counts as failed.
+  const failed = count('fail') + count('cancelled');
+  return `tests: ${count('pass')} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`;
 }
 
 async function testFiles(path: string): Promise<string[]> {

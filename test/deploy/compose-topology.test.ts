@@ -127,7 +127,7 @@ describe('docker-compose.yml run natively: PostgreSQL, Temporal server, jobs, sa
       envFile: emptyEnvFile,
       files: ['docker-compose.yml', 'deploy/compose.sandbox.yml'],
       profiles: ['sandbox'],
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, POSTGRES_PASSWORD: randomBytes(18).toString('base64url'), PHASEGATE_WEBHOOK_SECRET: secret, PHASEGATE_USERS: usersFile },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, POSTGRES_PASSWORD: randomBytes(18).toString('base64url'), PHASEGATE_WEBHOOK_SECRET: secret, PHASEGATE_DECISION_KEYS: randomBytes(32).toString('hex'), PHASEGATE_USERS: usersFile },
     });
     assert.equal(rendered.code, 0, `docker-compose config failed:\n${rendered.stderr}`);
     config = parse(rendered.stdout) as ComposeConfig;
@@ -247,7 +247,7 @@ describe('docker-compose.yml run natively: PostgreSQL, Temporal server, jobs, sa
       'temporal-namespace': { TEMPORAL_ADDRESS: `${hosts.temporal}:7233` },
       sandbox: { PHASEGATE_SANDBOX_STATE_FILE: join(ctx.volumesDir, 'sandbox-data', 'sandbox-cases.json') },
       worker: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, AWS_ENDPOINT_URL_SECURITY_IR: `http://${hosts.sandbox}:4566` },
-      server: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, PHASEGATE_USERS: config.secrets!.phasegate_users!.file!, PHASEGATE_PLAYBOOKS: join(ROOT, 'playbooks') },
+      server: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, PHASEGATE_USERS: config.secrets!.phasegate_users!.file!, PHASEGATE_ALERT_KEYS: config.secrets!.phasegate_alert_keys!.file!, PHASEGATE_PLAYBOOKS: join(ROOT, 'playbooks') },
     });
   });
 
