@@ -10,5 +10,5 @@ export { sandboxOptionsFromEnv } from './options-from-env';
 export { FaultInjector, type Fault, type FaultTarget, type ArmedFault } from './fault-injector';
 export { CallLog, type CallLogEntry, type CallLogFilter } from './call-log';
 export type { StoredCase, StoredComment } from './case-store';
-export type { IllegalTransitionError } from './sir-service';
+export { apiCallerPrincipal, type IllegalTransitionError } from './sir-service';
 export { ADMIN_PREFIX } from './admin-routes';
