@@ -1,7 +1,7 @@
 /** Prometheus metrics of the HTTP side (GET /metrics). Worker metrics come from the Temporal Runtime. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type AlertOutcome = 'accepted' | 'duplicate' | 'refused';
+export type AlertOutcome = 'accepted' | 'duplicate' | 'refused' | 'replayed';
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -24,6 +24,13 @@ export class ServerMetrics {
   readonly alerts = new Counter({
     name: 'phasegate_alerts_total',
     help: 'Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (4xx)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sirEvents = new Counter({
+    name: 'phasegate_sir_events_total',
+    help: 'SIR events (aws.security-ir) received, by outcome: signalled (passed to a case), ignored (202, nothing to do), refused',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -56,6 +63,7 @@ export class ServerMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });
-    for (const outcome of ['accepted', 'duplicate', 'refused'] as const) this.alerts.inc({ outcome }, 0);
+    for (const outcome of ['accepted', 'duplicate', 'refused', 'replayed'] as const) this.alerts.inc({ outcome }, 0);
+    for (const outcome of ['signalled', 'ignored', 'refused'] as const) this.sirEvents.inc({ outcome }, 0);
   }
 }

@@ -20,6 +20,7 @@ import { workerOptionsFromTuning, workerTuningFromEnv } from '../../temporal/wor
 import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
 import { buildServer } from '../../server/app';
+import { parseSirIdentities } from '../../server/sir-events';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
@@ -124,7 +125,12 @@ async function runDev(opts: DevOptions): Promise<void> {
       dataConverter,
     });
 
-    const api = await startApi({ port: apiPort, generated, server, logger, codec, users, decisionKeys });
+    // The sandbox names the worker's key in the events its calls cause; the API leaves those out.
+    const sirIdentities = [
+      ...parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
+      ...(sandbox ? [sandbox.principalOf(SANDBOX_DEFAULT_CREDENTIALS.accessKeyId)] : []),
+    ];
+    const api = await startApi({ port: apiPort, generated, server, logger, codec, users, decisionKeys, sirIdentities });
     stops.push(api.stop);
     await recordDevApiUrl(stateDir, api.url);
 
@@ -175,9 +181,10 @@ interface ApiParts {
   codec: PayloadCodec;
   users: UserDirectory;
   decisionKeys: DecisionKeys;
+  sirIdentities: string[];
 }
 
-async function startApi({ port, generated, server, logger, codec, users, decisionKeys }: ApiParts): Promise<DevApi> {
+async function startApi({ port, generated, server, logger, codec, users, decisionKeys, sirIdentities }: ApiParts): Promise<DevApi> {
   const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
   const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
@@ -190,6 +197,7 @@ async function startApi({ port, generated, server, logger, codec, users, decisio
     users,
     decisionKeys,
     webhookSecrets,
+    sirIdentities,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
   });

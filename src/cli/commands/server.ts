@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Connection, Client } from '@temporalio/client';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { buildServer } from '../../server/app';
+import { parseSirIdentities } from '../../server/sir-events';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
 import { loadUsersFile } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
@@ -46,6 +47,7 @@ export function serverCommand(): Command {
         users,
         decisionKeys,
         webhookSecrets: secrets,
+        sirIdentities: parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
         logger: createLogger(process.env),
         codec: codec ? { codec, corsOrigins } : undefined,
       });

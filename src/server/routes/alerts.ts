@@ -14,6 +14,8 @@ import { routeAlert } from '../../domain/playbook-routing';
 import { duplicateAlertSignal } from '../../domain/messages';
 import { caseWorkflowOptions } from '../../temporal/case-workflow-options';
 import { casePlaybook } from '../../../workflows';
+import type { AcceptedRequests } from '../accepted-requests';
+import { handleSirEvent, isSirEvent } from '../sir-events';
 import { isTemporalUnavailable, sendTemporalUnavailable } from '../temporal-availability';
 import { sendError } from '../http-errors';
 import type { ServerMetrics } from '../metrics';
@@ -25,12 +27,18 @@ export interface AlertRouteDeps {
   webhookSecrets: string[];
   taskQueue: string;
   metrics: ServerMetrics;
+  /** Signed requests already accepted: a replay gets the first answer and sends no new signal. */
+  acceptedRequests: AcceptedRequests;
+  /** `detail.updatedBy` values of SIR events phasegate caused itself (PHASEGATE_SIR_IDENTITY). */
+  sirIdentities: readonly string[];
 }
 
 export interface AlertAccepted {
   caseWorkflowId: string;
   runId: string;
   duplicate: boolean;
+  /** A replay of a signed request already accepted: answered from memory, nothing sent to the case. */
+  replayed?: true;
 }
 
 export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): void {
@@ -46,6 +54,14 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
 
     const signature = verifyWebhookSignature(request.headers[SIGNATURE_HEADER] as string | undefined, raw, deps.webhookSecrets);
     if (!signature.ok) return refuse(401, 'invalid signature', [{ path: 'X-Phasegate-Signature', message: signature.reason }]);
+    const signed = request.headers[SIGNATURE_HEADER] as string;
+    const remember = (answer: object): void => deps.acceptedRequests.remember(signed, raw, answer);
+    const replayed = await deps.acceptedRequests.replayOf(signed, raw, reply.raw);
+    if (replayed) {
+      // The alert already has its case (this very request made or joined it): a duplicate, not signalled again.
+      deps.metrics.alerts.inc({ outcome: 'replayed' });
+      return reply.code(202).send({ ...replayed, ...('duplicate' in replayed && { duplicate: true }), replayed: true });
+    }
 
     let json: unknown;
     try {
@@ -53,6 +69,7 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
     } catch (err) {
       return refuse(400, 'malformed JSON', [{ path: '(body)', message: (err as Error).message }]);
     }
+    if (isSirEvent(json)) return handleSirEvent(reply, { client: deps.client, ownIdentities: deps.sirIdentities, metrics: deps.metrics }, json, remember);
     const parsed = parseAlert(json);
     if (!parsed.ok) return refuse(400, parsed.error, parsed.details.map((d) => ({ path: d.path || '(body)', message: d.message })));
     const { alert } = parsed;
@@ -73,12 +90,15 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       const handle = await deps.client.workflow.start(casePlaybook, { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
       deps.metrics.alerts.inc({ outcome: 'accepted' });
       request.log.info({ workflowId: handle.workflowId, playbook: routed.playbook.name }, 'case started');
-      return reply.code(202).send({ caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false } satisfies AlertAccepted);
+      const accepted: AlertAccepted = { caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false };
+      remember(accepted);
+      return reply.code(202).send(accepted);
     } catch (startError) {
       try {
         if (!(startError instanceof WorkflowExecutionAlreadyStartedError)) throw startError;
         const accepted = await joinExistingCase(deps.client, options.workflowId);
         deps.metrics.alerts.inc({ outcome: 'duplicate' });
+        remember(accepted);
         return reply.code(202).send(accepted);
       } catch (err) {
         if (!isTemporalUnavailable(err)) throw err;
