@@ -29,7 +29,7 @@ import {
 } from '@temporalio/workflow';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import { type NextStep, planNext, openApproval, takeRequest } from '../src/domain/case-planner';
-import type { CaseState, CaseTarget, DriftSource, QueuedMove, RefusalRecord, SirReading, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
+import type { CaseState, CaseTarget, DeferredSignal, DriftSource, QueuedMove, RefusalRecord, SirReading, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
 import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/duplicate-window';
 import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
 import { formatDuration } from '../src/domain/playbook-duration';
@@ -142,7 +142,20 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     description: 'approve or reject the pending approval it names (approvalId)',
   });
 
+  /**
+   * Once Temporal suggests continuing as new, the run can end only when no handler is busy; a signal
+   * that must prove who sent it (a local activity) keeps its handler busy, so under a steady stream
+   * of them the run would never end and its history would grow without bound. From then on such
+   * signals are held for the next run (in state, bounded) and answered there.
+   */
+  const deferred = (item: DeferredSignal): boolean => {
+    if (!readBeforeWrite || !shouldContinueAsNew(input) || (state.deferredSignals?.length ?? 0) >= DEFERRED_SIGNALS_MAX) return false;
+    state.deferredSignals = [...(state.deferredSignals ?? []), item];
+    return true;
+  };
+
   const onDecisionSignal = (decision: DecisionRequest['decision']) => async (signal: ApprovalSignal) => {
+    if (deferred({ signal: decision, args: signal })) return;
     // A signal cannot be refused back to its sender; a refused one is recorded on the case instead.
     await takeDecision({ ...signal, approvalId: signal?.approvalId as number, decision }, 'signal').catch((err: unknown) => {
       if (!(err instanceof ApplicationFailure)) throw err;
@@ -175,12 +188,24 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     },
     description: 'request a phase change',
   });
-  setHandler(requestTransitionSignal, async (request) => {
+  const onTransitionSignal = async (request: TransitionRequest): Promise<void> => {
+    if (deferred({ signal: 'requestTransition', args: request })) return;
     await takeTransition(request, 'signal').catch((err: unknown) => {
       if (!(err instanceof ApplicationFailure)) throw err;
       state.note = `refused transition request from ${String(request?.by)}: ${err.message}`;
     });
-  });
+  };
+  setHandler(requestTransitionSignal, onTransitionSignal);
+
+  // Signals the previous run held back as it continued as new, in the order they arrived.
+  const inherited = state.deferredSignals ?? [];
+  state.deferredSignals = undefined;
+  const takeInherited = async (): Promise<void> => {
+    for (const item of inherited) {
+      if (item.signal === 'requestTransition') await onTransitionSignal(item.args);
+      else await onDecisionSignal(item.signal)(item.args);
+    }
+  };
 
   setHandler(duplicateAlertSignal, async (duplicate) => {
     if (readBeforeWrite) {
@@ -333,6 +358,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       );
     }
 
+    if (inherited.length > 0) background(takeInherited());
+
     for (;;) {
       const step: NextStep = planNext(playbook, state);
       if (step.kind === 'finish') break;
@@ -402,6 +429,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 }
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
+
+/** Signals one run holds for the next while it continues as new; beyond this they are taken as usual. */
+const DEFERRED_SIGNALS_MAX = 500;
 
 function decisionComment(state: CaseState, approvalId: number): string {
   const outcome = state.approvalOutcomes!.find((o) => o.approvalId === approvalId)!;

@@ -1,4 +1,5 @@
 import type { CaseStatus, ResolverType } from './case-status';
+import type { ApprovalSignal, TransitionRequest } from './messages';
 import type { ApproverRef } from './playbook';
 
 /** A status target: one of the UpdateCaseStatus statuses, or Closed (through CloseCase). */
@@ -81,6 +82,14 @@ export interface DriftRecord {
   /** The SIR event that led to the re-read (detail-type and updatedBy), when there was one. */
   event?: string;
 }
+
+/**
+ * A decision or transition signal that arrived while the case was about to continue as new: it is
+ * taken by the next run, so a storm of signals cannot keep the run from ending (see casePlaybook).
+ */
+export type DeferredSignal =
+  | { signal: 'approve' | 'reject'; args: ApprovalSignal }
+  | { signal: 'requestTransition'; args: TransitionRequest };
 
 /** Repeats of the alert not yet mentioned on the SIR case (one comment per window). */
 export interface DuplicateWindow {
@@ -203,4 +212,6 @@ export interface CaseState {
   nextSirCheckAt?: string;
   /** Coalescing of repeated alerts into one SIR comment per window. */
   duplicateWindow?: DuplicateWindow;
+  /** Signals held for the next run while this one continues as new (taken first thing there). */
+  deferredSignals?: DeferredSignal[];
 }
