@@ -119,6 +119,16 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
     const repeatComments = fx.sandbox.getComments(parked.caseId!).filter((c) => /same alert arrived/.test(c.body));
     assert.ok(repeatComments.length <= 2, `repeats coalesced (${repeatComments.length} comments)`);
 
+    // Some run handed signals to the next one as it continued as new (and every one was taken: the counts above).
+    const carried: number[] = [];
+    for (const run of runs) {
+      const first = (await env.client.workflow.getHandle(handle.workflowId, run.runId).fetchHistory()).events?.[0];
+      const payload = first?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      const started = JSON.parse(Buffer.from(payload?.data ?? []).toString('utf8')) as CasePlaybookInput;
+      carried.push(started.carried?.deferredSignals?.length ?? 0);
+    }
+    t.diagnostic(`signals handed to the next run at each continue-as-new: ${carried.join(', ')}`);
+
     // Still decidable: the decide update reaches the current run and the case moves.
     const decidedAt = Date.now();
     const answer = await decideOn(handle, 'approve', 'alice');
@@ -126,5 +136,45 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
     const moved = await statusOf(handle, CER);
     t.diagnostic(`decide update answered and the move made ${Date.now() - decidedAt} ms after the storm`);
     assert.deepEqual(moved.transitions.map((tr) => tr.to), [DA, CER]);
+  });
+
+  it('takes a decision signal that arrived while the run was ending in the next run', async () => {
+    // A case over its (test) history threshold whose run cannot end yet: a handler waits on a slow SIR
+    // comment (the first repeat of the alert). An approval signal that arrives then is held for the next run.
+    const playbook = testPlaybook('parked-held', [DA, { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } }]);
+    const input: CasePlaybookInput = {
+      fingerprint: `held-${randomUUID()}`,
+      playbook,
+      newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
+      continueAsNewAfterEvents: 40,
+    };
+    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    const parked = await waitFor('the gate', async () => {
+      const s = await handle.query(stateQuery);
+      return s.pendingApproval?.target === CER ? s : undefined;
+    });
+    const firstRunId = (await handle.describe()).runId;
+    fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 4_000, count: 1 });
+    for (let i = 0; i < 12; i++) await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
+    await waitFor('the run past its threshold', async () => ((await handle.fetchHistory()).events!.length >= 40 ? true : undefined));
+    await handle.signal(approveSignal, { approvalId: 1, by: 'alice', comment: 'held over' });
+
+    const moved = await statusOf(handle, CER, 30_000);
+    assert.notEqual((await handle.describe()).runId, firstRunId);
+    assert.deepEqual(moved.decisions.map((d) => [d.approvalId, d.by, d.via, d.comment]), [[1, 'alice', 'signal', 'held over']]);
+    assert.equal(moved.duplicateAlerts, 12);
+    assert.equal(moved.caseId, parked.caseId);
+    assert.equal(moved.deferredSignals, undefined, 'nothing left held');
+    // The run that ended handed the approval over (its continuation's input carries it).
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(wf.runId);
+    const handedOver: number[] = [];
+    for (const runId of runs) {
+      const first = (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events?.[0];
+      const started = JSON.parse(Buffer.from(first?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? []).toString('utf8')) as CasePlaybookInput;
+      handedOver.push(started.carried?.deferredSignals?.length ?? 0);
+    }
+    assert.ok(handedOver.includes(1), `one run started with the held approval (held per run: ${handedOver.join(', ')})`);
+    await handle.terminate('test done');
   });
 });
