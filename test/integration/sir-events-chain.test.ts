@@ -177,10 +177,9 @@ describe('SIR events on the whole chain (sandbox → API → Temporal → worker
     // A resend signed anew (another second) is a new delivery of the same alert: a duplicate, signalled.
     const resent = await fx.postAlert(body, { timestamp: timestamp - 1 });
     assert.deepEqual(await resent.json(), { ...firstAnswer, duplicate: true });
-    const state = await caseUntil(firstAnswer.caseWorkflowId, 'the resend counted', (s) => s.duplicateAlerts >= 1);
+    await caseUntil(firstAnswer.caseWorkflowId, 'the resend counted', (s) => s.duplicateAlerts >= 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await fx.env.client.workflow.getHandle(firstAnswer.caseWorkflowId).query(stateQuery)).duplicateAlerts, 1, 'the ten replays sent nothing');
-    assert.ok(state.caseId);
 
     // The same holds for a SIR event: a replay of one is not passed to the case again.
     const { workflowId, caseId } = await openCase('replayed-event');

@@ -21,7 +21,10 @@ import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
-/** Half of each; PHASEGATE_STORM_SIGNALS runs a smaller storm while investigating (the figure is for 20,000). */
+/**
+ * Half of each; PHASEGATE_STORM_SIGNALS runs another size while investigating (the figure is for
+ * 20,000; below about 5,000 Temporal never suggests continuing as new, so the test fails by design).
+ */
 const SIGNALS = Number(process.env.PHASEGATE_STORM_SIGNALS ?? 20_000);
 const DUPLICATES = SIGNALS / 2;
 const REFUSED = SIGNALS / 2;
@@ -175,6 +178,6 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
       handedOver.push(started.carried?.deferredSignals?.length ?? 0);
     }
     assert.ok(handedOver.includes(1), `one run started with the held approval (held per run: ${handedOver.join(', ')})`);
-    await handle.terminate('test done');
+    assert.equal((await handle.result()).phase, 'completed', 'Containment was the playbook\'s last step');
   });
 });
