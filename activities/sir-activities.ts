@@ -5,6 +5,7 @@
 import { Context, log } from '@temporalio/activity';
 import { CLOSED, type CaseStatus, type ResolverType, type SelfManagedStatus } from '../src/domain/case-status';
 import { checkTransition } from '../src/domain/transitions';
+import { capCommentBody } from '../src/domain/comment-body';
 import type { NewCaseSpec } from '../src/domain/case-playbook-input';
 import type { GetCaseOutput, SirClient, SirOperation } from '../src/sir';
 import { SirError } from '../src/sir';
@@ -163,7 +164,8 @@ export function createSirActivities(sir: SirClient) {
     },
 
     addCaseComment: async (request: AddCaseCommentRequest): Promise<{ commentId: string }> => {
-      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment(request));
+      // Older cases send bodies uncapped; the workflow caps them too, so a long one is never refused.
+      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment({ ...request, body: capCommentBody(request.body) }));
       return { commentId };
     },
   };

@@ -13,7 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import type { CaseState } from '../src/domain/case-state';
-import { decideUpdate, approveSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
+import { decideUpdate, approveSignal, duplicateAlertSignal, sirCaseChangedSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
 import type { Playbook } from '../src/domain/playbook';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox } from '../src/sandbox';
 import { SirClient } from '../src/sir';
@@ -196,6 +196,44 @@ async function main(): Promise<void> {
     await decide(quorum, 'approve', 'erin');
     await decide(quorum, 'approve', 'alice');
     await save('quorum-four-eyes', quorum);
+
+    // Since read-before-write (v6 on): the sandbox plays the analyst in the console.
+    const analyst = 'arn:aws:iam::123456789012:user/analyst';
+    const event = (detailType: string) => ({ detailType, updatedBy: analyst, receivedAt: new Date().toISOString() });
+    const until = async (handle: WorkflowHandle, test: (s: CaseState) => boolean): Promise<CaseState> => {
+      for (;;) {
+        const state = await handle.query(stateQuery);
+        if (test(state)) return state;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+
+    // 7. Drift: an approval lands after the analyst moved the case on (the move reads first and adopts
+    //    it), a SIR event makes the waiting case re-read, and the case is finally closed in the console.
+    const drift = await start(GATED);
+    const driftCase = (await pending(drift, CER)).caseId!;
+    await sandbox.changeCase(driftCase, { caseStatus: PIA, updatedBy: analyst });
+    await decide(drift, 'approve', 'alice');
+    await until(drift, (s) => s.driftCount === 1 && s.pendingApproval?.target === 'Closed');
+    await sandbox.changeCase(driftCase, { caseStatus: DA, updatedBy: analyst });
+    await drift.signal(sirCaseChangedSignal, event('Case Updated'));
+    await until(drift, (s) => s.driftCount === 2);
+    await sandbox.changeCase(driftCase, { caseStatus: 'Closed', updatedBy: analyst });
+    await drift.signal(sirCaseChangedSignal, event('Case Closed'));
+    await save('drift-adopted', drift);
+
+    // 8. The slow re-read timer, repeated alerts coalesced, a gate withdrawn as moot, then closed.
+    const recheck = await start({ ...GATED, sirRecheckEveryMs: 1_000 });
+    const recheckCase = (await pending(recheck, CER)).caseId!;
+    for (let i = 0; i < 5; i++) await recheck.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
+    await until(recheck, (s) => s.duplicateAlerts === 5);
+    await new Promise((r) => setTimeout(r, 2_500)); // two re-reads that find nothing new
+    await sandbox.changeCase(recheckCase, { caseStatus: CER, updatedBy: analyst });
+    await pending(recheck, PIA);
+    await decide(recheck, 'approve', 'carol');
+    await pending(recheck, 'Closed');
+    await decide(recheck, 'approve', 'alice');
+    await save('recheck-and-duplicates', recheck);
   });
 
   await native.close();

@@ -32,7 +32,9 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
     pending.announced = true;
     tell('approval-opened');
   }
-  while (!pending.decidedBy) {
+  // A gate withdrawn because SIR changed outside phasegate (sir-drift.ts) is no longer the case's gate.
+  const open = (): boolean => ctx.state.pendingApproval === pending;
+  while (!pending.decidedBy && open()) {
     const who = describeApprovers(pending.approvers);
     const needed = approvalsNeeded(pending);
     const quorum = (pending.minApprovers ?? 1) > 1 ? ` (${needed} more of ${pending.minApprovers} distinct approvers)` : '';
@@ -45,8 +47,9 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
     const reminder = pending.nextReminderAt ? Date.parse(pending.nextReminderAt) : undefined;
     const wake = Math.min(deadline ?? Infinity, reminder ?? Infinity);
     const timeout = Number.isFinite(wake) ? Math.max(wake - Date.now(), 1) : OPEN_ENDED_WAIT_MS;
-    if (await wait(() => pending.decidedBy !== undefined, timeout, `Waiting for approval #${pending.approvalId} by ${who}${pending.deadline ? '' : ' (no deadline)'}`)) break;
+    if (await wait(() => pending.decidedBy !== undefined || !open(), timeout, `Waiting for approval #${pending.approvalId} by ${who}${pending.deadline ? '' : ' (no deadline)'}`)) break;
 
+    if (!open()) return;
     const now = Date.now();
     if (reminder !== undefined && now >= reminder) {
       pending.nextReminderAt = new Date(now + spec.remindEveryMs!).toISOString();
@@ -61,7 +64,7 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
       }
     }
   }
-  recordDecisionLatency(ctx, pending);
+  if (pending.decidedBy) recordDecisionLatency(ctx, pending);
 }
 
 function escalate(

@@ -19,6 +19,12 @@ export interface CaseContext {
   readonly lean: boolean;
   /** Search attribute values as last sent (lean cases only). */
   readonly published: Map<string, unknown>;
+  /**
+   * Cases since the `read-before-write` patch: every move reads SIR first, SIR events and a slow timer
+   * make a waiting case re-read its SIR case, changes made outside phasegate are adopted, and repeated
+   * alerts are mentioned once per window.
+   */
+  readonly readBeforeWrite?: boolean;
 }
 
 /** The search attributes a case already carries (from its start options or the run it continued). */

@@ -3,11 +3,12 @@
  * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
  */
 import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
-import type { CaseSnapshot, PhasegateActivities, ProveActorRequest } from '../activities';
+import type { CaseSnapshot, MoveCaseResult, PhasegateActivities, ProveActorRequest } from '../activities';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import type { ActorVerdict } from '../src/domain/decision-attestation';
 import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
 import { createCaseClientToken } from '../src/domain/case-playbook-input';
+import { capCommentBody } from '../src/domain/comment-body';
 import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
 import type { CaseContext } from './case-context';
 import { asCaseFailure } from './case-failure';
@@ -67,6 +68,35 @@ export async function applyTarget(
 }
 
 /**
+ * Read before write (cases since `read-before-write`): one activity reads the case and moves it only
+ * when SIR agrees with what the workflow believes; it answers `drifted` without writing otherwise, and
+ * carries the lost-answer recovery of both write APIs.
+ */
+export async function moveSirCase(ctx: CaseContext, to: CaseTarget): Promise<MoveCaseResult> {
+  const { state } = ctx;
+  const caseId = state.caseId!;
+  const summary = to === 'Closed' ? `GetCase, then CloseCase ${caseId}` : `GetCase, then UpdateCaseStatus → ${to}`;
+  return sir.moveCase
+    .executeWithOptions(withSummary(summary), [{ caseId, expected: { status: state.status ?? 'Submitted', resolverType: state.resolverType ?? 'Self' }, to }])
+    .catch(failAs(summary));
+}
+
+/**
+ * Re-reads the SIR case to notice changes made outside phasegate. Best effort: a read that fails for a
+ * couple of minutes is recorded as missed and tried again on the next event or timer, never failing the case.
+ */
+export async function readSirCase(ctx: CaseContext, summary: string): Promise<CaseSnapshot | undefined> {
+  const caseId = ctx.state.caseId;
+  if (!caseId) return undefined;
+  return sir.getCase
+    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2 minutes', summary }, [caseId])
+    .catch((err: unknown) => {
+      recordMissed(ctx, summary, err);
+      return undefined;
+    });
+}
+
+/**
  * Mirrors an audit event to the SIR case. The token makes a retried or replayed comment land once;
  * `key` must be unique within the case (an approval id and a kind, say).
  */
@@ -114,12 +144,9 @@ export async function commentBestEffort(ctx: CaseContext, key: string, body: str
   if (!caseId) return;
   const clientToken = `${workflowInfo().workflowId}/${key}`.slice(-255);
   await sir.addCaseComment
-    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '1 hour', summary }, [{ caseId, body: body.slice(0, SIR_COMMENT_MAX_LENGTH), clientToken }])
+    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '1 hour', summary }, [{ caseId, body: capCommentBody(body), clientToken }])
     .catch((err: unknown) => recordMissed(ctx, summary, err));
 }
-
-/** SIR's limit on a comment body. */
-export const SIR_COMMENT_MAX_LENGTH = 12_000;
 
 const notifications = proxyActivities<PhasegateActivities>(NOTIFY_ACTIVITY_OPTIONS);
 

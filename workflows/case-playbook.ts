@@ -8,7 +8,11 @@
  * is behind them (proveActor) and apply the gate's rules (decision-rules.ts); they answer at once,
  * while the move they allow runs, and retries, in the loop.
  *
- * Cases started before the `attested-decisions` patch run the frozen loop in legacy/.
+ * Cases started before the `attested-decisions` patch run the frozen loop in legacy/. Cases started
+ * since the `read-before-write` patch treat SIR as the source of truth (issue 12): every move reads the
+ * case first, SIR events and a slow timer make a waiting case re-read it, and a change made outside
+ * phasegate is adopted, never overwritten (src/domain/sir-drift.ts); repeated alerts are mentioned
+ * once per window (src/domain/duplicate-window.ts).
  */
 import {
   ApplicationFailure,
@@ -17,6 +21,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   patched,
   setHandler,
   uuid4,
@@ -24,7 +29,11 @@ import {
 } from '@temporalio/workflow';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import { type NextStep, planNext, openApproval, takeRequest } from '../src/domain/case-planner';
-import type { CaseState, CaseTarget, RefusalRecord, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
+import type { CaseState, CaseTarget, DeferredSignal, DriftSource, QueuedMove, RefusalRecord, SirReading, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
+import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/duplicate-window';
+import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
+import { formatDuration } from '../src/domain/playbook-duration';
+import { adoptSirCase, describeDrift, driftsFrom } from '../src/domain/sir-drift';
 import type { AttestedAct } from '../src/domain/decision-attestation';
 import {
   REFUSAL_TYPES,
@@ -47,12 +56,13 @@ import {
   duplicateAlertSignal,
   rejectSignal,
   requestTransitionSignal,
+  sirCaseChangedSignal,
   stateQuery,
   transitionUpdate,
 } from '../src/domain/messages';
 import { runGate, type CaseWait } from './approval-gate';
 import { type CaseContext, publish, publishedAtStart } from './case-context';
-import { applyTarget, commentBestEffort, openOrAdoptCase, proveActor } from './case-operations';
+import { applyTarget, commentBestEffort, moveSirCase, openOrAdoptCase, proveActor, readSirCase } from './case-operations';
 import { casePlaybookV4 } from './legacy/case-playbook-v4';
 
 export interface CaseOutcome {
@@ -61,13 +71,18 @@ export interface CaseOutcome {
   phase: CaseState['phase'];
   transitions: TransitionRecord[];
   decisions: DecisionRecord[];
+  /** The case was found Closed in SIR (cases since `read-before-write`). */
+  closedOutsidePhasegate?: boolean;
 }
 
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
+  // Asked once per case, newest patch first: a new case records only `read-before-write` (each marker
+  // costs an event), which implies `attested-decisions`; a run continued as new carries the answers.
+  const readBeforeWrite = input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
-  if (!input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
+  if (!readBeforeWrite && !input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
 
   const state: CaseState = {
     ...(input.carried ?? {
@@ -82,8 +97,10 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     }),
     attested: true,
   };
-  const ctx: CaseContext = { input, state, lean: true, published: publishedAtStart() };
+  if (readBeforeWrite) state.readBeforeWrite = true;
+  const ctx: CaseContext = { input, state, lean: true, published: publishedAtStart(), readBeforeWrite };
   const { playbook } = input;
+  const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
 
   // Comments and notifications run beside the playbook and never fail it; they are joined before the
   // case continues as new or ends.
@@ -125,7 +142,20 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     description: 'approve or reject the pending approval it names (approvalId)',
   });
 
+  /**
+   * Once Temporal suggests continuing as new, the run can end only when no handler is busy; a signal
+   * that must prove who sent it (a local activity) keeps its handler busy, so under a steady stream
+   * of them the run would never end and its history would grow without bound. From then on such
+   * signals are held for the next run (in state, bounded) and answered there.
+   */
+  const deferred = (item: DeferredSignal): boolean => {
+    if (!readBeforeWrite || !shouldContinueAsNew(input) || (state.deferredSignals?.length ?? 0) >= DEFERRED_SIGNALS_MAX) return false;
+    state.deferredSignals = [...(state.deferredSignals ?? []), item];
+    return true;
+  };
+
   const onDecisionSignal = (decision: DecisionRequest['decision']) => async (signal: ApprovalSignal) => {
+    if (deferred({ signal: decision, args: signal })) return;
     // A signal cannot be refused back to its sender; a refused one is recorded on the case instead.
     await takeDecision({ ...signal, approvalId: signal?.approvalId as number, decision }, 'signal').catch((err: unknown) => {
       if (!(err instanceof ApplicationFailure)) throw err;
@@ -158,14 +188,34 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     },
     description: 'request a phase change',
   });
-  setHandler(requestTransitionSignal, async (request) => {
+  const onTransitionSignal = async (request: TransitionRequest): Promise<void> => {
+    if (deferred({ signal: 'requestTransition', args: request })) return;
     await takeTransition(request, 'signal').catch((err: unknown) => {
       if (!(err instanceof ApplicationFailure)) throw err;
       state.note = `refused transition request from ${String(request?.by)}: ${err.message}`;
     });
-  });
+  };
+  setHandler(requestTransitionSignal, onTransitionSignal);
+
+  // Signals the previous run held back as it continued as new, in the order they arrived.
+  const inherited = state.deferredSignals ?? [];
+  state.deferredSignals = undefined;
+  const takeInherited = async (): Promise<void> => {
+    for (const item of inherited) {
+      if (item.signal === 'requestTransition') await onTransitionSignal(item.args);
+      else await onDecisionSignal(item.signal)(item.args);
+    }
+  };
 
   setHandler(duplicateAlertSignal, async (duplicate) => {
+    if (readBeforeWrite) {
+      // Counted at once; mentioned on the SIR case once per window (the wait makes the later comment).
+      const comment = noteDuplicate(state, String(duplicate?.receivedAt), Date.now());
+      if (!comment) return;
+      await condition(() => state.caseId !== undefined);
+      await commentBestEffort(ctx, comment.key, comment.body, comment.summary);
+      return;
+    }
     state.duplicateAlerts += 1;
     const n = state.duplicateAlerts;
     await condition(() => state.caseId !== undefined);
@@ -177,13 +227,111 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     );
   });
 
+  // SIR told us the case changed: the loop re-reads it at its next wait (any number of events, one read).
+  setHandler(sirCaseChangedSignal, (event) => {
+    if (!readBeforeWrite) return;
+    state.sirEvents = (state.sirEvents ?? 0) + 1;
+    state.sirEventPending = `${String(event?.detailType ?? 'an event').slice(0, 64)}${event?.updatedBy ? ` by ${String(event.updatedBy).slice(0, 256)}` : ''}`;
+  });
+
   /** Every wait of the case: it continues as new here when its history is long, carrying all state. */
   const wait: CaseWait = async (done, timeoutMs, summary) => {
     const due = (): boolean => shouldContinueAsNew(input) && backgroundDone() && allHandlersFinished();
-    await condition(() => done() || due(), timeoutMs, { summary });
-    if (done()) return true;
-    if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
-    return false;
+    if (!readBeforeWrite) {
+      await condition(() => done() || due(), timeoutMs, { summary });
+      if (done()) return true;
+      if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
+      return false;
+    }
+    // Meanwhile: re-read SIR after an event or on the slow timer, and mention counted duplicate alerts.
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      state.nextSirCheckAt ??= new Date(Date.now() + recheckEveryMs).toISOString();
+      const wake = Math.min(until, Date.parse(state.nextSirCheckAt), duplicatesDueAt(state) ?? Infinity);
+      await condition(() => done() || due() || state.sirEventPending !== undefined, Math.max(wake - Date.now(), 1), { summary });
+      if (done()) return true;
+      if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
+      const now = Date.now();
+      const mention = flushDuplicates(state, now);
+      if (mention) background(commentBestEffort(ctx, mention.key, mention.body, mention.summary));
+      if (state.sirEventPending !== undefined || now >= Date.parse(state.nextSirCheckAt)) {
+        const changed = await recheckSir();
+        if (done()) return true;
+        if (changed) return false;
+      }
+      if (Date.now() >= until) return false;
+    }
+  };
+
+  /** Re-reads the SIR case; true when it had changed outside phasegate (and was adopted). */
+  const recheckSir = async (): Promise<boolean> => {
+    const event = state.sirEventPending;
+    state.sirEventPending = undefined;
+    const why = event ? `re-read after ${event}` : `re-read every ${formatDuration(recheckEveryMs)}`;
+    const found = await readSirCase(ctx, `GetCase ${state.caseId}: ${why}`);
+    const now = Date.now();
+    state.nextSirCheckAt = new Date(now + recheckEveryMs).toISOString();
+    if (!found) return false;
+    state.sirReadAt = new Date(now).toISOString();
+    const reading: SirReading = { ...(found.caseStatus && { status: found.caseStatus }), ...(found.resolverType && { resolverType: found.resolverType }) };
+    if (!driftsFrom(state, reading)) return false;
+    adopt(reading, event ? 'event' : 'recheck', { ...(event && { event }) });
+    return true;
+  };
+
+  /** SIR says otherwise: adopt it, say so (state, SirCaseStatus, details, a SIR comment), and plan again. */
+  const adopt = (found: SirReading, source: DriftSource, extra: { event?: string; moving?: { to: CaseTarget; queued: boolean } } = {}): void => {
+    const record = adoptSirCase(playbook, state, found, { at: new Date().toISOString(), source, ...extra });
+    const words = describeDrift(record, state.caseId);
+    const next =
+      state.status === 'Closed'
+        ? 'The case is closed outside phasegate; phasegate stops driving it.'
+        : `phasegate will not move it back: the playbook goes on from "${state.status}" where its steps allow, else it waits for a person to request a transition.`;
+    log.info('SIR case changed outside phasegate; adopted', { caseId: state.caseId, source, believed: record.believed, found: record.found });
+    publish(ctx, `${words} ${next}`);
+    background(commentBestEffort(ctx, `drift-${state.driftCount}`, `phasegate: ${words} ${next}`, `CreateCaseComment: changed outside phasegate (${found.status ?? found.resolverType})`));
+  };
+
+  /** One move of the SIR case. Since `read-before-write` it reads first and adopts what it finds instead of overwriting it. */
+  const moveCase = async (move: QueuedMove, queued: boolean): Promise<void> => {
+    const target = move.to;
+    const who = { requestedBy: move.requestedBy, ...(move.approvedBy?.length && { approvedBy: move.approvedBy.join(', ') }) };
+    state.move = { target, since: new Date().toISOString(), ...who };
+    publish(ctx, `Moving case ${state.caseId} to "${target}".`);
+    if (!readBeforeWrite) {
+      await applyTarget(ctx, target, who);
+      state.move = undefined;
+      publish(ctx, `Case ${state.caseId} is "${state.status}".`);
+      if (queued) state.queue = state.queue!.slice(1);
+      if (move.stepIndex !== undefined) state.stepIndex = move.stepIndex;
+      return;
+    }
+    // This read answers the SIR events received so far.
+    const event = state.sirEventPending;
+    state.sirEventPending = undefined;
+    const from = state.status ?? 'Submitted';
+    const result = await moveSirCase(ctx, target);
+    state.move = undefined;
+    const now = Date.now();
+    state.sirReadAt = new Date(now).toISOString();
+    state.nextSirCheckAt = new Date(now + recheckEveryMs).toISOString();
+    if (result.outcome === 'drifted') {
+      adopt(result.actual, 'move', { moving: { to: target, queued }, ...(event && { event }) });
+      return;
+    }
+    const record: TransitionRecord = {
+      from,
+      to: result.caseStatus,
+      via: target === 'Closed' ? 'CloseCase' : 'UpdateCaseStatus',
+      alreadyApplied: result.outcome === 'already-applied',
+      at: new Date(now).toISOString(),
+      ...who,
+    };
+    state.transitions.push(record);
+    state.status = record.to;
+    if (queued) state.queue = state.queue!.slice(1);
+    if (move.stepIndex !== undefined) state.stepIndex = move.stepIndex;
+    publish(ctx, `Case ${state.caseId} is "${state.status}".`);
   };
 
   // ---- the playbook -----------------------------------------------------------------------------
@@ -195,6 +343,10 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       state.status = opened.caseStatus;
       state.resolverType = opened.resolverType;
       state.phase = 'running';
+      if (readBeforeWrite) {
+        state.sirReadAt = new Date().toISOString();
+        state.nextSirCheckAt = new Date(Date.now() + recheckEveryMs).toISOString();
+      }
       publish(ctx, `Case ${state.caseId} is "${state.status}".`);
       background(
         commentBestEffort(
@@ -205,6 +357,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         ),
       );
     }
+
+    if (inherited.length > 0) background(takeInherited());
 
     for (;;) {
       const step: NextStep = planNext(playbook, state);
@@ -248,16 +402,22 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         case 'move': {
           const { move, queued } = step;
           state.phase = 'running';
-          await moveCase(ctx, move.to, { requestedBy: move.requestedBy, ...(move.approvedBy?.length && { approvedBy: move.approvedBy.join(', ') }) });
-          if (queued) state.queue = state.queue!.slice(1);
-          if (move.stepIndex !== undefined) state.stepIndex = move.stepIndex;
+          await moveCase(move, queued);
           break;
         }
       }
     }
 
     state.phase = state.status === 'Closed' ? 'closed' : 'completed';
-    publish(ctx, state.phase === 'closed' ? `Case ${state.caseId} is closed.` : `Playbook finished; case ${state.caseId} stays "${state.status}".`);
+    if (state.closedOutsidePhasegate && state.phase === 'closed') {
+      publish(ctx, `Case ${state.caseId} was closed outside phasegate (found Closed in SIR); the playbook ends without moving it.`);
+    } else {
+      publish(ctx, state.phase === 'closed' ? `Case ${state.caseId} is closed.` : `Playbook finished; case ${state.caseId} stays "${state.status}".`);
+    }
+    if (readBeforeWrite) {
+      const mention = flushDuplicates(state, Date.now(), { force: true });
+      if (mention) background(commentBestEffort(ctx, mention.key, mention.body, mention.summary));
+    }
     await condition(() => backgroundDone() && allHandlersFinished());
     return outcome(state);
   } catch (err) {
@@ -270,14 +430,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
 
-async function moveCase(ctx: CaseContext, target: CaseTarget, who: { requestedBy: string; approvedBy?: string }): Promise<void> {
-  const { state } = ctx;
-  state.move = { target, since: new Date().toISOString(), ...who };
-  publish(ctx, `Moving case ${state.caseId} to "${target}".`);
-  await applyTarget(ctx, target, who);
-  state.move = undefined;
-  publish(ctx, `Case ${state.caseId} is "${state.status}".`);
-}
+/** Signals one run holds for the next while it continues as new; beyond this they are taken as usual. */
+const DEFERRED_SIGNALS_MAX = 500;
 
 function decisionComment(state: CaseState, approvalId: number): string {
   const outcome = state.approvalOutcomes!.find((o) => o.approvalId === approvalId)!;
@@ -316,7 +470,14 @@ function snapshot(state: CaseState): CaseState {
 }
 
 function outcome(state: CaseState): CaseOutcome {
-  return { caseId: state.caseId!, status: state.status, phase: state.phase, transitions: state.transitions, decisions: state.decisions };
+  return {
+    caseId: state.caseId!,
+    status: state.status,
+    phase: state.phase,
+    transitions: state.transitions,
+    decisions: state.decisions,
+    ...(state.closedOutsidePhasegate && { closedOutsidePhasegate: true }),
+  };
 }
 
 export { describeOutcome };

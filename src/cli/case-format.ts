@@ -6,7 +6,7 @@ import type { CaseSummary } from '../temporal/case-commands';
 export function formatCaseState(state: CaseState): string {
   const lines = [
     `case ${state.caseId ?? '(not opened yet)'}  ·  workflow ${state.workflowId ?? '?'}  ·  playbook ${state.playbook}`,
-    `status: ${state.status ?? '?'}  (${state.phase}${state.resolverType === 'AWS' ? ', AWS-supported' : ''})`,
+    `status: ${state.status ?? '?'}  (${state.phase}${state.resolverType === 'AWS' ? ', AWS-supported' : ''}${state.closedOutsidePhasegate ? ', closed outside phasegate' : ''})`,
   ];
   const pending = state.pendingApproval;
   if (pending && !pending.decidedBy) {
@@ -23,6 +23,11 @@ export function formatCaseState(state: CaseState): string {
   if (state.note) lines.push(`note: ${state.note}`);
   for (const t of state.transitions) {
     lines.push(`  ${t.at}  ${t.from} → ${t.to}  (${t.via}; asked by ${t.requestedBy}${t.approvedBy ? `, approved by ${t.approvedBy}` : ''})`);
+  }
+  // Changes made outside phasegate that the case found and adopted (issue 12).
+  for (const d of state.drifts ?? []) {
+    const reading = (r: { status?: string; resolverType?: string }) => `"${r.status ?? '?'}"${r.resolverType ? ` (${r.resolverType})` : ''}`;
+    lines.push(`  ${d.at}  changed outside phasegate: ${reading(d.believed)} → ${reading(d.found)}  (found by ${d.source}${d.event ? `: ${d.event}` : ''})`);
   }
   for (const d of state.decisions) {
     lines.push(`  ${d.at}  ${d.by} ${d.decision === 'approve' ? 'approved' : 'rejected'} "${d.target}"${d.comment ? `: ${d.comment}` : ''}`);

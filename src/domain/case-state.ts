@@ -1,4 +1,5 @@
 import type { CaseStatus, ResolverType } from './case-status';
+import type { ApprovalSignal, TransitionRequest } from './messages';
 import type { ApproverRef } from './playbook';
 
 /** A status target: one of the UpdateCaseStatus statuses, or Closed (through CloseCase). */
@@ -48,10 +49,57 @@ export interface RefusalRecord {
 export interface ApprovalOutcome {
   approvalId: number;
   target: CaseTarget;
-  decision: DecisionKind;
-  /** Everyone who approved, or the one who rejected (`phasegate-timeout` when the clock decided). */
+  /** `withdrawn`: phasegate closed it undecided because SIR showed its move was moot or no longer allowed. */
+  decision: DecisionKind | 'withdrawn';
+  /** Everyone who approved, or the one who rejected (`phasegate-timeout` when the clock decided; `phasegate` for a withdrawal). */
   by: string[];
   at: string;
+  /** Why a withdrawn approval was withdrawn. */
+  reason?: string;
+}
+
+/** What the SIR case looks like: as phasegate believed it, or as SIR answered. */
+export interface SirReading {
+  status?: CaseStatus;
+  resolverType?: ResolverType;
+}
+
+/** How phasegate learned that SIR says otherwise. */
+export type DriftSource = 'move' | 'event' | 'recheck';
+
+/**
+ * A change made outside phasegate (an analyst in the console, AWS on a case it supports), found when
+ * phasegate read the case: it adopted SIR's status and resolver type instead of overwriting them.
+ */
+export interface DriftRecord {
+  at: string;
+  /** `move`: read before a move; `event`: re-read after a SIR event; `recheck`: re-read on the slow timer. */
+  source: DriftSource;
+  believed: SirReading;
+  found: SirReading;
+  /** What phasegate gave up because of it (the move in hand, queued moves, an approval it withdrew). */
+  dropped: string[];
+  /** The SIR event that led to the re-read (detail-type and updatedBy), when there was one. */
+  event?: string;
+}
+
+/**
+ * A decision or transition signal that arrived while the case was about to continue as new: it is
+ * taken by the next run, so a storm of signals cannot keep the run from ending (see casePlaybook).
+ */
+export type DeferredSignal =
+  | { signal: 'approve' | 'reject'; args: ApprovalSignal }
+  | { signal: 'requestTransition'; args: TransitionRequest };
+
+/** Repeats of the alert not yet mentioned on the SIR case (one comment per window). */
+export interface DuplicateWindow {
+  /** When the last duplicate comment was made; the next one waits for the window to pass. */
+  lastCommentAt: string;
+  /** Duplicates since that comment: their count, first number and the time of the first and last. */
+  uncommented: number;
+  firstNumber?: number;
+  firstAt?: string;
+  lastAt?: string;
 }
 
 /** A transition request taken by the case, kept so a retried request is answered, not queued again. */
@@ -149,4 +197,21 @@ export interface CaseState {
   refusalCount?: number;
   /** SIR comments and notifications that could not be delivered (best effort; the last 20). */
   missed?: string[];
+  /** Set by cases since the `read-before-write` patch: moves read SIR first and changes made outside phasegate are adopted. */
+  readBeforeWrite?: boolean;
+  /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */
+  drifts?: DriftRecord[];
+  driftCount?: number;
+  /** The case was found Closed in SIR: closed outside phasegate, which ended the playbook. */
+  closedOutsidePhasegate?: boolean;
+  /** SIR events (sirCaseChanged signals) received, and the latest one not yet followed by a re-read. */
+  sirEvents?: number;
+  sirEventPending?: string;
+  /** ISO-8601: when phasegate last read the SIR case, and when it reads it again if no event comes first. */
+  sirReadAt?: string;
+  nextSirCheckAt?: string;
+  /** Coalescing of repeated alerts into one SIR comment per window. */
+  duplicateWindow?: DuplicateWindow;
+  /** Signals held for the next run while this one continues as new (taken first thing there). */
+  deferredSignals?: DeferredSignal[];
 }

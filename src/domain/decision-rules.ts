@@ -45,6 +45,9 @@ function refuseFinished(state: CaseState): Refusal | undefined {
 }
 
 export function describeOutcome(outcome: ApprovalOutcome): string {
+  if (outcome.decision === 'withdrawn') {
+    return `approval #${outcome.approvalId} to move to "${outcome.target}" was withdrawn at ${outcome.at}: ${outcome.reason ?? 'the case changed outside phasegate'}`;
+  }
   const verb = outcome.decision === 'approve' ? 'approved' : 'rejected';
   const who = outcome.by.includes(TIMEOUT_ACTOR) ? 'on timeout' : `by ${outcome.by.join(', ')}`;
   return `approval #${outcome.approvalId} to move to "${outcome.target}" was ${verb} ${who} at ${outcome.at}`;

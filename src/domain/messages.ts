@@ -57,6 +57,20 @@ export interface DuplicateAlert {
   source?: string;
 }
 
+/**
+ * SIR published an event about the case (EventBridge source `aws.security-ir`): the case re-reads its
+ * SIR case and adopts what changed. Carries no secret and nothing the case acts on without reading SIR.
+ */
+export interface SirCaseChanged {
+  /** `Case Updated`, `Case Closed`, `Case Comment Added`. */
+  detailType: string;
+  /** Who SIR says made the change (an account id, a principal, `AWS Responder`). */
+  updatedBy?: string;
+  /** The EventBridge event id. */
+  eventId?: string;
+  receivedAt: string;
+}
+
 /** What a recorded decision did, answered at once: the move it allows runs (and retries) afterwards. */
 export interface DecisionAnswer {
   approvalId: number;
@@ -90,6 +104,7 @@ export const approveSignal = defineSignal<[ApprovalSignal]>('approve');
 export const rejectSignal = defineSignal<[ApprovalSignal]>('reject');
 export const requestTransitionSignal = defineSignal<[TransitionRequest]>('requestTransition');
 export const duplicateAlertSignal = defineSignal<[DuplicateAlert]>('duplicateAlert');
+export const sirCaseChangedSignal = defineSignal<[SirCaseChanged]>('sirCaseChanged');
 
 export const decideUpdate = defineUpdate<DecisionAnswer, [DecisionRequest]>('decide');
 export const transitionUpdate = defineUpdate<TransitionAnswer, [TransitionRequest]>('transition');

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ENGAGEMENT_TYPES, RESOLVER_TYPES } from './case-status';
-import type { AlertSource, TimeoutAction } from './playbook';
+import { type AlertSource, SIR_RECHECK_MIN_MS, type TimeoutAction } from './playbook';
 import { CHANNEL_NAME_RULE, isChannelName } from './notify-channel-name';
 import { explainBadDuration, formatDuration, parseDuration } from './playbook-duration';
 import { quote } from './playbook-error';
@@ -252,6 +252,9 @@ export const playbookDocumentSchema = z.strictObject({
   steps: z.array(step).optional(),
   close,
   onReject: z.enum(ON_REJECT_CHOICES).optional(),
+  sirRecheckEvery: checked(duration, 'out-of-range', (ms) =>
+    ms >= SIR_RECHECK_MIN_MS ? undefined : `must be at least ${formatDuration(SIR_RECHECK_MIN_MS)}: each re-read is a SIR GetCase call`,
+  ).optional(),
 });
 
 /** The file as validated, before defaults: playbook-rules.ts needs to know what the author omitted. */

@@ -45,6 +45,7 @@ export function toPlaybook(doc: PlaybookDocument): Playbook {
     })),
     ...(doc.close !== undefined && { close: doc.close.approval !== undefined ? { approval: toApproval(doc.close.approval) } : {} }),
     onReject: doc.onReject ?? PLAYBOOK_DEFAULTS.onReject,
+    ...(doc.sirRecheckEvery !== undefined && { sirRecheckEveryMs: doc.sirRecheckEvery }),
   };
 }
 

@@ -44,6 +44,8 @@
  *   approval: { approvers: [group:ir-leads], timeout: 72h, onTimeout: approve }
  *                                    # `close: true` or `close: {}` closes without an approval
  * onReject: stay                     # stay (default: keep the status, wait for a new request) | close
+ * sirRecheckEvery: 15m               # optional (default 15m, at least 1m): a waiting case re-reads its SIR
+ *                                    # case this often, for changes made outside phasegate without an event
  * ```
  *
  * Placeholders in case.title / case.description: see CASE_TEMPLATE_PLACEHOLDERS.

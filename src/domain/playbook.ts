@@ -78,4 +78,14 @@ export interface Playbook {
   /** Close the case with CloseCase after the last step; undefined leaves it open. */
   close?: PlaybookClose;
   onReject: 'stay' | 'close';
+  /**
+   * How often a waiting case re-reads its SIR case to notice changes made outside phasegate where SIR's
+   * events do not reach the API (milliseconds; default SIR_RECHECK_DEFAULT_MS).
+   */
+  sirRecheckEveryMs?: number;
 }
+
+/** A waiting case re-reads its SIR case this often unless its playbook says otherwise (15 minutes). */
+export const SIR_RECHECK_DEFAULT_MS = 15 * 60_000;
+/** The shortest re-read interval a playbook may ask for: each re-read is a GetCase call. */
+export const SIR_RECHECK_MIN_MS = 60_000;

@@ -5,10 +5,10 @@
  */
 export { startSandbox, EVENT_WAIT_MS, type SirSandbox, type CaseChange, type CaseChangeResult } from './server';
 export { CASE_EVENT_SOURCE, type CaseEventEnvelope, type CaseEventType, type EventDelivery } from './case-events';
-export { SANDBOX_DEFAULT_CREDENTIALS, type SandboxCredentials, type SandboxEventsOptions, type SandboxOptions, type SandboxLogLevel } from './options';
+export { SANDBOX_DEFAULT_ACCOUNT_ID, SANDBOX_DEFAULT_CREDENTIALS, type SandboxCredentials, type SandboxEventsOptions, type SandboxOptions, type SandboxLogLevel } from './options';
 export { sandboxOptionsFromEnv } from './options-from-env';
 export { FaultInjector, type Fault, type FaultTarget, type ArmedFault } from './fault-injector';
 export { CallLog, type CallLogEntry, type CallLogFilter } from './call-log';
 export type { StoredCase, StoredComment } from './case-store';
-export type { IllegalTransitionError } from './sir-service';
+export { apiCallerPrincipal, type IllegalTransitionError } from './sir-service';
 export { ADMIN_PREFIX } from './admin-routes';

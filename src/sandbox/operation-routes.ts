@@ -17,6 +17,8 @@ import type { IllegalTransitionError, SirService } from './sir-service';
 /** Per-call settings that fault injection may change. */
 export interface InvokeOptions {
   illegalTransitionError?: IllegalTransitionError;
+  /** Who signed the call: the events a change publishes name this key's principal as updatedBy. */
+  accessKeyId?: string;
 }
 
 export interface OperationRoute {
@@ -55,7 +57,7 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
     method: 'POST',
     url: '/v1/cases/:caseId/close-case',
     successCode: 200,
-    invoke: (service, request) => service.closeCase(decodeCaseLabel(request)),
+    invoke: (service, request, options) => service.closeCase(decodeCaseLabel(request), options),
   },
   {
     operation: 'ListCases',
@@ -69,6 +71,6 @@ export const OPERATION_ROUTES: readonly OperationRoute[] = [
     method: 'POST',
     url: '/v1/cases/:caseId/create-comment',
     successCode: 201,
-    invoke: (service, request) => service.createCaseComment(decodeCreateCaseComment(request)),
+    invoke: (service, request, options) => service.createCaseComment(decodeCreateCaseComment(request), options),
   },
 ];

@@ -20,6 +20,9 @@ export const SANDBOX_DEFAULT_CREDENTIALS: SandboxCredentials = Object.freeze({
   secretAccessKey: 'phasegate/Sandbox+Secret/NotForRealAWS+K',
 });
 
+/** The account in the sandbox's case ARNs unless configured (AWS's documentation example). */
+export const SANDBOX_DEFAULT_ACCOUNT_ID = '123456789012';
+
 export type SandboxLogLevel = 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface SandboxOptions {
@@ -77,7 +80,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     region: options.region ?? 'us-east-1',
-    accountId: options.accountId ?? '123456789012',
+    accountId: options.accountId ?? SANDBOX_DEFAULT_ACCOUNT_ID,
     credentials: options.credentials ?? [SANDBOX_DEFAULT_CREDENTIALS],
     illegalTransitionError: options.illegalTransitionError ?? 'ConflictException',
     persistFile: options.persistFile,

@@ -14,7 +14,7 @@ import { FaultInjector } from './fault-injector';
 import { resolveSandboxOptions, type SandboxOptions } from './options';
 import { SigV4Verifier } from './sigv4-verifier';
 import { sirApi } from './sir-api';
-import { SirService, type OutOfBandChange } from './sir-service';
+import { SirService, apiCallerPrincipal, type OutOfBandChange } from './sir-service';
 import { StateFile } from './state-file';
 
 export interface SirSandbox {
@@ -40,6 +40,8 @@ export interface SirSandbox {
   changeCase(caseId: string, change: CaseChange): Promise<CaseChangeResult>;
   /** The recent event deliveries, oldest first; empty when events are off. */
   eventDeliveries(): EventDelivery[];
+  /** The `updatedBy` that events caused by calls signed with this key carry (see apiCallerPrincipal). */
+  principalOf(accessKeyId: string): string;
   /** Clears cases, comments, clientTokens, faults, the call log and the list of event deliveries. */
   reset(): void;
   /** Stops listening and waits for the state file to be written. Safe to call twice. */
@@ -174,6 +176,10 @@ class RunningSandbox implements SirSandbox {
 
   eventDeliveries(): EventDelivery[] {
     return this.events?.deliveries() ?? [];
+  }
+
+  principalOf(accessKeyId: string): string {
+    return apiCallerPrincipal(this.accountId, accessKeyId);
   }
 
   reset(): void {

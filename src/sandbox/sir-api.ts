@@ -119,7 +119,7 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
     if (!route) return sendError(reply, validationException('UNKNOWN_OPERATION', `No SIR operation is bound to ${request.method} ${pathOf(request)}`));
 
     const plan = deps.faults.take({ operation: route.operation, caseId: context.caseId, accessKeyId: verification.accessKeyId });
-    const outcome = await execute(route, plan, { caseId: context.caseId, body }, request);
+    const outcome = await execute(route, plan, { caseId: context.caseId, body, accessKeyId: verification.accessKeyId }, request);
     if (plan.latencyMs > 0) await sleep(plan.latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
     if ('error' in outcome) return sendError(reply, outcome.error);
     if ('raw' in outcome) {
@@ -137,12 +137,15 @@ export async function sirApi(app: FastifyInstance, deps: SirApiDependencies): Pr
     return reply.code(outcome.statusCode).send(outcome.body);
   };
 
-  const execute = async (route: OperationRoute, plan: FaultPlan, input: { caseId?: string; body: Buffer }, request: FastifyRequest): Promise<Outcome> => {
+  const execute = async (route: OperationRoute, plan: FaultPlan, input: { caseId?: string; body: Buffer; accessKeyId?: string }, request: FastifyRequest): Promise<Outcome> => {
     const lostAnswer = plan.failure !== undefined && 'afterApply' in plan.failure && plan.failure.afterApply === true;
     if (plan.failure && !lostAnswer) return faultOutcome(plan.failure, input.caseId);
     let outcome: Outcome;
     try {
-      const options = plan.illegalTransitionError ? { illegalTransitionError: plan.illegalTransitionError } : {};
+      const options = {
+        ...(plan.illegalTransitionError && { illegalTransitionError: plan.illegalTransitionError }),
+        ...(input.accessKeyId !== undefined && { accessKeyId: input.accessKeyId }),
+      };
       outcome = { statusCode: route.successCode, body: await route.invoke(deps.service, input, options) };
     } catch (err) {
       outcome = { error: asSirError(err, request) };

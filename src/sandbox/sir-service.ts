@@ -25,8 +25,17 @@ export interface SirServiceOptions {
   persist: () => Promise<void>;
   /** Where failures of persistence started outside a request (test hooks, reset) are reported. */
   onBackgroundError: (err: unknown) => void;
-  /** Told of each change SIR publishes an event for that an API call made (a new comment). */
+  /** Told of each change SIR publishes an event for that an API call made (a status change, a close, a new comment). */
   onCaseEvent?: (event: CaseEvent) => void;
+}
+
+/**
+ * Who an event says made a change through the API. The sandbox has no IAM users, so it names the
+ * signing key as an IAM user of its account; phasegate's server is told this value
+ * (PHASEGATE_SIR_IDENTITY) to recognise the events its own calls caused.
+ */
+export function apiCallerPrincipal(accountId: string, accessKeyId: string): string {
+  return `arn:aws:iam::${accountId}:user/${accessKeyId}`;
 }
 
 /** A change made outside the API: an analyst in the AWS console, or AWS itself. */
@@ -76,7 +85,7 @@ export class SirService {
 
   async updateCaseStatus(
     { caseId, caseStatus }: UpdateCaseStatusInput,
-    { illegalTransitionError = this.options.illegalTransitionError }: { illegalTransitionError?: IllegalTransitionError } = {},
+    { illegalTransitionError = this.options.illegalTransitionError, accessKeyId }: { illegalTransitionError?: IllegalTransitionError; accessKeyId?: string } = {},
   ): Promise<{ caseStatus: typeof caseStatus }> {
     const stored = this.requireCase(caseId);
     const check = checkTransition(stored.caseStatus, caseStatus, { resolverType: stored.resolverType });
@@ -97,10 +106,11 @@ export class SirService {
     stored.caseStatus = caseStatus;
     stored.lastUpdatedDate = new Date();
     await this.options.persist();
+    this.publish('Case Updated', stored, accessKeyId);
     return { caseStatus };
   }
 
-  async closeCase(caseId: string): Promise<{ caseStatus: CaseStatus; closedDate: number }> {
+  async closeCase(caseId: string, { accessKeyId }: { accessKeyId?: string } = {}): Promise<{ caseStatus: CaseStatus; closedDate: number }> {
     const stored = this.requireCase(caseId);
     const check = checkTransition(stored.caseStatus, CLOSED);
     if (!check.ok) throw conflictException(`Cannot close case ${caseId}: ${check.reason}`, caseId, 'case');
@@ -109,6 +119,7 @@ export class SirService {
     stored.closedDate = now;
     stored.lastUpdatedDate = now;
     await this.options.persist();
+    this.publish('Case Closed', stored, accessKeyId);
     return { caseStatus: CLOSED, closedDate: toEpochSeconds(now) };
   }
 
@@ -130,7 +141,7 @@ export class SirService {
     };
   }
 
-  async createCaseComment({ caseId, body, clientToken }: CreateCaseCommentInput): Promise<{ commentId: string }> {
+  async createCaseComment({ caseId, body, clientToken }: CreateCaseCommentInput, { accessKeyId }: { accessKeyId?: string } = {}): Promise<{ commentId: string }> {
     const stored = this.requireCase(caseId);
     const request = { caseId, body };
     const replayed = this.replay('CreateCaseComment', clientToken, request, 'comment');
@@ -146,8 +157,13 @@ export class SirService {
     this.remember('CreateCaseComment', clientToken, request, commentId);
     await this.options.persist();
     // Only for a new comment: a replayed clientToken adds nothing, so SIR has nothing to announce.
-    this.options.onCaseEvent?.({ detailType: 'Case Comment Added', caseId, caseArn: stored.caseArn, updatedBy: this.options.accountId });
+    this.publish('Case Comment Added', stored, accessKeyId);
     return { commentId };
+  }
+
+  private publish(detailType: CaseEvent['detailType'], stored: StoredCase, accessKeyId: string | undefined): void {
+    const updatedBy = accessKeyId === undefined ? this.options.accountId : apiCallerPrincipal(this.options.accountId, accessKeyId);
+    this.options.onCaseEvent?.({ detailType, caseId: stored.caseId, caseArn: stored.caseArn, updatedBy });
   }
 
   /**

@@ -12,6 +12,7 @@ import { TASK_QUEUE } from '../domain/temporal-names';
 import { sendError } from './http-errors';
 import { caseListQuery } from '../temporal/case-commands';
 import { ServerMetrics } from './metrics';
+import { AcceptedRequests } from './accepted-requests';
 import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCodecRoutes } from './routes/codec';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   taskQueue?: string;
   metrics?: ServerMetrics;
   logger?: FastifyBaseLogger | boolean;
+  /** `detail.updatedBy` values of SIR events phasegate caused itself (PHASEGATE_SIR_IDENTITY): not passed to cases. */
+  sirIdentities?: string[];
   /** Serve /codec/encode and /codec/decode for the Web UI with this codec (payload encryption). */
   codec?: { codec: PayloadCodec; corsOrigins: string[]; devUiOrigins?: string[] };
 }
@@ -93,6 +96,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     alertKeys: options.alertKeys,
     taskQueue,
     metrics,
+    acceptedRequests: new AcceptedRequests(),
+    sirIdentities: options.sirIdentities ?? [],
   });
   registerCaseRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, metrics });
   registerHealthRoutes(app, { client: options.client, metrics });

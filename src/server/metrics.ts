@@ -1,7 +1,7 @@
 /** Prometheus metrics of the HTTP side (GET /metrics). Worker metrics come from the Temporal Runtime. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type AlertOutcome = 'accepted' | 'duplicate' | 'refused';
+export type AlertOutcome = 'accepted' | 'duplicate' | 'refused' | 'replayed';
 
 /**
  * Why an alert was refused, as a metric label: authentication and key scope (the route), then the
@@ -65,6 +65,13 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly sirEvents = new Counter({
+    name: 'phasegate_sir_events_total',
+    help: 'SIR events (aws.security-ir) received, by outcome: signalled (passed to a case), ignored (202, nothing to do), refused',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly decisions = new Counter({
     name: 'phasegate_decisions_total',
     help: 'Decisions posted to the API, by decision and result',
@@ -93,8 +100,9 @@ export class ServerMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });
-    for (const outcome of ['accepted', 'duplicate', 'refused'] as const) this.alerts.inc({ outcome }, 0);
+    for (const outcome of ['accepted', 'duplicate', 'refused', 'replayed'] as const) this.alerts.inc({ outcome }, 0);
     // Zeros from the start, so a rate() over a refusal reason works before its first occurrence.
     for (const reason of ALERT_REFUSAL_REASONS) this.alertRefusals.inc({ reason }, 0);
+    for (const outcome of ['signalled', 'ignored', 'refused'] as const) this.sirEvents.inc({ outcome }, 0);
   }
 }

@@ -77,6 +77,19 @@ export async function findCase(client: Client, ref: string): Promise<CaseHandle>
 }
 
 /**
+ * The running case that drives a SIR case, for SIR's own events (src/server/sir-events.ts); undefined
+ * when no running case does (a case phasegate never drove, or whose playbook has ended).
+ */
+export async function findRunningCaseBySirId(client: Client, sirCaseId: string): Promise<CaseHandle | undefined> {
+  if (!SIR_CASE_ID.test(sirCaseId)) return undefined;
+  const query = `WorkflowType = '${CASE_WORKFLOW_TYPE}' AND SirCaseId = '${sirCaseId}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query, pageSize: 10 })) {
+    return client.workflow.getHandle<typeof casePlaybook>(wf.workflowId);
+  }
+  return undefined;
+}
+
+/**
  * The case state, and for a move under way the progress of its SIR call (attempt, last error), which
  * only Temporal knows while the activity retries.
  */
@@ -86,7 +99,7 @@ export async function caseState(client: Client, ref: string): Promise<CaseState>
     const state = await handle.query(stateQuery);
     if (state.move) {
       const { raw } = await handle.describe();
-      const call = raw.pendingActivities?.find((a) => /^(updateCaseStatus|closeCase)$/.test(a.activityType?.name ?? ''));
+      const call = raw.pendingActivities?.find((a) => /^(updateCaseStatus|closeCase|moveCase)$/.test(a.activityType?.name ?? ''));
       if (call) {
         state.move.attempt = call.attempt ?? undefined;
         const message = call.lastFailure?.message;

@@ -13,6 +13,7 @@ import { buildServer } from '../../src/server/app';
 import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
 import { UserDirectory, sha256Hex } from '../../src/server/users';
 import { signWebhook } from '../../src/server/webhook-signature';
+import { SANDBOX_DEFAULT_ACCOUNT_ID, SANDBOX_DEFAULT_CREDENTIALS, apiCallerPrincipal } from '../../src/sandbox';
 import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
 import { connectToTestServer, createTestWorker, uniqueTaskQueue } from './temporal';
 
@@ -42,11 +43,24 @@ export interface ServerFixture {
   close(): Promise<void>;
 }
 
-export async function startServerFixture(
-  options: { worker?: boolean; alertKeys?: AlertKeyring; logger?: FastifyBaseLogger; webhookSecrets?: string[] } = {},
-): Promise<ServerFixture> {
+/** The `updatedBy` of SIR events caused by the worker's calls (the sandbox names the signing key). */
+export const PHASEGATE_SIR_IDENTITY = apiCallerPrincipal(SANDBOX_DEFAULT_ACCOUNT_ID, SANDBOX_DEFAULT_CREDENTIALS.accessKeyId);
+
+export interface ServerFixtureOptions {
+  worker?: boolean;
+  /**
+   * The whole chain: the sandbox POSTs SIR's events (signed) to this server's /v1/alerts, as
+   * PHASEGATE_SANDBOX_EVENTS_URL makes it do under `phasegate dev`, and the server knows the worker's
+   * own SIR identity (PHASEGATE_SIR_IDENTITY).
+   */
+  sandboxEvents?: boolean;
+  alertKeys?: AlertKeyring;
+  logger?: FastifyBaseLogger;
+  webhookSecrets?: string[];
+}
+
+export async function startServerFixture(options: ServerFixtureOptions = {}): Promise<ServerFixture> {
   const env = await connectToTestServer();
-  const sandbox = await startSandboxFixture();
   const taskQueue = uniqueTaskQueue('server');
   const playbooks = (await loadPlaybooksOrThrow('playbooks')).map((p) => p.playbook);
   const users = new UserDirectory(
@@ -61,8 +75,10 @@ export async function startServerFixture(
     alertKeys: options.alertKeys,
     logger: options.logger,
     taskQueue,
+    ...(options.sandboxEvents && { sirIdentities: [PHASEGATE_SIR_IDENTITY] }),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const sandbox = await startSandboxFixture(options.sandboxEvents ? { events: { url: `${url}/v1/alerts`, secret: WEBHOOK_SECRET } } : {});
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {

@@ -22,6 +22,8 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(files.some((f) => f.startsWith('v1-')) && files.some((f) => f.startsWith('v2-')), 'histories from before and after the patch');
     // v4 ran the loop now frozen in workflows/legacy/; v5 is the first set under `attested-decisions`.
     assert.ok(files.some((f) => f.startsWith('v4-')) && files.some((f) => f.startsWith('v5-')), 'histories from before and after attested-decisions');
+    // v6 is the first set under `read-before-write` (SIR as the source of truth, issue 12).
+    assert.ok(files.some((f) => f.startsWith('v6-')), 'histories from after read-before-write');
 
     const histories = await Promise.all(
       files.map(async (file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(await readFile(join(HISTORIES, file), 'utf8'))) })),
@@ -33,6 +35,26 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
 
     assert.deepEqual(results.map((r) => r.file).sort(), files);
     assert.deepEqual(results.filter((r) => r.error), [], 'histories that no longer replay');
+  });
+
+  it('v6 histories exercise what read-before-write changed: its marker, moveCase, SIR events, re-reads and drift comments', async () => {
+    const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v6-${name}.json`), 'utf8'))).events ?? [];
+    const activities = (events: Awaited<ReturnType<typeof read>>) => events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const signals = (events: Awaited<ReturnType<typeof read>>) => events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+    const markers = (events: Awaited<ReturnType<typeof read>>) =>
+      events.flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
+
+    const drift = await read('drift-adopted');
+    assert.ok(markers(drift).some((m) => m.includes('read-before-write')));
+    assert.ok(activities(drift).includes('moveCase') && !activities(drift).includes('updateCaseStatus'));
+    assert.deepEqual(signals(drift), ['sirCaseChanged', 'sirCaseChanged']);
+    assert.ok(activities(drift).filter((a) => a === 'getCase').length >= 2, 'each event re-read the case');
+    assert.ok(drift.at(-1)?.workflowExecutionCompletedEventAttributes, 'it ended (closed outside phasegate)');
+
+    const recheck = await read('recheck-and-duplicates');
+    assert.ok(activities(recheck).filter((a) => a === 'getCase').length >= 3, 'the timer re-read the case');
+    assert.equal(signals(recheck).filter((n) => n === 'duplicateAlert').length, 5);
+    assert.ok(recheck.at(-1)?.workflowExecutionCompletedEventAttributes);
   });
 
   it('detects a history whose commands differ from the code (the check can fail)', async () => {

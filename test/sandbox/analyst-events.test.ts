@@ -10,7 +10,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { sandboxOptionsFromEnv, SANDBOX_DEFAULT_CREDENTIALS, type CaseEventEnvelope } from '../../src/sandbox';
+import { apiCallerPrincipal, sandboxOptionsFromEnv, SANDBOX_DEFAULT_CREDENTIALS, type CaseEventEnvelope } from '../../src/sandbox';
 import { SirClient } from '../../src/sir';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/server/webhook-signature';
 import { SAMPLE_CASE } from '../helpers/sir-sandbox';
@@ -18,6 +18,7 @@ import { admin, startTestSandbox, UUID, type SandboxTestContext, type SirRespons
 
 const SECRET = 'sandbox-events-test-secret';
 const ACCOUNT = '123456789012';
+const CALLER = apiCallerPrincipal(ACCOUNT, SANDBOX_DEFAULT_CREDENTIALS.accessKeyId);
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -167,9 +168,24 @@ describe('the sandbox plays the analyst', () => {
     await sir.createCaseComment({ caseId, body: 'Contained by the on-call engineer', clientToken: 'comment-1' });
     await sir.createCaseComment({ caseId, body: 'Contained by the on-call engineer', clientToken: 'comment-1' });
     const [event] = await receiver.waitFor(1);
-    assertEnvelope(event!, { detailType: 'Case Comment Added', caseId, caseArn, updatedBy: ACCOUNT });
+    // An API call names its signer, so phasegate can tell the events its own calls caused from a person's.
+    assertEnvelope(event!, { detailType: 'Case Comment Added', caseId, caseArn, updatedBy: CALLER });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(receiver.received.length, 1, 'the replayed clientToken added no comment and no event');
+  });
+
+  it('a status change and a close through the SIR API publish Case Updated and Case Closed, naming the signer', async () => {
+    const { caseId, caseArn } = await newCase();
+    await sir.updateCaseStatus(caseId, 'Detection and Analysis');
+    const [updated] = await receiver.waitFor(1);
+    assertEnvelope(updated!, { detailType: 'Case Updated', caseId, caseArn, updatedBy: CALLER });
+    await sir.closeCase(caseId);
+    const [, closed] = await receiver.waitFor(2);
+    assertEnvelope(closed!, { detailType: 'Case Closed', caseId, caseArn, updatedBy: CALLER });
+    // A refused change changed nothing, so SIR announces nothing.
+    await assert.rejects(sir.updateCaseStatus(caseId, 'Detection and Analysis'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(receiver.received.length, 2);
   });
 
   it('a change that changes nothing publishes nothing', async () => {

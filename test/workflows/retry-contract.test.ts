@@ -100,19 +100,20 @@ describe('casePlaybook retry contract (real dev server, real sandbox)', { timeou
     assert.equal(updates(caseId).length, 1);
   });
 
-  it('completes when a Conflict only means an earlier attempt already applied the status', async () => {
+  it('completes when an earlier attempt already applied the status and its answer was lost', async () => {
     const caseId = await openCase();
-    // The first attempt changes the case but its answer is lost (500); the retry then meets the
-    // strict transition table (X → X is not allowed) and gets ConflictException.
+    // The first attempt changes the case but its answer is lost (500). Since `read-before-write` the
+    // retry reads the case before writing, finds the status it wanted, and writes nothing (before, it
+    // wrote again, met the transition table's X → X refusal, and only then read the case).
     fx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'internal', count: 1, afterApply: true });
 
     const outcome = await run(adopt(caseId, ['Detection and Analysis']));
 
     assert.equal(outcome.status, 'Detection and Analysis');
-    assert.deepEqual(updates(caseId).map((c) => c.errorType), ['InternalServerException', 'ConflictException']);
+    assert.deepEqual(updates(caseId).map((c) => c.errorType), ['InternalServerException']);
     assert.equal(outcome.transitions.length, 1);
     assert.equal(outcome.transitions[0]!.alreadyApplied, true);
-    assert.equal(fx.sandbox.calls.list({ operation: 'GetCase', caseId }).length, 2); // adopt + the conflict check
+    assert.equal(fx.sandbox.calls.list({ operation: 'GetCase', caseId }).length, 3); // adopt + one read per attempt
   });
 
   it('does not attempt a step the transition table forbids: it waits for a human, with no HTTP call', async () => {

@@ -71,13 +71,14 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
     const history = await events(handle);
 
     const scheduled = history.map(scheduledName).filter(Boolean);
-    assert.deepEqual(scheduled.slice(0, 3), ['createCase', 'addCaseComment', 'updateCaseStatus']);
+    // Since `read-before-write` a move is one activity that reads the case, then writes (moveCase).
+    assert.deepEqual(scheduled.slice(0, 3), ['createCase', 'addCaseComment', 'moveCase']);
     const tasksBefore = (name: string): number =>
       history.slice(0, history.findIndex((e) => scheduledName(e) === name)).filter(isTaskCompleted).length;
-    // Task 1 schedules CreateCase; task 2, on its result, both the comment and UpdateCaseStatus.
+    // Task 1 schedules CreateCase; task 2, on its result, both the comment and the move.
     assert.equal(tasksBefore('createCase'), 1);
     assert.equal(tasksBefore('addCaseComment'), 2);
-    assert.equal(tasksBefore('updateCaseStatus'), 2);
+    assert.equal(tasksBefore('moveCase'), 2);
 
     const { caseId } = await handle.query(stateQuery);
     const comments = fx.sandbox.calls.list({ operation: 'CreateCaseComment', caseId }).map((c) => (c.requestBody as { body: string }).body);
@@ -113,8 +114,15 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
       `SirCaseStatus="${DA}"`,
       'AwaitingApproval=true',
     ]);
-    // One patch marker (attested-decisions) however many patches older cases check; each costs an event.
-    assert.equal(history.filter((e) => e.markerRecordedEventAttributes != null).length, 1);
+    // One patch marker (read-before-write, which implies attested-decisions) however many patches
+    // older cases check; each costs an event.
+    const markers = history.filter((e) => e.markerRecordedEventAttributes != null);
+    assert.equal(markers.length, 1);
+    const markerData = Object.values(markers[0]!.markerRecordedEventAttributes!.details ?? {})
+      .flatMap((p) => p.payloads ?? [])
+      .map((p) => Buffer.from(p.data ?? []).toString('utf8'))
+      .join(' ');
+    assert.match(markerData, /read-before-write/);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
   });

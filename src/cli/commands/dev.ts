@@ -24,6 +24,7 @@ import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
 import { type AlertKeyring, loadAlertKeysFile } from '../../server/alert-keys';
 import { buildServer } from '../../server/app';
+import { parseSirIdentities } from '../../server/sir-events';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
 import { parseWebhookSecrets } from '../../server/webhook-signature';
@@ -133,7 +134,12 @@ function runDev(opts: DevOptions): Promise<void> {
     });
     lifetime.started('the worker', runWorker(worker));
 
-    const api = await startApi({ lifetime, port: apiPort, settings: apiSettings, server, logger, codec, decisionKeys });
+    // The sandbox names the worker's key in the events its calls cause; the API leaves those out.
+    const sirIdentities = [
+      ...parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
+      ...(sandbox ? [sandbox.principalOf(SANDBOX_DEFAULT_CREDENTIALS.accessKeyId)] : []),
+    ];
+    const api = await startApi({ lifetime, port: apiPort, settings: apiSettings, server, logger, codec, decisionKeys, sirIdentities });
     await recordDevApiUrl(stateDir, api.url);
     printBanner({ server, sandbox, sirEndpoint: sir.endpoint ?? `AWS (${sir.region})`, api, channels });
     if (opts.demo) await postDemo(api, server, api.secrets[0]!);
@@ -206,9 +212,10 @@ interface ApiParts {
   logger: Logger;
   codec: PayloadCodec;
   decisionKeys: DecisionKeys;
+  sirIdentities: string[];
 }
 
-async function startApi({ lifetime, port, settings, server, logger, codec, decisionKeys }: ApiParts): Promise<DevApi> {
+async function startApi({ lifetime, port, settings, server, logger, codec, decisionKeys, sirIdentities }: ApiParts): Promise<DevApi> {
   const connection = await Connection.connect({ address: server.address });
   lifetime.started('the API\'s Temporal connection', { stop: () => connection.close() });
   const client = new Client({ connection, namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
@@ -221,6 +228,7 @@ async function startApi({ lifetime, port, settings, server, logger, codec, decis
     decisionKeys,
     webhookSecrets: settings.webhookSecrets,
     alertKeys: settings.alertKeys,
+    sirIdentities,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
   });

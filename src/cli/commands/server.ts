@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Connection, Client } from '@temporalio/client';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { buildServer } from '../../server/app';
+import { parseSirIdentities } from '../../server/sir-events';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
 import { loadAlertKeysFile } from '../../server/alert-keys';
 import { loadUsersFile } from '../../server/users';
@@ -61,6 +62,7 @@ export function serverCommand(): Command {
           decisionKeys,
           webhookSecrets: secrets,
           alertKeys,
+          sirIdentities: parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
           logger,
           codec: codec ? { codec, corsOrigins } : undefined,
         });

@@ -2,17 +2,21 @@
  * POST /v1/alerts: authenticated alert in, one case workflow per alert fingerprint out. The order of
  * checks is deliberate: nothing is parsed before the sender is proven, nothing is parsed past the
  * envelope before the sender's key is known to be allowed that source, and nothing reaches Temporal
- * before the alert is valid and has a playbook (alert-intake.ts, shared with the SQS intake).
+ * before the alert is valid and has a playbook (alert-intake.ts, shared with the SQS intake). SIR's
+ * own events (source aws.security-ir) arrive on the same route and go to the case they are about.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Playbook } from '../../domain/playbook';
+import type { AcceptedRequests } from '../accepted-requests';
 import { authenticateAlert, checkSenderScope } from '../alert-auth';
 import { acceptAlert, parseAlertJson, type AlertAccepted } from '../alert-intake';
 import type { AlertKeyring } from '../alert-keys';
+import { handleSirEvent, isSirEvent } from '../sir-events';
 import { isTemporalUnavailable, sendTemporalUnavailable } from '../temporal-availability';
 import { type ErrorDetail, sendError } from '../http-errors';
 import type { AlertRefusalReason, ServerMetrics } from '../metrics';
+import { SIGNATURE_HEADER } from '../webhook-signature';
 
 export type { AlertAccepted } from '../alert-intake';
 
@@ -24,6 +28,10 @@ export interface AlertRouteDeps {
   alertKeys?: AlertKeyring;
   taskQueue: string;
   metrics: ServerMetrics;
+  /** Signed requests already accepted: a replay gets the first answer and sends no new signal. */
+  acceptedRequests: AcceptedRequests;
+  /** `detail.updatedBy` values of SIR events phasegate caused itself (PHASEGATE_SIR_IDENTITY). */
+  sirIdentities: readonly string[];
 }
 
 export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): void {
@@ -51,12 +59,26 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       return refuse(outOfScope);
     }
 
+    // Only a signature names one request (its timestamp and body): a replay of it is answered from memory.
+    const signed = sender.scheme === 'signature' ? (request.headers[SIGNATURE_HEADER] as string) : undefined;
+    const remember = (answer: object): void => {
+      if (signed) deps.acceptedRequests.remember(signed, raw, answer);
+    };
+    const replayed = signed ? await deps.acceptedRequests.replayOf(signed, raw, reply.raw) : undefined;
+    if (replayed) {
+      // The alert already has its case (this very request made or joined it): a duplicate, not signalled again.
+      deps.metrics.alerts.inc({ outcome: 'replayed' });
+      return reply.code(202).send({ ...replayed, ...('duplicate' in replayed && { duplicate: true }), replayed: true });
+    }
+    if (isSirEvent(body.json)) return handleSirEvent(reply, { client: deps.client, ownIdentities: deps.sirIdentities, metrics: deps.metrics }, body.json, remember);
+
     try {
       const result = await acceptAlert(deps, body.json);
       if (!result.ok) return refuse(result);
       const { accepted } = result;
       deps.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
       if (!accepted.duplicate) request.log.info({ workflowId: accepted.caseWorkflowId, playbook: result.playbook, key: sender.key }, 'case started');
+      remember(accepted);
       return reply.code(202).send(accepted satisfies AlertAccepted);
     } catch (err) {
       if (!isTemporalUnavailable(err)) throw err;
