@@ -22,7 +22,8 @@ const OPEN_ENDED_WAIT_MS = 10 * 365 * 24 * 3_600_000;
 export type CaseWait = (done: () => boolean, timeoutMs: number, summary: string) => Promise<boolean>;
 
 export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: CaseWait, background: (work: Promise<void>) => void): Promise<void> {
-  const spec = gateFor(ctx.input.playbook, pending.target).approval!;
+  // The step the gate was opened for: a playbook may name one status in several steps, each with its own gate.
+  const spec = (pending.stepIndex !== undefined ? ctx.input.playbook.steps[pending.stepIndex]?.approval : undefined) ?? gateFor(ctx.input.playbook, pending.target).approval!;
   // The escalation round's own channels hear about it too (its event, reminders and timeout).
   const tell = (event: ApprovalNoticeEvent, outcome?: string): void => {
     const channels = new Set([...(spec.notify ?? []), ...(pending.escalated ? (spec.escalation?.notify ?? []) : [])]);

@@ -42,7 +42,9 @@ import {
   recordDecision,
   refuseDecisionBy,
   refuseDecisionRequest,
+  outcomesFromDecisions,
   refuseTransitionRequest,
+  repeatedDecision,
 } from '../src/domain/decision-rules';
 import {
   type Actor,
@@ -97,6 +99,12 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     }),
     attested: true,
   };
+  if (input.carried && !input.carried.attested) {
+    // A case the frozen loop ran continues here: it kept no approval outcomes, and a request it was
+    // taking when it continued as new was not carried over.
+    state.approvalOutcomes ??= outcomesFromDecisions(state.decisions);
+    state.inFlight = undefined;
+  }
   if (readBeforeWrite) state.readBeforeWrite = true;
   const ctx: CaseContext = { input, state, lean: true, published: publishedAtStart(), readBeforeWrite };
   const { playbook } = input;
@@ -124,10 +132,17 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   /** Proves the person, applies the gate's rules with their proven groups, records the decision. */
   const takeDecision = async (request: DecisionRequest, via: 'update' | 'signal'): Promise<DecisionAnswer> => {
     const what = `${request.decision} #${request.approvalId} (${via})`;
+    // The same decision by the same person again (a retry, in this run or an earlier one) gets its first answer.
+    const repeat = repeatedDecision(state, request);
+    if (repeat) return { ...repeat, state: snapshot(state) };
     const early = refuseDecisionRequest(state, request);
     if (early) throw refuseAndRecord(request, what, early);
-    const act: AttestedAct = { kind: 'decide', workflowId: workflowInfo().workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment };
-    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation });
+    const { workflowId, namespace } = workflowInfo();
+    const act: AttestedAct = { kind: 'decide', namespace, workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment };
+    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }).catch((err: unknown) => {
+      if (isCancellation(err)) throw err;
+      throw refuseAndRecord(request, what, proofUnavailable(err));
+    });
     if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
     // The world may have moved while the proof was checked: the rules run again on today's state.
     const refusal = refuseDecisionBy(state, request, verdict.groups);
@@ -138,7 +153,10 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   };
 
   setHandler(decideUpdate, (request) => takeDecision(request, 'update'), {
-    validator: (request: DecisionRequest) => refuse(refuseDecisionRequest(state, request)),
+    validator: (request: DecisionRequest) => {
+      if (repeatedDecision(state, request)) return;
+      refuse(refuseDecisionRequest(state, request));
+    },
     description: 'approve or reject the pending approval it names (approvalId)',
   });
 
@@ -158,8 +176,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     if (deferred({ signal: decision, args: signal })) return;
     // A signal cannot be refused back to its sender; a refused one is recorded on the case instead.
     await takeDecision({ ...signal, approvalId: signal?.approvalId as number, decision }, 'signal').catch((err: unknown) => {
-      if (!(err instanceof ApplicationFailure)) throw err;
-      state.note = `refused ${decision} signal from ${String(signal?.by)}: ${err.message}`;
+      // Whatever went wrong (a refusal, the proof check failing), a signal must not fail the case.
+      if (isCancellation(err)) throw err;
+      state.note = `refused ${decision} signal from ${String(signal?.by)}: ${messageOf(err)}`;
     });
   };
   setHandler(approveSignal, onDecisionSignal('approve'));
@@ -172,9 +191,16 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     const early = refuseTransitionRequest(state, request);
     if (early) throw refuseAndRecord(request, what, early);
     const requestId = request.requestId ?? uuid4();
-    const act: AttestedAct = { kind: 'transition', workflowId: workflowInfo().workflowId, to: request.to, requestId: request.requestId, reason: request.reason };
-    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation });
+    const { workflowId, namespace } = workflowInfo();
+    const act: AttestedAct = { kind: 'transition', namespace, workflowId, to: request.to, requestId: request.requestId, reason: request.reason };
+    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }).catch((err: unknown) => {
+      if (isCancellation(err)) throw err;
+      throw refuseAndRecord(request, what, proofUnavailable(err));
+    });
     if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
+    // The same request may have been taken while this one's proof was checked (a signal racing its update).
+    const takenMeanwhile = request.requestId ? state.takenRequests?.find((t) => t.requestId === request.requestId) : undefined;
+    if (takenMeanwhile) return { requestId: takenMeanwhile.requestId, to: takenMeanwhile.to, result: takenMeanwhile.result, ...(takenMeanwhile.approvalId && { approvalId: takenMeanwhile.approvalId }), duplicate: true, state: snapshot(state) };
     const refusal = refuseTransitionRequest(state, request);
     if (refusal) throw refuseAndRecord(request, what, refusal);
     const taken = takeRequest(playbook, state, { ...request, requestId }, Date.now());
@@ -191,8 +217,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   const onTransitionSignal = async (request: TransitionRequest): Promise<void> => {
     if (deferred({ signal: 'requestTransition', args: request })) return;
     await takeTransition(request, 'signal').catch((err: unknown) => {
-      if (!(err instanceof ApplicationFailure)) throw err;
-      state.note = `refused transition request from ${String(request?.by)}: ${err.message}`;
+      if (isCancellation(err)) throw err;
+      state.note = `refused transition request from ${String(request?.by)}: ${messageOf(err)}`;
     });
   };
   setHandler(requestTransitionSignal, onTransitionSignal);
@@ -463,6 +489,15 @@ function shouldContinueAsNew(input: CasePlaybookInput): boolean {
 
 function refuse(refusal: Refusal | undefined): void {
   if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+}
+
+/** A failure that is not a refusal (the proof check itself failed): the decision or request is not taken. */
+function proofUnavailable(err: unknown): Refusal {
+  return { type: REFUSAL_TYPES.proofUnavailable, message: `who sent it could not be checked (${messageOf(err)}); send it again` };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
 }
 
 function snapshot(state: CaseState): CaseState {

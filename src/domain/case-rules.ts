@@ -24,6 +24,8 @@ export const REFUSAL_TYPES = {
   separationOfDuties: 'SeparationOfDuties',
   /** Nothing proved that phasegate authenticated the person (no attestation, Temporal access not trusted). */
   unprovenIdentity: 'UnprovenIdentity',
+  /** The check of who sent it failed (not a refusal of the person): send it again. */
+  proofUnavailable: 'ProofUnavailable',
 } as const;
 
 export type RefusalType = (typeof REFUSAL_TYPES)[keyof typeof REFUSAL_TYPES];

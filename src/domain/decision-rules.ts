@@ -115,6 +115,25 @@ export function refuseDecisionBy(state: CaseState, request: DecisionRequest, gro
 }
 
 /**
+ * The answer a decision got the first time, when the same person already made the same decision on the
+ * same approval: a retry (a lost HTTP answer, a CLI run again, even after the case continued as new)
+ * is answered, never refused nor counted twice.
+ */
+export function repeatedDecision(state: CaseState, request: DecisionRequest): Omit<DecisionAnswer, 'state'> | undefined {
+  if (!request || typeof request.by !== 'string' || !Number.isSafeInteger(request.approvalId)) return undefined;
+  const first = state.decisions.find((d) => d.approvalId === request.approvalId && d.by === request.by && d.decision === request.decision && d.via !== 'timeout');
+  if (!first) return undefined;
+  const base = { approvalId: first.approvalId, decision: first.decision, by: first.by, target: first.target };
+  const outcome = state.approvalOutcomes?.find((o) => o.approvalId === first.approvalId);
+  if (first.decision === 'reject') return { ...base, result: 'rejected', approvalsNeeded: 0, next: 'staying' };
+  if (outcome?.decision === 'approve' && outcome.by.includes(first.by)) {
+    return { ...base, result: 'approved', approvalsNeeded: 0, next: first.target === 'Closed' ? 'closing' : 'moving' };
+  }
+  const pending = state.pendingApproval?.approvalId === first.approvalId ? state.pendingApproval : undefined;
+  return { ...base, result: 'counted', approvalsNeeded: pending ? approvalsNeeded(pending) : 0, next: 'waiting-for-approvals' };
+}
+
+/**
  * Records a decision that passed refuseDecisionBy on the pending approval: a rejection decides at once;
  * an approval decides once enough distinct people have approved.
  */
@@ -145,6 +164,16 @@ export function recordDecision(
   if (needed > 0) return { ...answer, result: 'counted', approvalsNeeded: needed, next: 'waiting-for-approvals' };
   decide(state, pending, 'approve', pending.approvedBy, meta.at);
   return { ...answer, result: 'approved', approvalsNeeded: 0, next: pending.target === 'Closed' ? 'closing' : 'moving' };
+}
+
+/**
+ * How each approval ended, for state carried from a case started before `attested-decisions` (which
+ * kept only the decisions): so a late decision on one of them hears what became of it.
+ */
+export function outcomesFromDecisions(decisions: readonly DecisionRecord[]): ApprovalOutcome[] {
+  const last = new Map<number, DecisionRecord>();
+  for (const d of decisions) last.set(d.approvalId, d);
+  return [...last.values()].map((d) => ({ approvalId: d.approvalId, target: d.target, decision: d.decision, by: [d.by], at: d.at }));
 }
 
 /** The clock decides as the playbook says. */

@@ -3,6 +3,7 @@
  * decide on its pending approval, request a transition, list cases. The HTTP API and the CLI both call
  * these, and both turn a CaseCommandError into their own words (an HTTP code, a one-line reason).
  */
+import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   type Client,
@@ -126,11 +127,25 @@ export function transitionUpdateId(requestId: string): string {
 
 export async function decide(client: Client, ref: string, request: DecisionRequest): Promise<DecisionAnswer> {
   const handle = await findCase(client, ref);
-  return handle
-    .executeUpdate(decideUpdate, { args: [request], updateId: decisionUpdateId(request) })
-    .then((answer) => asDecisionAnswer(answer, request))
-    .catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+  const attempt = (updateId: string): Promise<DecisionAnswer> =>
+    handle
+      .executeUpdate(decideUpdate, { args: [request], updateId })
+      .then((answer) => asDecisionAnswer(answer, request))
+      .catch((err: unknown) => rethrowForUpdate(handle, err, ref));
+  const updateId = decisionUpdateId(request);
+  try {
+    return await attempt(updateId);
+  } catch (err) {
+    // Temporal keeps a refusal under its update id for the rest of the run. One that can stop holding
+    // (the person joined the gate's approvers when it escalated; a proof check that failed; someone
+    // else sending this person's update id first) is asked once more under a fresh id; the case
+    // answers a decision it already recorded with its first answer, so nothing is decided twice.
+    if (!(err instanceof CaseCommandError) || !RECHECKED_REFUSALS.has(err.type)) throw err;
+    return attempt(`${updateId}-${randomUUID()}`);
+  }
 }
+
+const RECHECKED_REFUSALS: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover, REFUSAL_TYPES.unprovenIdentity, REFUSAL_TYPES.proofUnavailable]);
 
 export async function requestTransition(client: Client, ref: string, request: TransitionRequest & { requestId: string }): Promise<TransitionAnswer> {
   const handle = await findCase(client, ref);
@@ -252,13 +267,22 @@ async function addPendingApprovalIds(client: Client, cases: CaseSummary[]): Prom
 const FORBIDDEN: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover, REFUSAL_TYPES.separationOfDuties, REFUSAL_TYPES.unprovenIdentity]);
 const INVALID: ReadonlySet<string> = new Set([REFUSAL_TYPES.invalidRequest]);
 const NOT_FOUND: ReadonlySet<string> = new Set([REFUSAL_TYPES.unknownApproval]);
+const UNAVAILABLE: ReadonlySet<string> = new Set([REFUSAL_TYPES.proofUnavailable]);
 
 /** Translates what Temporal answered into a command error; anything unrecognised is rethrown as is. */
 export function asCaseCommandError(err: unknown, ref: string): CaseCommandError {
   if (err instanceof CaseCommandError) return err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? 'Refused';
-    const kind: CaseCommandErrorKind = FORBIDDEN.has(type) ? 'forbidden' : INVALID.has(type) ? 'invalid' : NOT_FOUND.has(type) ? 'not-found' : 'conflict';
+    const kind: CaseCommandErrorKind = FORBIDDEN.has(type)
+      ? 'forbidden'
+      : INVALID.has(type)
+        ? 'invalid'
+        : NOT_FOUND.has(type)
+          ? 'not-found'
+          : UNAVAILABLE.has(type)
+            ? 'unavailable'
+            : 'conflict';
     return new CaseCommandError(kind, type, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) {

@@ -145,7 +145,11 @@ describe('phasegate approve | reject | transition | status | list', { timeout: 3
   });
 
   it('reject of the next gate, then transition back, by workflow id', async () => {
-    const rejected = await as('alice', 'reject', workflowId, '--json');
+    // Without --approval, moments after deciding #1, the CLI asks which approval is meant.
+    const unnamed = await as('alice', 'reject', workflowId);
+    assert.equal(unnamed.code, 2);
+    assert.match(unnamed.stderr, /^phasegate: you decided approval #1 \("Containment, Eradication and Recovery"\) at .*; approval #2 \(move to "Post-incident Activities"\) is pending now: pass --approval 2 to decide it\n$/);
+    const rejected = await as('alice', 'reject', workflowId, '--approval', '2', '--json');
     assert.equal(rejected.code, 0, rejected.stderr);
     const answer = JSON.parse(rejected.stdout) as { result: string; approvalId: number; target: string };
     assert.deepEqual([answer.result, answer.approvalId, answer.target], ['rejected', 2, 'Post-incident Activities']);
@@ -174,7 +178,8 @@ describe('phasegate approve | reject | transition | status | list', { timeout: 3
       const s = await fx.env.client.workflow.getHandle(workflowId).query(stateQuery);
       return s.pendingApproval?.target === CER ? true : undefined;
     });
-    const refused = await phasegate(temporal, 'approve', caseId, '--by', 'alice', '--via', 'temporal');
+    const pending = (await fx.env.client.workflow.getHandle(workflowId).query(stateQuery)).pendingApproval!.approvalId;
+    const refused = await phasegate(temporal, 'approve', caseId, '--approval', String(pending), '--by', 'alice', '--via', 'temporal');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^phasegate: refused \(UnprovenIdentity\): nothing proves that phasegate authenticated alice/);
     const state = await fx.env.client.workflow.getHandle(workflowId).query(stateQuery);

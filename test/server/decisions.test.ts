@@ -135,7 +135,7 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
     assert.deepEqual(state.refusals?.map((r) => [r.by, r.type]), [['alice', 'UnprovenIdentity'], ['alice', 'UnprovenIdentity']]);
     assert.equal(state.pendingApproval?.decidedBy, undefined);
     // A forged attestation is no better.
-    const forged = DECISION_KEYS.attest({ kind: 'decide', workflowId, approvalId, decision: 'reject' }, 'alice', ['ir-leads']);
+    const forged = DECISION_KEYS.attest({ kind: 'decide', namespace: fx.env.namespace ?? 'default', workflowId, approvalId, decision: 'reject' }, 'alice', ['ir-leads']);
     await handle.signal(approveSignal, { approvalId, by: 'alice', attestation: forged });
     const after = await waitFor('the forged one refused', async () => {
       const s = await handle.query(stateQuery);

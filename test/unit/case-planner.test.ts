@@ -8,7 +8,16 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { openApproval, planNext, takeRequest } from '../../src/domain/case-planner';
 import type { CaseState } from '../../src/domain/case-state';
-import { approvalsNeeded, recordDecision, recordTimeout, refuseDecisionBy, refuseDecisionRequest, refuseTransitionRequest } from '../../src/domain/decision-rules';
+import {
+  approvalsNeeded,
+  outcomesFromDecisions,
+  recordDecision,
+  recordTimeout,
+  refuseDecisionBy,
+  refuseDecisionRequest,
+  refuseTransitionRequest,
+  repeatedDecision,
+} from '../../src/domain/decision-rules';
 import type { ApprovalSpec } from '../../src/domain/playbook';
 import { testPlaybook } from '../helpers/playbooks';
 
@@ -125,6 +134,23 @@ describe('decisions on a quorum, four-eyes gate', () => {
     assert.deepEqual(state.approvalOutcomes, [{ approvalId: 1, target: CER, decision: 'approve', by: ['erin', 'alice'], at: AT }]);
     const late = refuseDecisionRequest(state, { approvalId: 1, by: 'grace', decision: 'approve' });
     assert.equal(late?.type, 'ApprovalNotPending');
+  });
+
+  it('answers a repeated decision with its first answer, counted once, and never for another person or decision', () => {
+    const state = opened();
+    decide(state, 'erin', 'approve');
+    assert.deepEqual(repeatedDecision(state, { approvalId: 1, by: 'erin', decision: 'approve' }), { approvalId: 1, decision: 'approve', by: 'erin', target: CER, result: 'counted', approvalsNeeded: 1, next: 'waiting-for-approvals' });
+    assert.equal(repeatedDecision(state, { approvalId: 1, by: 'erin', decision: 'reject' }), undefined);
+    assert.equal(repeatedDecision(state, { approvalId: 1, by: 'alice', decision: 'approve' }), undefined);
+    decide(state, 'alice', 'approve');
+    assert.equal(repeatedDecision(state, { approvalId: 1, by: 'erin', decision: 'approve' })?.result, 'approved');
+    assert.equal(state.decisions.length, 2);
+  });
+
+  it('rebuilds approval outcomes from the decisions an older case kept', () => {
+    const state = opened();
+    decide(state, 'erin', 'reject');
+    assert.deepEqual(outcomesFromDecisions(state.decisions), [{ approvalId: 1, target: CER, decision: 'reject', by: ['erin'], at: AT }]);
   });
 
   it('lets the requester reject (withdraw) what they asked for', () => {

@@ -6,7 +6,7 @@ import type { AttestedAct } from '../../src/domain/decision-attestation';
 
 const KEY_A = 'a'.repeat(64);
 const KEY_B = 'b'.repeat(64);
-const ACT: AttestedAct = { kind: 'decide', workflowId: 'case-x', approvalId: 3, decision: 'approve', comment: 'contain' };
+const ACT: AttestedAct = { kind: 'decide', namespace: 'prod', workflowId: 'case-x', approvalId: 3, decision: 'approve', comment: 'contain' };
 const NOW = new Date('2026-11-30T10:00:00Z');
 
 describe('decision keys', () => {
@@ -25,6 +25,7 @@ describe('decision keys', () => {
       [{ ...ACT, decision: 'reject' }, 'alice'],
       [{ ...ACT, comment: 'other' }, 'alice'],
       [{ ...ACT, workflowId: 'case-y' }, 'alice'],
+      [{ ...ACT, namespace: 'staging' }, 'alice'],
       [ACT, 'mallory'],
     ] as Array<[AttestedAct, string]>) {
       const verdict = keys.verify(act, by, attestation, NOW);
@@ -32,8 +33,8 @@ describe('decision keys', () => {
     }
     const widened = keys.verify(ACT, 'alice', { ...attestation, groups: ['ir-leads', 'ciso'] }, NOW);
     assert.equal(widened.ok, false);
-    const transition = keys.attest({ kind: 'transition', workflowId: 'case-x', to: 'Closed', requestId: 'r1' }, 'alice', [], NOW);
-    assert.equal(keys.verify({ kind: 'transition', workflowId: 'case-x', to: 'Closed', requestId: 'r2' }, 'alice', transition, NOW).ok, false);
+    const transition = keys.attest({ kind: 'transition', namespace: 'prod', workflowId: 'case-x', to: 'Closed', requestId: 'r1' }, 'alice', [], NOW);
+    assert.equal(keys.verify({ kind: 'transition', namespace: 'prod', workflowId: 'case-x', to: 'Closed', requestId: 'r2' }, 'alice', transition, NOW).ok, false);
   });
 
   it('honours an attestation for ten minutes only', () => {

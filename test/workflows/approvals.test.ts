@@ -199,8 +199,11 @@ describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 30
     // The same update again (a retried HTTP call, a CLI run again after an error): the first answer.
     const again = await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }], updateId });
     assert.deepEqual(again, first);
-    // A new update for the same approval is refused, saying what became of it.
-    const stale = await refusal(handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }] }));
+    // Under another update id (a later retry, or after continue-as-new) the case itself answers the repeat.
+    const repeated = await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }] });
+    assert.deepEqual([repeated.approvalId, repeated.result, repeated.by], [1, 'approved', 'alice']);
+    // A different decision on it is refused, saying what became of it.
+    const stale = await refusal(handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'reject', by: 'alice' }] }));
     assert.equal(stale.type, 'ApprovalNotPending');
     assert.match(stale.message, /approval #1 to move to "Containment, Eradication and Recovery" was approved by alice at .*; nothing was decided now/);
     const unknown = await refusal(handle.executeUpdate(decideUpdate, { args: [{ approvalId: 9, decision: 'approve', by: 'alice' }] }));
@@ -292,7 +295,10 @@ describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 30
 
     const first = await decideOn(handle, 'approve', 'erin', { approvalId });
     assert.deepEqual([first.result, first.approvalsNeeded, first.next], ['counted', 1, 'waiting-for-approvals']);
-    const twice = await refusal(decideOn(handle, 'approve', 'erin', { approvalId }));
+    // erin again: answered as before, not counted twice; changing her mind is refused.
+    const again = await decideOn(handle, 'approve', 'erin', { approvalId });
+    assert.deepEqual([again.result, again.approvalsNeeded], ['counted', 1]);
+    const twice = await refusal(decideOn(handle, 'reject', 'erin', { approvalId }));
     assert.equal(twice.type, 'DuplicateDecision');
     assert.match(twice.message, /erin already approved #2; 1 more distinct approver\(s\) needed/);
     assert.equal((await handle.query(stateQuery)).status, DA, 'one approval of two moves nothing');

@@ -111,12 +111,12 @@ function decisionCommand(decision: 'approve' | 'reject', description: string): C
         opts.via === 'temporal'
           ? await withTemporal(async (client) => {
               const by = requireBy(opts);
-              const approvalId = opts.approval ?? pendingApprovalId(await caseState(client, ref), ref);
+              const approvalId = opts.approval ?? pendingApprovalId(await caseState(client, ref), ref, by);
               return decide(client, ref, { approvalId, decision, by, ...(opts.comment && { comment: opts.comment }) });
             })
           : await withApi(async (api) => {
-              await checkBy(api, opts.by);
-              const approvalId = opts.approval ?? pendingApprovalId(await api.caseState(ref), ref);
+              const me = await checkBy(api, opts.by);
+              const approvalId = opts.approval ?? pendingApprovalId(await api.caseState(ref), ref, me);
               return api.decide(ref, { approvalId, decision, ...(opts.comment && { comment: opts.comment }) });
             });
       console.log(opts.json ? JSON.stringify(answer, null, 2) : formatDecision(answer));
@@ -128,20 +128,34 @@ function decisionCommand(decision: 'approve' | 'reject', description: string): C
 async function printWhenAtRest(ref: string, opts: ActorOptions): Promise<void> {
   if (opts.via === 'temporal') throw new UsageError('--wait follows the case through the API; leave out --via temporal');
   const state = await withApi((api) => waitForCase(api, ref, atRest));
-  if (!opts.json) console.log(formatCaseState(state));
+  console.log(opts.json ? JSON.stringify(state, null, 2) : formatCaseState(state));
 }
 
-function pendingApprovalId(state: CaseState, ref: string): number {
+/** How recent a decision of one's own must be for a bare `approve` to ask which approval is meant. */
+const RECENT_OWN_DECISION_MS = 10 * 60_000;
+
+/**
+ * The approval a command without --approval decides: the one pending now, unless this person decided
+ * another approval of the case moments ago. Then the command is most likely a retry of that one (its
+ * answer lost), and deciding the next gate with it would be the wrong decision: it asks instead.
+ */
+function pendingApprovalId(state: CaseState, ref: string, by: string): number {
   const pending = state.pendingApproval;
   if (!pending || pending.decidedBy) throw new Error(`refused: no approval is pending on case ${ref} (status "${state.status ?? '?'}", ${state.phase})`);
+  const mine = state.decisions.filter((d) => d.by === by && d.via !== 'timeout').at(-1);
+  if (mine && mine.approvalId !== pending.approvalId && Date.now() - Date.parse(mine.at) < RECENT_OWN_DECISION_MS) {
+    throw new UsageError(
+      `you decided approval #${mine.approvalId} ("${mine.target}") at ${mine.at}; approval #${pending.approvalId} (move to "${pending.target}") is pending now: pass --approval ${pending.approvalId} to decide it`,
+    );
+  }
   return pending.approvalId;
 }
 
-/** `--by` is a check, not a claim: it must name the person the token belongs to. */
-async function checkBy(api: PhasegateApi, by: string | undefined): Promise<void> {
-  if (by === undefined) return;
+/** `--by` is a check, not a claim: it must name the person the token belongs to. Answers who that is. */
+async function checkBy(api: PhasegateApi, by: string | undefined): Promise<string> {
   const me = await api.me();
-  if (me.name !== by) throw new UsageError(`--by ${by} does not match the API token's user "${me.name}"; the token decides who acts`);
+  if (by !== undefined && me.name !== by) throw new UsageError(`--by ${by} does not match the API token's user "${me.name}"; the token decides who acts`);
+  return me.name;
 }
 
 function requireBy(opts: ActorOptions): string {

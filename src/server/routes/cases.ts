@@ -70,8 +70,9 @@ export function registerCaseRoutes(app: FastifyInstance, deps: CaseRouteDeps): v
     const { approvalId, decision, comment } = body.value;
     try {
       const handle = await findCase(deps.client, ref.data);
-      const attestation = deps.decisionKeys?.attest({ kind: 'decide', workflowId: handle.workflowId, approvalId, decision, comment }, user.name, user.groups);
-      const answer = await decide(deps.client, handle.workflowId, { approvalId, decision, ...(comment !== undefined && { comment }), by: user.name, ...(attestation && { attestation }) });
+      const attestation = deps.decisionKeys?.attest({ kind: 'decide', namespace: deps.client.options.namespace, workflowId: handle.workflowId, approvalId, decision, comment }, user.name, user.groups);
+      // `groups` is read only by cases started before attested decisions (their frozen loop has no other way).
+      const answer = await decide(deps.client, handle.workflowId, { approvalId, decision, ...(comment !== undefined && { comment }), by: user.name, groups: user.groups, ...(attestation && { attestation }) });
       deps.metrics.decisions.inc({ decision, result: 'accepted' });
       request.log.info({ caseRef: ref.data, by: user.name, decision, approvalId, result: answer.result }, 'decision recorded');
       return reply.code(200).send(answer);
@@ -93,8 +94,8 @@ export function registerCaseRoutes(app: FastifyInstance, deps: CaseRouteDeps): v
     const requestId = body.value.requestId ?? randomUUID();
     try {
       const handle = await findCase(deps.client, ref.data);
-      const attestation = deps.decisionKeys?.attest({ kind: 'transition', workflowId: handle.workflowId, to, requestId, reason }, user.name, user.groups);
-      const answer = await requestTransition(deps.client, handle.workflowId, { to, requestId, ...(reason !== undefined && { reason }), by: user.name, ...(attestation && { attestation }) });
+      const attestation = deps.decisionKeys?.attest({ kind: 'transition', namespace: deps.client.options.namespace, workflowId: handle.workflowId, to, requestId, reason }, user.name, user.groups);
+      const answer = await requestTransition(deps.client, handle.workflowId, { to, requestId, ...(reason !== undefined && { reason }), by: user.name, groups: user.groups, ...(attestation && { attestation }) });
       request.log.info({ caseRef: ref.data, by: user.name, to, result: answer.result }, 'transition request taken');
       return reply.code(200).send(answer);
     } catch (err) {
