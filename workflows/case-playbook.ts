@@ -34,7 +34,7 @@ import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/d
 import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
 import { formatDuration } from '../src/domain/playbook-duration';
 import { adoptSirCase, describeDrift, driftsFrom } from '../src/domain/sir-drift';
-import type { AttestedAct } from '../src/domain/decision-attestation';
+import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestation';
 import {
   REFUSAL_TYPES,
   type Refusal,
@@ -129,6 +129,16 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     return ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
   };
 
+  /** Who is behind a decision or request, proven by the worker; anything short of proof is a refusal on record. */
+  const proveOrRefuse = async (request: Actor, what: string, act: AttestedAct): Promise<Extract<ActorVerdict, { ok: true }>> => {
+    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }).catch((err: unknown) => {
+      if (isCancellation(err)) throw err;
+      throw refuseAndRecord(request, what, proofUnavailable(err));
+    });
+    if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
+    return verdict;
+  };
+
   /** Proves the person, applies the gate's rules with their proven groups, records the decision. */
   const takeDecision = async (request: DecisionRequest, via: 'update' | 'signal'): Promise<DecisionAnswer> => {
     const what = `${request.decision} #${request.approvalId} (${via})`;
@@ -138,12 +148,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     const early = refuseDecisionRequest(state, request);
     if (early) throw refuseAndRecord(request, what, early);
     const { workflowId, namespace } = workflowInfo();
-    const act: AttestedAct = { kind: 'decide', namespace, workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment };
-    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }).catch((err: unknown) => {
-      if (isCancellation(err)) throw err;
-      throw refuseAndRecord(request, what, proofUnavailable(err));
-    });
-    if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
+    const verdict = await proveOrRefuse(request, what, { kind: 'decide', namespace, workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment });
     // The world may have moved while the proof was checked: the rules run again on today's state.
     const refusal = refuseDecisionBy(state, request, verdict.groups);
     if (refusal) throw refuseAndRecord(request, what, refusal);
@@ -192,12 +197,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     if (early) throw refuseAndRecord(request, what, early);
     const requestId = request.requestId ?? uuid4();
     const { workflowId, namespace } = workflowInfo();
-    const act: AttestedAct = { kind: 'transition', namespace, workflowId, to: request.to, requestId: request.requestId, reason: request.reason };
-    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }).catch((err: unknown) => {
-      if (isCancellation(err)) throw err;
-      throw refuseAndRecord(request, what, proofUnavailable(err));
-    });
-    if (!verdict.ok) throw refuseAndRecord(request, what, { type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message });
+    await proveOrRefuse(request, what, { kind: 'transition', namespace, workflowId, to: request.to, requestId: request.requestId, reason: request.reason });
     // The same request may have been taken while this one's proof was checked (a signal racing its update).
     const takenMeanwhile = request.requestId ? state.takenRequests?.find((t) => t.requestId === request.requestId) : undefined;
     if (takenMeanwhile) return { requestId: takenMeanwhile.requestId, to: takenMeanwhile.to, result: takenMeanwhile.result, ...(takenMeanwhile.approvalId && { approvalId: takenMeanwhile.approvalId }), duplicate: true, state: snapshot(state) };

@@ -47,14 +47,14 @@ export function describeApprovers(approvers: readonly ApproverRef[]): string {
   return approvers.join(', ');
 }
 
-function refuseActor(actor: Actor): Refusal | undefined {
+export function refuseActor(actor: Actor): Refusal | undefined {
   if (typeof actor?.by !== 'string' || !ACTOR_PATTERN.test(actor.by)) {
     return { type: REFUSAL_TYPES.invalidRequest, message: 'the request must name who makes it (by: a user name)' };
   }
   return undefined;
 }
 
-function refuseFinished(state: CaseState): Refusal | undefined {
+export function refuseFinished(state: CaseState): Refusal | undefined {
   if (state.status === 'Closed' || state.phase === 'closed') {
     return { type: REFUSAL_TYPES.caseClosed, message: `case ${state.caseId ?? '(never opened)'} is closed` };
   }

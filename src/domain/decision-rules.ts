@@ -4,7 +4,7 @@
  * update validators, its signal handlers and its recording all go through here, so every path to a
  * decision applies the same rules. Cases started before the `attested-decisions` patch use case-rules.ts.
  */
-import { REFUSAL_TYPES, type Refusal, describeApprovers } from './case-rules';
+import { REFUSAL_TYPES, type Refusal, describeApprovers, refuseActor, refuseFinished } from './case-rules';
 import type { ApprovalOutcome, CaseState, CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from './case-state';
 import type { DecisionAnswer, DecisionRequest, TransitionRequest } from './messages';
 import type { ApproverRef } from './playbook';
@@ -12,7 +12,6 @@ import { checkTransition } from './transitions';
 
 export { REFUSAL_TYPES, type Refusal } from './case-rules';
 
-const ACTOR_PATTERN = /^[A-Za-z0-9._@-]{1,128}$/;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const TIMEOUT_ACTOR = 'phasegate-timeout';
 
@@ -22,26 +21,6 @@ export function isApproverOf(approvers: readonly ApproverRef[], by: string, grou
 
 export function approvalsNeeded(pending: PendingApproval): number {
   return Math.max((pending.minApprovers ?? 1) - (pending.approvedBy?.length ?? 0), 0);
-}
-
-function refuseActor(by: unknown): Refusal | undefined {
-  if (typeof by !== 'string' || !ACTOR_PATTERN.test(by)) {
-    return { type: REFUSAL_TYPES.invalidRequest, message: 'the request must name who makes it (by: a user name)' };
-  }
-  return undefined;
-}
-
-function refuseFinished(state: CaseState): Refusal | undefined {
-  if (state.status === 'Closed' || state.phase === 'closed') {
-    return { type: REFUSAL_TYPES.caseClosed, message: `case ${state.caseId ?? '(never opened)'} is closed` };
-  }
-  if (state.phase === 'completed' || state.phase === 'cancelled') {
-    return { type: REFUSAL_TYPES.caseClosed, message: `the playbook for case ${state.caseId} has ${state.phase === 'completed' ? 'finished' : 'been cancelled'}` };
-  }
-  if (state.phase === 'opening' || !state.caseId) {
-    return { type: REFUSAL_TYPES.notOpenYet, message: 'the SIR case is still being opened; try again in a moment' };
-  }
-  return undefined;
 }
 
 export function describeOutcome(outcome: ApprovalOutcome): string {
@@ -59,7 +38,7 @@ export function describeOutcome(outcome: ApprovalOutcome): string {
  * such refusals leave no trace in the history.
  */
 export function refuseDecisionRequest(state: CaseState, request: DecisionRequest): Refusal | undefined {
-  const invalid = refuseActor(request?.by);
+  const invalid = refuseActor(request);
   if (invalid) return invalid;
   if (request.decision !== 'approve' && request.decision !== 'reject') {
     return { type: REFUSAL_TYPES.invalidRequest, message: `decision must be "approve" or "reject", not ${JSON.stringify(request.decision)}` };
@@ -198,7 +177,7 @@ function decide(state: CaseState, pending: PendingApproval, decision: DecisionKi
 }
 
 export function refuseTransitionRequest(state: CaseState, request: TransitionRequest): Refusal | undefined {
-  const invalid = refuseActor(request?.by);
+  const invalid = refuseActor(request);
   if (invalid) return invalid;
   if (request.requestId !== undefined && (typeof request.requestId !== 'string' || !REQUEST_ID_PATTERN.test(request.requestId))) {
     return { type: REFUSAL_TYPES.invalidRequest, message: 'requestId must be 1-128 letters, digits and . _ : -' };
