@@ -61,11 +61,12 @@ describe('tracing', { timeout: 120_000 }, () => {
 
     const spans = exporter.getFinishedSpans();
     const names = spans.map((s) => s.name);
-    for (const expected of ['StartWorkflow:casePlaybook', 'RunWorkflow:casePlaybook', 'StartActivity:createCase', 'RunActivity:createCase', 'RunActivity:updateCaseStatus']) {
+    // The status move is moveCase since read-before-write (it reads the case, then calls UpdateCaseStatus).
+    for (const expected of ['StartWorkflow:casePlaybook', 'RunWorkflow:casePlaybook', 'StartActivity:createCase', 'RunActivity:createCase', 'RunActivity:moveCase']) {
       assert.ok(names.includes(expected), `no ${expected} span in ${JSON.stringify(names)}`);
     }
     const start = spans.find((s) => s.name === 'StartWorkflow:casePlaybook')!;
-    const activity = spans.find((s) => s.name === 'RunActivity:updateCaseStatus')!;
+    const activity = spans.find((s) => s.name === 'RunActivity:moveCase')!;
     assert.equal(activity.spanContext().traceId, start.spanContext().traceId, 'the activity belongs to the trace the client started');
     assert.equal(spans.find((s) => s.name === 'RunWorkflow:casePlaybook')!.resource.attributes['service.name'], 'phasegate');
   });
