@@ -44,7 +44,7 @@ export class CaseCommandError extends Error {
   }
 }
 
-type CaseHandle = WorkflowHandle<typeof casePlaybook>;
+export type CaseHandle = WorkflowHandle<typeof casePlaybook>;
 
 const SIR_CASE_ID = /^\d{10,32}$/;
 
@@ -125,8 +125,9 @@ export function transitionUpdateId(requestId: string): string {
   return `transition-${requestId}`;
 }
 
-export async function decide(client: Client, ref: string, request: DecisionRequest): Promise<DecisionAnswer> {
-  const handle = await findCase(client, ref);
+/** On a case found with findCase (the caller needed its workflow id first, to attest the act). */
+export async function decide(handle: CaseHandle, request: DecisionRequest): Promise<DecisionAnswer> {
+  const ref = handle.workflowId;
   const attempt = (updateId: string): Promise<DecisionAnswer> =>
     handle
       .executeUpdate(decideUpdate, { args: [request], updateId })
@@ -147,8 +148,8 @@ export async function decide(client: Client, ref: string, request: DecisionReque
 
 const RECHECKED_REFUSALS: ReadonlySet<string> = new Set([REFUSAL_TYPES.notAnApprover, REFUSAL_TYPES.unprovenIdentity, REFUSAL_TYPES.proofUnavailable]);
 
-export async function requestTransition(client: Client, ref: string, request: TransitionRequest & { requestId: string }): Promise<TransitionAnswer> {
-  const handle = await findCase(client, ref);
+export async function requestTransition(handle: CaseHandle, request: TransitionRequest & { requestId: string }): Promise<TransitionAnswer> {
+  const ref = handle.workflowId;
   return handle
     .executeUpdate(transitionUpdate, { args: [request], updateId: transitionUpdateId(request.requestId) })
     .then((answer) => asTransitionAnswer(answer, request))

@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { CaseState, CaseTarget } from '../../domain/case-state';
 import { ALL_CASE_STATUSES, type CaseStatus } from '../../domain/case-status';
 import type { DecisionAnswer, TransitionAnswer } from '../../domain/messages';
-import { CaseCommandError, caseState, decide, listCases, requestTransition } from '../../temporal/case-commands';
+import { CaseCommandError, caseState, decide, findCase, listCases, requestTransition } from '../../temporal/case-commands';
 import { loadTemporalTarget } from '../../temporal/connection-config';
 import { dataConverterFromEnv } from '../../temporal/data-converter';
 import { defaultStateDir } from '../../temporal/temporal-cli';
@@ -56,7 +56,7 @@ export function caseCommands(): Command[] {
         const requestId = randomUUID();
         const answer: TransitionAnswer =
           opts.via === 'temporal'
-            ? await withTemporal((client) => requestTransition(client, ref, { to: opts.to, requestId, ...(opts.reason && { reason: opts.reason }), by: requireBy(opts) }))
+            ? await withTemporal(async (client) => requestTransition(await findCase(client, ref), { to: opts.to, requestId, ...(opts.reason && { reason: opts.reason }), by: requireBy(opts) }))
             : await withApi(async (api) => {
                 await checkBy(api, opts.by);
                 return api.transition(ref, { to: opts.to, requestId, ...(opts.reason && { reason: opts.reason }) });
@@ -112,7 +112,7 @@ function decisionCommand(decision: 'approve' | 'reject', description: string): C
           ? await withTemporal(async (client) => {
               const by = requireBy(opts);
               const approvalId = opts.approval ?? pendingApprovalId(await caseState(client, ref), ref, by);
-              return decide(client, ref, { approvalId, decision, by, ...(opts.comment && { comment: opts.comment }) });
+              return decide(await findCase(client, ref), { approvalId, decision, by, ...(opts.comment && { comment: opts.comment }) });
             })
           : await withApi(async (api) => {
               const me = await checkBy(api, opts.by);

@@ -3,7 +3,7 @@
  * caller is always the bearer token's user.
  */
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { DecisionKeys } from '../../attestation/decision-keys';
@@ -59,22 +59,29 @@ const HTTP_STATUS: Record<CaseCommandErrorKind, number> = {
 };
 
 export function registerCaseRoutes(app: FastifyInstance, deps: CaseRouteDeps): void {
-  app.post<{ Params: { caseId: string } }>('/v1/cases/:caseId/decisions', async (request, reply) => {
+  /** The preamble of a command on a case: the token's user, the case reference and the body, or a 4xx already sent. */
+  const commandOn = <T>(request: FastifyRequest<{ Params: { caseId: string } }>, reply: FastifyReply, schema: z.ZodType<T>) => {
     const user = authenticate(request, reply, deps.users);
-    if (!user) return reply;
+    if (!user) return undefined;
     const ref = caseRef.safeParse(request.params.caseId);
-    if (!ref.success) return sendError(reply, 400, 'invalid case id', zodDetails(ref.error, 'caseId'));
-    const body = parseJsonBody(request.body, decisionBody);
-    if (!body.ok) return sendError(reply, 400, body.error, body.details);
+    if (!ref.success) return void sendError(reply, 400, 'invalid case id', zodDetails(ref.error, 'caseId'));
+    const body = parseJsonBody(request.body, schema);
+    if (!body.ok) return void sendError(reply, 400, body.error, body.details);
+    return { user, ref: ref.data, body: body.value };
+  };
 
-    const { approvalId, decision, comment } = body.value;
+  app.post<{ Params: { caseId: string } }>('/v1/cases/:caseId/decisions', async (request, reply) => {
+    const command = commandOn(request, reply, decisionBody);
+    if (!command) return reply;
+    const { user, ref } = command;
+    const { approvalId, decision, comment } = command.body;
     try {
-      const handle = await findCase(deps.client, ref.data);
+      const handle = await findCase(deps.client, ref);
       const attestation = deps.decisionKeys?.attest({ kind: 'decide', namespace: deps.client.options.namespace, workflowId: handle.workflowId, approvalId, decision, comment }, user.name, user.groups);
       // `groups` is read only by cases started before attested decisions (their frozen loop has no other way).
-      const answer = await decide(deps.client, handle.workflowId, { approvalId, decision, ...(comment !== undefined && { comment }), by: user.name, groups: user.groups, ...(attestation && { attestation }) });
+      const answer = await decide(handle, { approvalId, decision, ...(comment !== undefined && { comment }), by: user.name, groups: user.groups, ...(attestation && { attestation }) });
       deps.metrics.decisions.inc({ decision, result: 'accepted' });
-      request.log.info({ caseRef: ref.data, by: user.name, decision, approvalId, result: answer.result }, 'decision recorded');
+      request.log.info({ caseRef: ref, by: user.name, decision, approvalId, result: answer.result }, 'decision recorded');
       return reply.code(200).send(answer);
     } catch (err) {
       deps.metrics.decisions.inc({ decision, result: 'refused' });
@@ -83,20 +90,17 @@ export function registerCaseRoutes(app: FastifyInstance, deps: CaseRouteDeps): v
   });
 
   app.post<{ Params: { caseId: string } }>('/v1/cases/:caseId/transitions', async (request, reply) => {
-    const user = authenticate(request, reply, deps.users);
-    if (!user) return reply;
-    const ref = caseRef.safeParse(request.params.caseId);
-    if (!ref.success) return sendError(reply, 400, 'invalid case id', zodDetails(ref.error, 'caseId'));
-    const body = parseJsonBody(request.body, transitionBody);
-    if (!body.ok) return sendError(reply, 400, body.error, body.details);
-    const { reason } = body.value;
-    const to = body.value.to as CaseTarget;
-    const requestId = body.value.requestId ?? randomUUID();
+    const command = commandOn(request, reply, transitionBody);
+    if (!command) return reply;
+    const { user, ref } = command;
+    const { reason } = command.body;
+    const to = command.body.to as CaseTarget;
+    const requestId = command.body.requestId ?? randomUUID();
     try {
-      const handle = await findCase(deps.client, ref.data);
+      const handle = await findCase(deps.client, ref);
       const attestation = deps.decisionKeys?.attest({ kind: 'transition', namespace: deps.client.options.namespace, workflowId: handle.workflowId, to, requestId, reason }, user.name, user.groups);
-      const answer = await requestTransition(deps.client, handle.workflowId, { to, requestId, ...(reason !== undefined && { reason }), by: user.name, groups: user.groups, ...(attestation && { attestation }) });
-      request.log.info({ caseRef: ref.data, by: user.name, to, result: answer.result }, 'transition request taken');
+      const answer = await requestTransition(handle, { to, requestId, ...(reason !== undefined && { reason }), by: user.name, groups: user.groups, ...(attestation && { attestation }) });
+      request.log.info({ caseRef: ref, by: user.name, to, result: answer.result }, 'transition request taken');
       return reply.code(200).send(answer);
     } catch (err) {
       return sendCaseCommandError(reply, err);
