@@ -21,7 +21,8 @@ import { caseWorkflowOptions } from '../src/temporal/case-workflow-options';
 import { startDevServer } from '../src/temporal/dev-server';
 import { locateTemporalCli } from '../src/temporal/temporal-cli';
 import { createPhasegateWorker } from '../src/temporal/worker';
-import { casePlaybook } from '../workflows';
+import { caseRateLimiter, casePlaybook } from '../workflows';
+import { caseRateLimiterId, reserveCaseUpdate } from '../src/domain/case-rate-limit';
 
 const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
@@ -234,6 +235,33 @@ async function main(): Promise<void> {
     await pending(recheck, 'Closed');
     await decide(recheck, 'approve', 'alice');
     await save('recheck-and-duplicates', recheck);
+
+    // Since grouped-alerts (v7 on, issue 13).
+    // 9. A grouped case: members join with their own fingerprints, one is an exact repeat; then closed.
+    const at = new Date().toISOString();
+    const first = { fingerprint: 'generic-member-0', severity: 5, at };
+    const groupPlaybook = { ...GATED, name: 'grouped', group: { by: ['accountId', 'type'], windowMs: 3_600_000 } } satisfies Playbook;
+    const grouped = await start(groupPlaybook, { fingerprint: `group-grouped-${randomUUID().replace(/-/g, '')}-1`, group: { kind: 'group', first } });
+    await pending(grouped, CER);
+    for (const fingerprint of ['generic-member-1', 'generic-member-2', 'generic-member-1', 'generic-member-3']) {
+      await grouped.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString(), member: { fingerprint, severity: 6, at: new Date().toISOString() } });
+    }
+    await until(grouped, (s) => s.group?.members === 4 && s.group.repeats === 1);
+    await decide(grouped, 'approve', 'alice');
+    await pending(grouped, PIA);
+    await decide(grouped, 'approve', 'carol');
+    await pending(grouped, 'Closed');
+    await decide(grouped, 'approve', 'alice');
+    await save('grouped-members', grouped);
+
+    // 10. The case-rate limiter of a playbook and hour: two slots granted, then asked again and over.
+    const hour = Math.floor(Date.now() / 3_600_000);
+    const limiter = await client.workflow.start(caseRateLimiter, { taskQueue, workflowId: caseRateLimiterId(`recorded-${randomUUID()}`, hour), args: [{ playbook: 'recorded', hour }] });
+    for (const caseWorkflowId of ['case-a', 'case-b', 'case-a', 'case-c']) {
+      await limiter.executeUpdate(reserveCaseUpdate, { args: [{ caseWorkflowId, limit: 2 }] }).catch(() => undefined);
+    }
+    await limiter.terminate('recording done');
+    await save('case-rate-limiter', limiter);
   });
 
   await native.close();

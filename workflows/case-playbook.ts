@@ -30,6 +30,7 @@ import {
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import { type NextStep, planNext, openApproval, takeRequest } from '../src/domain/case-planner';
 import type { CaseState, CaseTarget, DeferredSignal, DriftSource, QueuedMove, RefusalRecord, SirReading, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
+import { addMember, startGroup } from '../src/domain/alert-group';
 import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/duplicate-window';
 import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
 import { formatDuration } from '../src/domain/playbook-duration';
@@ -106,6 +107,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     state.inFlight = undefined;
   }
   if (readBeforeWrite) state.readBeforeWrite = true;
+  // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
+  // cases record no marker; a run continued as new carries `state.group` instead of asking again.
+  if (!input.carried && input.group && readBeforeWrite && patched('grouped-alerts')) state.group = startGroup(input.group.kind, input.group.first);
   const ctx: CaseContext = { input, state, lean: true, published: publishedAtStart(), readBeforeWrite };
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
@@ -235,6 +239,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 
   setHandler(duplicateAlertSignal, async (duplicate) => {
     if (readBeforeWrite) {
+      // A member of a grouped or storm case is added to its group (an exact repeat is recognised as such).
+      if (state.group && duplicate?.member) addMember(state.group, duplicate.member);
       // Counted at once; mentioned on the SIR case once per window (the wait makes the later comment).
       const comment = noteDuplicate(state, String(duplicate?.receivedAt), Date.now());
       if (!comment) return;

@@ -1,2 +1,3 @@
 export { casePlaybook } from './case-playbook';
 export type { CaseOutcome } from './case-playbook';
+export { caseRateLimiter } from './case-rate-limiter';

@@ -1,3 +1,4 @@
+import type { GroupMember, GroupState } from './alert-group';
 import type { CaseState } from './case-state';
 import type { EngagementType, ResolverType } from './case-status';
 import type { Playbook } from './playbook';
@@ -27,6 +28,11 @@ export interface CasePlaybookInput {
   newCase?: NewCaseSpec;
   /** Normalised 0–10, shown as the AlertSeverity search attribute. */
   severity?: number;
+  /**
+   * A grouped or storm case (issue 13): `fingerprint` is then the group's (alert-group.ts) and `first`
+   * is the alert that opened the case, with its own fingerprint.
+   */
+  group?: { kind: GroupState['kind']; first: GroupMember };
   /** State carried over by continue-as-new; absent on the first run. */
   carried?: CaseState;
   /** Continue-as-new after this many history events (default: when Temporal suggests it). */

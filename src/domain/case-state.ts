@@ -1,4 +1,5 @@
 import type { CaseStatus, ResolverType } from './case-status';
+import type { GroupState } from './alert-group';
 import type { ApprovalSignal, TransitionRequest } from './messages';
 import type { ApproverRef } from './playbook';
 
@@ -214,4 +215,6 @@ export interface CaseState {
   duplicateWindow?: DuplicateWindow;
   /** Signals held for the next run while this one continues as new (taken first thing there). */
   deferredSignals?: DeferredSignal[];
+  /** Grouped and storm cases (since the `grouped-alerts` patch): their member alerts (alert-group.ts). */
+  group?: GroupState;
 }

@@ -5,6 +5,7 @@
  * quiet window is commented at once; later ones are counted and mentioned together when the window
  * has passed. Pure functions of the case state; the workflow makes the comments.
  */
+import type { GroupState } from './alert-group';
 import type { CaseState } from './case-state';
 import { formatDuration } from './playbook-duration';
 
@@ -36,6 +37,15 @@ export function noteDuplicate(state: CaseState, receivedAt: string, nowMs: numbe
     return flushDuplicates(state, nowMs, { force: true });
   }
   state.duplicateWindow = { lastCommentAt: new Date(nowMs).toISOString(), uncommented: 0 };
+  if (state.group) {
+    return {
+      key: `duplicate-${n}`,
+      body:
+        `phasegate: another alert of this ${state.group.kind === 'storm' ? 'storm' : 'group'} arrived at ${receivedAt}; it joined this case, ` +
+        `which now holds ${describeGroup(state.group)}. Further alerts within ${formatDuration(DUPLICATE_COMMENT_WINDOW_MS)} are counted and mentioned together.`,
+      summary: `CreateCaseComment: alert joined (${n + 1} in all)`,
+    };
+  }
   return {
     key: `duplicate-${n}`,
     body:
@@ -62,9 +72,27 @@ export function flushDuplicates(state: CaseState, nowMs: number, options: { forc
   const numbers = count === 1 ? `duplicate #${first}` : `duplicates #${first}–#${last}`;
   const between = count === 1 ? `at ${window.firstAt}` : `between ${window.firstAt} and ${window.lastAt}`;
   state.duplicateWindow = { lastCommentAt: new Date(nowMs).toISOString(), uncommented: 0 };
+  if (state.group) {
+    return {
+      key: `duplicates-${first}-${last}`,
+      body: `phasegate: ${count} more alert${count === 1 ? '' : 's'} of this ${state.group.kind === 'storm' ? 'storm' : 'group'} arrived ${between}; ${count === 1 ? 'it' : 'each'} joined this case, which now holds ${describeGroup(state.group)}.`,
+      summary: `CreateCaseComment: ${count} alert${count === 1 ? '' : 's'} joined`,
+    };
+  }
   return {
     key: `duplicates-${first}-${last}`,
     body: `phasegate: the same alert arrived ${count} more time${count === 1 ? '' : 's'} ${between} (${numbers}); ${count === 1 ? 'it' : 'each'} joined this case.`,
     summary: `CreateCaseComment: ${count} duplicate alert${count === 1 ? '' : 's'}`,
   };
+}
+
+/** "12 alerts (10 distinct, 2 repeats) seen …; by group: …" for a grouped or storm case's comments. */
+export function describeGroup(group: GroupState): string {
+  const distinct = `${group.members + group.repeats} alerts (${group.members} distinct, ${group.repeats} repeat${group.repeats === 1 ? '' : 's'}) seen between ${group.firstSeen} and ${group.lastSeen}`;
+  if (!group.byGroup) return distinct;
+  const top = Object.entries(group.byGroup)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([key, n]) => `${key}: ${n}`);
+  return `${distinct}; by group: ${top.join(', ')}${Object.keys(group.byGroup).length > 10 ? ', …' : ''}`;
 }

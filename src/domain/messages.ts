@@ -9,6 +9,7 @@
  * person was authenticated), never from the message.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { GroupMember } from './alert-group';
 import type { CaseState, CaseTarget, DecisionKind } from './case-state';
 
 /** Proof that phasegate authenticated `by` (see decision-attestation.ts); carries no secret. */
@@ -55,6 +56,11 @@ export interface TransitionRequest extends Actor {
 export interface DuplicateAlert {
   receivedAt: string;
   source?: string;
+  /**
+   * Grouped and storm cases (issue 13): the joining alert itself, whose fingerprint differs from the
+   * case's. Optional, so cases that predate it (and ignore unknown fields) take the signal as before.
+   */
+  member?: GroupMember;
 }
 
 /**

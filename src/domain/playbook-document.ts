@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ENGAGEMENT_TYPES, RESOLVER_TYPES } from './case-status';
-import { type AlertSource, SIR_RECHECK_MIN_MS, type TimeoutAction } from './playbook';
+import { type AlertGroupField, type AlertSource, GROUP_WINDOW_MIN_MS, SIR_RECHECK_MIN_MS, type TimeoutAction } from './playbook';
 import { CHANNEL_NAME_RULE, isChannelName } from './notify-channel-name';
 import { explainBadDuration, formatDuration, parseDuration } from './playbook-duration';
 import { quote } from './playbook-error';
@@ -19,11 +19,13 @@ import { CASE_TEMPLATE_PLACEHOLDERS, findTemplateProblems } from './playbook-tem
 // Records rather than arrays so that a new member of the domain type fails compilation here.
 const ALERT_SOURCE_KEYS: Record<AlertSource | 'any', true> = { generic: true, guardduty: true, securityhub: true, any: true };
 const TIMEOUT_ACTION_KEYS: Record<TimeoutAction, true> = { escalate: true, reject: true, approve: true };
+const GROUP_FIELD_KEYS: Record<AlertGroupField, true> = { source: true, type: true, accountId: true, region: true, resourceId: true };
 
 const keysOf = <K extends string>(record: Record<K, true>): [K, ...K[]] => Object.keys(record) as [K, ...K[]];
 
 export const ALERT_SOURCES = keysOf(ALERT_SOURCE_KEYS);
 export const TIMEOUT_ACTIONS = keysOf(TIMEOUT_ACTION_KEYS);
+export const GROUP_FIELDS = keysOf(GROUP_FIELD_KEYS);
 export const FROM_ALERT_CHOICES = ['fromAlert', 'none'] as const;
 export const ON_REJECT_CHOICES = ['stay', 'close'] as const;
 
@@ -39,6 +41,8 @@ export const MAX_WATCHERS = 30;
 export const MIN_REMIND_EVERY_MS = 60_000;
 export const SEPARATE_FROM_CHOICES = ['requester'] as const;
 export const MIN_SEVERITY_RANGE = { min: 0, max: 10 } as const;
+/** The case-rate limiter keeps the case ids it granted in the hour in its state: keep that bounded. */
+export const MAX_NEW_CASES_PER_HOUR = 1000;
 
 type Problem<T> = (value: T) => string | undefined;
 
@@ -240,6 +244,25 @@ const caseTemplate = z.strictObject({
   impactedRegions: z.enum(FROM_ALERT_CHOICES).optional(),
 });
 
+const groupField = z.string().transform((value, ctx): AlertGroupField => {
+  if ((GROUP_FIELDS as string[]).includes(value)) return value as AlertGroupField;
+  ctx.addIssue({ code: 'custom', message: `${quote(value)} is not an alert field to group by; the fields are ${GROUP_FIELDS.join(', ')}`, params: { rule: 'bad-group-field' } });
+  return z.NEVER;
+});
+
+/** `group: {by: [accountId, type, resourceId], window: 1h}` (issue 13). */
+const group = z.strictObject({
+  by: z.array(groupField).superRefine((list, ctx) => {
+    if (list.length === 0) ctx.addIssue({ code: 'custom', message: `must name at least one of ${GROUP_FIELDS.join(', ')}`, params: { rule: 'no-group-fields' } });
+    list.forEach((field, index) => {
+      if (list.indexOf(field) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${quote(field)}; remove the duplicate`, params: { rule: 'duplicate-group-field' } });
+    });
+  }),
+  window: checked(duration, 'out-of-range', (ms) =>
+    ms >= GROUP_WINDOW_MIN_MS ? undefined : `must be at least ${formatDuration(GROUP_WINDOW_MIN_MS)}: a shorter window groups almost nothing`,
+  ),
+});
+
 export const playbookDocumentSchema = z.strictObject({
   name: checked(z.string(), 'bad-name', (value) =>
     PLAYBOOK_NAME_PATTERN.test(value)
@@ -254,6 +277,12 @@ export const playbookDocumentSchema = z.strictObject({
   onReject: z.enum(ON_REJECT_CHOICES).optional(),
   sirRecheckEvery: checked(duration, 'out-of-range', (ms) =>
     ms >= SIR_RECHECK_MIN_MS ? undefined : `must be at least ${formatDuration(SIR_RECHECK_MIN_MS)}: each re-read is a SIR GetCase call`,
+  ).optional(),
+  group: group.optional(),
+  maxNewCasesPerHour: checked(z.number(), 'out-of-range', (value) =>
+    Number.isInteger(value) && value >= 1 && value <= MAX_NEW_CASES_PER_HOUR
+      ? undefined
+      : `must be a whole number from 1 to ${MAX_NEW_CASES_PER_HOUR}: the new SIR cases this playbook may open per hour (found ${value})`,
   ).optional(),
 });
 

@@ -46,6 +46,8 @@ export function toPlaybook(doc: PlaybookDocument): Playbook {
     ...(doc.close !== undefined && { close: doc.close.approval !== undefined ? { approval: toApproval(doc.close.approval) } : {} }),
     onReject: doc.onReject ?? PLAYBOOK_DEFAULTS.onReject,
     ...(doc.sirRecheckEvery !== undefined && { sirRecheckEveryMs: doc.sirRecheckEvery }),
+    ...(doc.group !== undefined && { group: { by: [...doc.group.by], windowMs: doc.group.window } }),
+    ...(doc.maxNewCasesPerHour !== undefined && { maxNewCasesPerHour: doc.maxNewCasesPerHour }),
   };
 }
 

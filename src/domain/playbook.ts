@@ -83,7 +83,29 @@ export interface Playbook {
    * events do not reach the API (milliseconds; default SIR_RECHECK_DEFAULT_MS).
    */
   sirRecheckEveryMs?: number;
+  /**
+   * Alerts with the same values of these fields within one window join one case instead of opening
+   * one each (issue 13): the group key is that case's fingerprint (see alert-group.ts).
+   */
+  group?: AlertGroupSpec;
+  /**
+   * At most this many new cases per hour for this playbook; further alerts of the hour join one storm
+   * case for the playbook (alert-group.ts, server/case-rate-limit.ts). Nothing is dropped.
+   */
+  maxNewCasesPerHour?: number;
 }
+
+/** Normalised alert fields a playbook may group by (Alert in alert.ts). */
+export type AlertGroupField = 'source' | 'type' | 'accountId' | 'region' | 'resourceId';
+
+export interface AlertGroupSpec {
+  by: AlertGroupField[];
+  /** Alerts are grouped per window of this length (milliseconds), counted from the epoch. */
+  windowMs: number;
+}
+
+/** The shortest grouping window a playbook may ask for. */
+export const GROUP_WINDOW_MIN_MS = 60_000;
 
 /** A waiting case re-reads its SIR case this often unless its playbook says otherwise (15 minutes). */
 export const SIR_RECHECK_DEFAULT_MS = 15 * 60_000;

@@ -19,6 +19,14 @@ export class IntakeMetrics {
     registers: [this.registry],
   });
 
+  /** Same name as the API server's: alerts that joined their playbook's storm case (maxNewCasesPerHour). */
+  readonly stormAlerts = new Counter({
+    name: 'phasegate_storm_alerts_total',
+    help: 'Alerts that joined the hour storm case of their playbook, past its maxNewCasesPerHour',
+    labelNames: ['playbook'] as const,
+    registers: [this.registry],
+  });
+
   readonly alertRefusals = new Counter({
     name: 'phasegate_alert_refusals_total',
     help: 'Alerts refused, by reason (malformed_json, invalid_alert, no_playbook, …), counted at every receive',

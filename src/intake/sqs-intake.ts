@@ -191,6 +191,7 @@ export class SqsIntake {
       const { accepted } = result;
       this.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
       this.metrics.messages.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
+      if (accepted.storm) this.metrics.stormAlerts.inc({ playbook: result.playbook });
       try {
         await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }));
       } catch (err) {

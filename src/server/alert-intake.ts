@@ -9,10 +9,13 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { parseAlert } from '../domain/alert-parse';
-import type { CasePlaybookInput } from '../domain/case-playbook-input';
+import { type GroupMember, alertTime, groupFingerprint, stormFingerprint } from '../domain/alert-group';
+import type { CasePlaybookInput, NewCaseSpec } from '../domain/case-playbook-input';
 import { alertFingerprint } from '../domain/fingerprint';
 import { duplicateAlertSignal } from '../domain/messages';
-import { newCaseFromAlert } from '../domain/new-case-from-alert';
+import { CASE_DESCRIPTION_MAX_LENGTH, CASE_TITLE_MAX_LENGTH, newCaseFromAlert } from '../domain/new-case-from-alert';
+import { caseWorkflowId } from '../domain/temporal-names';
+import { reserveCaseSlot } from '../temporal/case-rate-limiter-client';
 import type { Playbook } from '../domain/playbook';
 import { routeAlert } from '../domain/playbook-routing';
 import { caseWorkflowOptions } from '../temporal/case-workflow-options';
@@ -30,6 +33,8 @@ export interface AlertAccepted {
   caseWorkflowId: string;
   runId: string;
   duplicate: boolean;
+  /** The playbook was past maxNewCasesPerHour: the alert joined the hour's storm case. */
+  storm?: boolean;
 }
 
 export interface AlertRefusal {
@@ -65,31 +70,83 @@ export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Dat
   const routed = routeAlert(deps.playbooks, alert);
   if (!routed.ok) return refusal(422, 'no_playbook', 'no playbook takes this alert', [{ path: '(alert)', message: routed.reason }]);
 
+  const { playbook } = routed;
   const fingerprint = alertFingerprint(alert);
+  // An alert that names its SIR case is about that case: it is never grouped nor limited.
+  const grouped = playbook.group !== undefined && !alert.caseId;
+  const at = alertTime(alert, now);
+  const caseFingerprint = grouped ? groupFingerprint(playbook.name, playbook.group!, alert, at) : fingerprint;
+  // The joining alert itself, for grouped and storm cases (alert-group.ts).
+  const member: GroupMember = { fingerprint, severity: alert.severity, at: at.toISOString(), group: caseFingerprint };
   const input: CasePlaybookInput = {
-    fingerprint,
-    playbook: routed.playbook,
+    fingerprint: caseFingerprint,
+    playbook,
     severity: alert.severity,
-    ...(alert.caseId ? { caseId: alert.caseId } : { newCase: newCaseFromAlert(routed.playbook, alert, now) }),
+    ...(alert.caseId ? { caseId: alert.caseId } : { newCase: newCaseFromAlert(playbook, alert, now) }),
+    ...(grouped && { group: { kind: 'group' as const, first: member } }),
   };
+  const limited = playbook.maxNewCasesPerHour !== undefined && !alert.caseId;
+  if (limited && !(await mayOpenCase(deps, playbook, caseWorkflowId(caseFingerprint), now))) {
+    // Past the hour's limit: the alert joins the playbook's storm case for the hour. Nothing is dropped.
+    const storm: CasePlaybookInput = {
+      fingerprint: stormFingerprint(playbook.name, now),
+      playbook,
+      severity: alert.severity,
+      newCase: stormCase(newCaseFromAlert(playbook, alert, now), playbook),
+      group: { kind: 'storm', first: member },
+    };
+    const accepted = await startOrJoin(deps, storm, member);
+    return { ok: true, accepted: { ...accepted, storm: true }, playbook: playbook.name };
+  }
+  const accepted = await startOrJoin(deps, input, grouped ? member : undefined);
+  return { ok: true, accepted, playbook: playbook.name };
+}
+
+async function startOrJoin(deps: AlertIntakeDeps, input: CasePlaybookInput, member: GroupMember | undefined): Promise<AlertAccepted> {
   const options = caseWorkflowOptions(input, deps.taskQueue);
   try {
-    // REJECT_DUPLICATE: an alert fingerprint opens one case, ever; a resent alert joins it.
+    // REJECT_DUPLICATE: a fingerprint (an alert's, a group's in its window, a storm's hour) opens one case, ever; later alerts join it.
     const handle = await deps.client.workflow.start(casePlaybook, { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    return { ok: true, accepted: { caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false }, playbook: routed.playbook.name };
+    return { caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { ok: true, accepted: await joinExistingCase(deps.client, options.workflowId), playbook: routed.playbook.name };
+    return joinExistingCase(deps.client, options.workflowId, member);
   }
 }
 
-/** Records the duplicate on the running case (state + SIR comment); a finished case just answers. */
-async function joinExistingCase(client: Client, workflowId: string): Promise<AlertAccepted> {
+/**
+ * Whether the playbook may open this case now (maxNewCasesPerHour). A case that already exists needs
+ * no slot: it is joined, not opened (a group case whose window began in an earlier hour, say).
+ */
+async function mayOpenCase(deps: AlertIntakeDeps, playbook: Playbook, workflowId: string, now: Date): Promise<boolean> {
+  const verdict = await reserveCaseSlot(deps.client, deps.taskQueue, playbook.name, playbook.maxNewCasesPerHour!, workflowId, now);
+  if (verdict !== 'limit-reached') return true;
+  try {
+    await deps.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** The storm case says what it is in its SIR title and description. */
+function stormCase(spec: NewCaseSpec, playbook: Playbook): NewCaseSpec {
+  const note = `phasegate storm case: playbook "${playbook.name}" reached its limit of ${playbook.maxNewCasesPerHour} new cases this hour; further alerts of the hour join this case, counted by group.`;
+  return {
+    ...spec,
+    title: `[storm] ${spec.title}`.slice(0, CASE_TITLE_MAX_LENGTH),
+    description: `${note}\n\nFirst alert:\n${spec.description}`.slice(0, CASE_DESCRIPTION_MAX_LENGTH),
+  };
+}
+
+/** Records the duplicate (or the joining member) on the running case (state + SIR comment); a finished case just answers. */
+async function joinExistingCase(client: Client, workflowId: string, member?: GroupMember): Promise<AlertAccepted> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   if (description.status.name === 'RUNNING') {
     try {
-      await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
+      await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString(), ...(member && { member }) });
     } catch (err) {
       // The case finished between describe and signal: nothing is left to record the duplicate on.
       // Anything else (Temporal unreachable) must reach the caller, which then keeps the alert.

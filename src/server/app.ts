@@ -45,6 +45,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     throw new Error('alerts need a webhook secret (PHASEGATE_WEBHOOK_SECRET) or alert keys (PHASEGATE_ALERT_KEYS)');
   }
   const metrics = options.metrics ?? new ServerMetrics();
+  for (const playbook of options.playbooks) {
+    if (playbook.maxNewCasesPerHour !== undefined) metrics.caseRateLimit.set({ playbook: playbook.name }, playbook.maxNewCasesPerHour);
+  }
   metrics.watchPendingApprovals(async () => {
     const { count } = await options.client.workflow.count(caseListQuery({ awaitingApproval: true }));
     return count;

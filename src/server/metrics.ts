@@ -50,6 +50,21 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** Alerts that joined a playbook's storm case because it was past maxNewCasesPerHour (issue 13). */
+  readonly stormAlerts = new Counter({
+    name: 'phasegate_storm_alerts_total',
+    help: 'Alerts that joined the hour storm case of their playbook, past its maxNewCasesPerHour',
+    labelNames: ['playbook'] as const,
+    registers: [this.registry],
+  });
+
+  readonly caseRateLimit = new Gauge({
+    name: 'phasegate_playbook_max_new_cases_per_hour',
+    help: 'The maxNewCasesPerHour of each playbook that has one',
+    labelNames: ['playbook'] as const,
+    registers: [this.registry],
+  });
+
   readonly alertRefusals = new Counter({
     name: 'phasegate_alert_refusals_total',
     help: 'Alerts refused, by reason (authentication, key scope, validation, routing, Temporal unreachable)',

@@ -7,6 +7,7 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import type { CasePlaybookInput } from '../domain/case-playbook-input';
 import type { Playbook } from '../domain/playbook';
 import { AlertSeverity, AwaitingApproval, PlaybookName } from '../domain/search-attributes';
+import { formatDuration } from '../domain/playbook-duration';
 import { TASK_QUEUE, caseWorkflowId } from '../domain/temporal-names';
 import type { casePlaybook } from '../../workflows';
 
@@ -14,7 +15,13 @@ export function caseWorkflowOptions(
   input: CasePlaybookInput,
   taskQueue: string = TASK_QUEUE,
 ): WorkflowStartOptions<typeof casePlaybook> {
-  const subject = input.caseId ? `SIR case ${input.caseId}` : `new SIR case for alert ${input.fingerprint}`;
+  const subject = input.caseId
+    ? `SIR case ${input.caseId}`
+    : input.group?.kind === 'storm'
+      ? `STORM case: playbook over ${input.playbook.maxNewCasesPerHour} new cases/hour; further alerts of the hour join here`
+      : input.group
+        ? `grouped SIR case (by ${input.playbook.group?.by.join(', ')}, window ${formatDuration(input.playbook.group?.windowMs ?? 0)}) from alert ${input.group.first.fingerprint}`
+        : `new SIR case for alert ${input.fingerprint}`;
   return {
     taskQueue,
     workflowId: caseWorkflowId(input.fingerprint),
@@ -39,5 +46,9 @@ export function describePlaybook(playbook: Playbook): string {
     const gate = playbook.close.approval ? ` — approval by ${playbook.close.approval.approvers.join(', ')}` : '';
     lines.push(`${lines.length + 1}. Closed (CloseCase)${gate}`);
   }
-  return [`**Playbook ${playbook.name}**`, '', ...lines, '', `On rejection: ${playbook.onReject === 'close' ? 'close the case' : 'stay and wait for a new request'}.`].join('\n');
+  const limits = [
+    ...(playbook.group ? [`Alerts grouped by ${playbook.group.by.join(', ')} per ${formatDuration(playbook.group.windowMs)} window.`] : []),
+    ...(playbook.maxNewCasesPerHour !== undefined ? [`At most ${playbook.maxNewCasesPerHour} new cases per hour; further alerts join the hour's storm case.`] : []),
+  ];
+  return [`**Playbook ${playbook.name}**`, '', ...lines, '', `On rejection: ${playbook.onReject === 'close' ? 'close the case' : 'stay and wait for a new request'}.`, ...limits].join('\n');
 }

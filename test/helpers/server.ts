@@ -57,12 +57,14 @@ export interface ServerFixtureOptions {
   alertKeys?: AlertKeyring;
   logger?: FastifyBaseLogger;
   webhookSecrets?: string[];
+  /** Playbooks a test needs besides the shipped ones (grouping, case-rate limits). */
+  extraPlaybooks?: Playbook[];
 }
 
 export async function startServerFixture(options: ServerFixtureOptions = {}): Promise<ServerFixture> {
   const env = await connectToTestServer();
   const taskQueue = uniqueTaskQueue('server');
-  const playbooks = (await loadPlaybooksOrThrow('playbooks')).map((p) => p.playbook);
+  const playbooks = [...(await loadPlaybooksOrThrow('playbooks')).map((p) => p.playbook), ...(options.extraPlaybooks ?? [])];
   const users = new UserDirectory(
     Object.entries(USERS).map(([name, u]) => ({ name, groups: [...u.groups], tokenSha256: sha256Hex(u.token) })),
   );

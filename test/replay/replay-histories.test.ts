@@ -57,6 +57,24 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(recheck.at(-1)?.workflowExecutionCompletedEventAttributes);
   });
 
+  it('v7 histories exercise grouped-alerts: its marker on a grouped case, member signals, and a limiter that records only granted slots', async () => {
+    assert.ok((await readdir(HISTORIES)).some((f) => f.startsWith('v7-')), 'histories from after grouped-alerts');
+    const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v7-${name}.json`), 'utf8'))).events ?? [];
+    const markers = (events: Awaited<ReturnType<typeof read>>) =>
+      events.flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
+
+    const grouped = await read('grouped-members');
+    assert.ok(markers(grouped).some((m) => m.includes('grouped-alerts')));
+    assert.equal(grouped.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'duplicateAlert').length, 4);
+    assert.ok(grouped.at(-1)?.workflowExecutionCompletedEventAttributes);
+    // A case that is not grouped asks nothing about the patch.
+    assert.ok(!markers(await read('happy-path')).some((m) => m.includes('grouped-alerts')));
+
+    // Four asks, two granted: the repeat and the one over the limit were answered by the validator, unrecorded.
+    const limiter = await read('case-rate-limiter');
+    assert.equal(limiter.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 2);
+  });
+
   it('detects a history whose commands differ from the code (the check can fail)', async () => {
     const file = (await readdir(HISTORIES)).find((f) => f.endsWith('happy-path.json'))!;
     const history = historyFromJSON(JSON.parse(await readFile(join(HISTORIES, file), 'utf8')));

@@ -77,6 +77,7 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       if (!result.ok) return refuse(result);
       const { accepted } = result;
       deps.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
+      if (accepted.storm) deps.metrics.stormAlerts.inc({ playbook: result.playbook });
       if (!accepted.duplicate) request.log.info({ workflowId: accepted.caseWorkflowId, playbook: result.playbook, key: sender.key }, 'case started');
       remember(accepted);
       return reply.code(202).send(accepted satisfies AlertAccepted);
