@@ -81,7 +81,8 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
         }
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, send));
-      await waitFor(`the case to take signals up to ${end}`, async () => ((await taken()) >= end ? true : undefined), 120_000, { intervalMs: 50 });
+      // Generous: on a loaded 2-core machine a query can fail for a while as a busy run continues as new.
+      await waitFor(`the case to take signals up to ${end}`, async () => ((await taken()) >= end ? true : undefined), 300_000, { intervalMs: 50 });
     }
     const sentS = (Date.now() - started) / 1000;
 
