@@ -5,34 +5,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { ALERT_REFUSAL_REASONS } from '../server/metrics';
+import { ALERT_REFUSAL_REASONS, alertCounters } from '../server/metrics';
 
 export type IntakeMessageOutcome = 'accepted' | 'duplicate' | 'refused' | 'deferred' | 'failed';
 
 export class IntakeMetrics {
   readonly registry = new Registry();
-
-  readonly alerts = new Counter({
-    name: 'phasegate_alerts_total',
-    help: 'Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (left for the dead-letter queue)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-
-  /** Same name as the API server's: alerts that joined their playbook's storm case (maxNewCasesPerHour). */
-  readonly stormAlerts = new Counter({
-    name: 'phasegate_storm_alerts_total',
-    help: 'Alerts that joined the hour storm case of their playbook, past its maxNewCasesPerHour',
-    labelNames: ['playbook'] as const,
-    registers: [this.registry],
-  });
-
-  readonly alertRefusals = new Counter({
-    name: 'phasegate_alert_refusals_total',
-    help: 'Alerts refused, by reason (malformed_json, invalid_alert, no_playbook, …), counted at every receive',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  private readonly alertCounters = alertCounters(this.registry, 'left for the dead-letter queue');
+  readonly alerts = this.alertCounters.alerts;
+  readonly stormAlerts = this.alertCounters.stormAlerts;
+  readonly alertRefusals = this.alertCounters.alertRefusals;
 
   readonly messages = new Counter({
     name: 'phasegate_intake_messages_total',

@@ -25,8 +25,40 @@ export const ALERT_REFUSAL_REASONS = [
 ] as const;
 export type AlertRefusalReason = (typeof ALERT_REFUSAL_REASONS)[number];
 
+/**
+ * The alert counters both doors (the API server and `phasegate intake`) export under the same names,
+ * so one dashboard adds them up; `refused` says what a refusal means at that door.
+ */
+export function alertCounters(registry: Registry, refused: string) {
+  return {
+    alerts: new Counter({
+      name: 'phasegate_alerts_total',
+      help: `Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (${refused})`,
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    /** Alerts that joined a playbook's storm case because it was past maxNewCasesPerHour (issue 13). */
+    stormAlerts: new Counter({
+      name: 'phasegate_storm_alerts_total',
+      help: 'Alerts that joined the hour storm case of their playbook, past its maxNewCasesPerHour',
+      labelNames: ['playbook'] as const,
+      registers: [registry],
+    }),
+    alertRefusals: new Counter({
+      name: 'phasegate_alert_refusals_total',
+      help: 'Alerts refused, by reason (authentication, key scope, validation, routing, Temporal unreachable)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
 export class ServerMetrics {
   readonly registry = new Registry();
+  private readonly alertCounters = alertCounters(this.registry, '4xx');
+  readonly alerts = this.alertCounters.alerts;
+  readonly stormAlerts = this.alertCounters.stormAlerts;
+  readonly alertRefusals = this.alertCounters.alertRefusals;
 
   readonly requests = new Counter({
     name: 'phasegate_http_requests_total',
@@ -43,32 +75,10 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  readonly alerts = new Counter({
-    name: 'phasegate_alerts_total',
-    help: 'Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (4xx)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-
-  /** Alerts that joined a playbook's storm case because it was past maxNewCasesPerHour (issue 13). */
-  readonly stormAlerts = new Counter({
-    name: 'phasegate_storm_alerts_total',
-    help: 'Alerts that joined the hour storm case of their playbook, past its maxNewCasesPerHour',
-    labelNames: ['playbook'] as const,
-    registers: [this.registry],
-  });
-
   readonly caseRateLimit = new Gauge({
     name: 'phasegate_playbook_max_new_cases_per_hour',
     help: 'The maxNewCasesPerHour of each playbook that has one',
     labelNames: ['playbook'] as const,
-    registers: [this.registry],
-  });
-
-  readonly alertRefusals = new Counter({
-    name: 'phasegate_alert_refusals_total',
-    help: 'Alerts refused, by reason (authentication, key scope, validation, routing, Temporal unreachable)',
-    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
