@@ -8,10 +8,12 @@
  * every UpdateCaseStatus on those cases with ConflictException. PASS: exactly those workflows fail,
  * each with failure type ConflictException, every other one completes, and the visibility query
  * `PlaybookName = 'bench-auto-close' AND ExecutionStatus = 'Failed'` finds exactly the chosen ones.
+ * Also prints CPU per case and process, from the first alert until every case is closed (failed or
+ * completed).
  */
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, waitFor } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     stack.tap.setFaults({ conflictTitleMarker: MARKER });
     const chosenIndex = (i: number): boolean => i % every === Math.floor(every / 3);
     progress(`burst of ${cases} alerts; every ${every}th case meets ConflictException`);
+    const cpu = await CpuMeter.start(stack);
     const posts = await mapLimit(
       Array.from({ length: cases }, (_, i) => ({ i, alert: benchAlert(i, chosenIndex(i) ? MARKER : undefined) })),
       cases,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     const chosen = new Set(accepted.filter((p) => chosenIndex(p.i)).map((p) => p.result.body.caseWorkflowId!));
     const ids = new Set(accepted.map((p) => p.result.body.caseWorkflowId!));
     await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, 'case, first alert to all closed (completed or failed)');
     const statuses = await statusesOf(stack.client, PLAYBOOK);
 
     const failed = [...statuses].filter(([, s]) => s === 'FAILED').map(([id]) => id);
@@ -78,7 +82,8 @@ async function main(): Promise<void> {
         check('the other cases completed', othersCompleted === others.length, `${othersCompleted}/${others.length} completed (${JSON.stringify(countValues(statuses))})`),
         check('visibility finds exactly them', sameSet(found, chosen), `\`${FAILED_QUERY}\` returned ${found.size} workflows, ${[...found].filter((id) => chosen.has(id)).length} of the ${chosen.size} chosen`),
       ],
-      { cases, every, chosen: chosen.size, failed: failed.length, calls: stack.tap.countBy() },
+      { cases, every, chosen: chosen.size, failed: failed.length, calls: stack.tap.countBy(), cpuMsPerCase, cpuDuringCases },
+      [cpuLine],
     );
   } finally {
     await stack.stop();

@@ -5,10 +5,11 @@
  *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
  * Faults hit every SIR operation at random (seeded), on every attempt, including retries. PASS: every
- * case completes, no workflow fails, nothing is applied twice.
+ * case completes, no workflow fails, nothing is applied twice. Also prints CPU per case and process,
+ * from the first alert until every case is closed (retries of the faulted calls included).
  */
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { appliedOnceChecks, check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { appliedOnceChecks, check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, seededRandom } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   try {
     stack.tap.setFaults({ throttle, internal, ...(retryAfter > 0 && { retryAfterSeconds: retryAfter }), random: seededRandom(seed) });
     progress(`burst of ${cases} alerts; SIR throttles ${throttle * 100} % and fails ${internal * 100} % of calls`);
+    const cpu = await CpuMeter.start(stack);
     const started = Date.now();
     const posts = await mapLimit(
       Array.from({ length: cases }, (_, i) => benchAlert(i)),
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
     const { closed } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
     const allDoneS = (Date.now() - started) / 1000;
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, 'case, first alert to all closed, SIR faults and retries included');
     const statuses = await statusesOf(stack.client, PLAYBOOK);
     const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
     const failed = [...statuses].filter(([, s]) => s === 'FAILED').map(([id]) => id);
@@ -56,7 +59,8 @@ async function main(): Promise<void> {
         ...appliedOnceChecks(stack.tap, ids),
         check('faults were injected', throttled > 0 && errors500 > 0, `${throttled} ThrottlingException and ${errors500} InternalServerException answers out of ${calls} SIR calls (${((throttled / calls) * 100).toFixed(1)} % / ${((errors500 / calls) * 100).toFixed(1)} %)`),
       ],
-      { cases, throttle, internal, retryAfterSeconds: retryAfter, seed, secondsUntilAllCompleted: allDoneS, sirCalls: calls, calls: stack.tap.countBy() },
+      { cases, throttle, internal, retryAfterSeconds: retryAfter, seed, secondsUntilAllCompleted: allDoneS, sirCalls: calls, calls: stack.tap.countBy(), cpuMsPerCase, cpuDuringCases },
+      [cpuLine],
     );
   } finally {
     await stack.stop();

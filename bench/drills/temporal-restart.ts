@@ -8,10 +8,12 @@
  * Alerts arrive at --rate per second; --kill-after seconds in, the Temporal server gets --signal and
  * stays down --down seconds, then starts again on the same address and store. The sender retries alerts
  * the server answers 503 (as EventBridge or any webhook sender would). PASS: every accepted alert's
- * case completes (none lost), nothing is applied twice, and no alert ends refused.
+ * case completes (none lost), nothing is applied twice, and no alert ends refused. Also prints CPU per
+ * case and process, from the first alert until every case is closed; the killed Temporal server's
+ * CPU up to the kill counts with that of the one started after it.
  */
 import { benchAlert } from '../lib/alerts';
-import { appliedOnceChecks, check, countValues, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { appliedOnceChecks, check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, sleep } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   const stack = await startStack({ playbooks: 'auto-close', db: 'file', engine });
   try {
     progress(`posting ${cases} alerts at ${rate}/s; the Temporal server (${stack.engine}) gets ${signal} after ${killAfter} s`);
+    const cpu = await CpuMeter.start(stack);
     const start = Date.now();
     const posts = Array.from({ length: cases }, async (_, i) => {
       await sleep(start + (i * 1000) / rate - Date.now());
@@ -38,6 +41,8 @@ async function main(): Promise<void> {
     });
     await sleep(killAfter * 1000);
     const updatesAtKill = stack.tap.entries.filter((e) => e.operation === 'UpdateCaseStatus').length;
+    // The Temporal server only: PostgreSQL (--engine postgres) keeps running.
+    await cpu.beforeKill((part) => part.startsWith('temporal '));
     await stack.killTemporal(signal);
     const killedAt = Date.now();
     progress(`Temporal killed (${updatesAtKill} UpdateCaseStatus calls so far); down for ${downS} s`);
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
     const retried = results.filter((p) => p.attempts > 1).length;
     const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
     const { closed, ms } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, 'case, first alert to all closed, Temporal before and after its restart together');
     const statuses = await statusesOf(stack.client, PLAYBOOK);
     const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
     const lost = [...ids].filter((id) => !statuses.has(id));
@@ -75,7 +81,10 @@ async function main(): Promise<void> {
         maxAttemptsForOneAlert: Math.max(...results.map((r) => r.attempts)),
         answersSeen: countValues(new Map(results.map((r, i) => [String(i), String(r.status)]))),
         calls: stack.tap.countBy(),
+        cpuMsPerCase,
+        cpuDuringCases,
       },
+      [cpuLine],
     );
   } finally {
     await stack.stop();

@@ -8,11 +8,13 @@
  * missing, malformed and truncated headers), shuffled among the valid ones; --resend valid alerts are
  * posted a second time. PASS: every invalid request gets 401, every valid alert gets 202 with
  * duplicate=false once (and duplicate=true for its resend, on the same workflow), and Temporal and the
- * SIR sandbox each hold exactly one case per valid alert.
+ * SIR sandbox each hold exactly one case per valid alert. Also prints CPU per valid alert and process,
+ * from the first request until every valid alert's case is started (the cases then wait at the
+ * playbook's gate); the invalid requests and the resends are part of that cost.
  */
 import { createHmac } from 'node:crypto';
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { check, sample, verdict } from '../lib/drill';
+import { check, CpuMeter, sample, verdict } from '../lib/drill';
 import { Options, progress, seededRandom, waitFor } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     }
 
     progress(`flooding: ${validCount} valid and ${invalidCount} invalid requests, ${concurrency} at a time`);
+    const cpu = await CpuMeter.start(stack);
     const started = Date.now();
     const answers = await mapLimit(requests, concurrency, async (r) => ({ r, res: await stack.poster.post(r.raw, r.header()) }));
     const valid = answers.filter((a) => a.r.kind === 'valid');
@@ -90,6 +93,10 @@ async function main(): Promise<void> {
     await waitFor(() => distinctCases() >= validCount, timeoutS * 1000, 500);
     let temporalCount = 0;
     await waitFor(async () => (temporalCount = (await stack.client.workflow.count(`PlaybookName = '${PLAYBOOK}'`)).count) >= validCount, 30_000, 1_000);
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(
+      distinctCases(),
+      `valid alert, first request to its case started, the ${invalidCount} invalid requests and ${resendCount} resends included`,
+    );
     const byKind: Record<string, number> = {};
     for (const a of invalid) byKind[`${a.r.kind} → ${a.res.status}`] = (byKind[`${a.r.kind} → ${a.res.status}`] ?? 0) + 1;
 
@@ -103,7 +110,17 @@ async function main(): Promise<void> {
         check('one workflow per valid alert', temporalCount === validCount, `visibility counts ${temporalCount} ${PLAYBOOK} workflows for ${validCount} valid alerts`),
         check('one SIR case per valid alert', distinctCases() === validCount && createdCases() === validCount, `${createdCases()} successful CreateCase calls, ${distinctCases()} cases started for ${validCount} valid alerts`),
       ],
-      { valid: validCount, invalid: invalidCount, resent: resendCount, concurrency, floodSeconds: floodS, requestsPerSecond: Math.round((requests.length + resendCount) / floodS) },
+      {
+        valid: validCount,
+        invalid: invalidCount,
+        resent: resendCount,
+        concurrency,
+        floodSeconds: floodS,
+        requestsPerSecond: Math.round((requests.length + resendCount) / floodS),
+        cpuMsPerCase,
+        cpuDuringCases,
+      },
+      [cpuLine],
     );
   } finally {
     await stack.stop();

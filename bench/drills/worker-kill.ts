@@ -8,10 +8,11 @@
  * sandbox answers UpdateCaseStatus only --latency ms after applying it, so the kill catches changes
  * that were applied but never acknowledged: the retry after the restart must find them done (GetCase)
  * instead of applying them again. PASS: every case completes and the sandbox's call log shows each
- * status applied exactly once per case.
+ * status applied exactly once per case. Also prints CPU per case and process, from the first alert
+ * until every case is closed; the killed worker's CPU up to the kill counts with its replacement's.
  */
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { appliedOnceChecks, check, countValues, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { appliedOnceChecks, check, countValues, CpuMeter, statusesOf, verdict, waitForClosed } from '../lib/drill';
 import { Options, progress, sleep, waitFor } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     const totalUpdates = cases * 3;
 
     progress(`posting ${cases} alerts`);
+    const cpu = await CpuMeter.start(stack);
     const postsDone = mapLimit(
       Array.from({ length: cases }, (_, i) => benchAlert(i)),
       50,
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     const [worker] = stack.workers;
     const before = { updateCalls: updates(), atKill: new Date().toISOString() };
     progress(`SIGKILL worker pid ${worker!.pid} after ${before.updateCalls} UpdateCaseStatus calls${reached ? '' : ' (threshold not reached in time)'}`);
+    await cpu.beforeKill((part) => part === worker!.name);
     await stack.killWorker(worker!, 'SIGKILL');
     await sleep(downS * 1000);
     const replacement = await stack.startWorker();
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     const accepted = posts.filter((p) => p.status === 202 && p.body.caseWorkflowId);
     const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
     const { closed, ms } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, `case, first alert to all closed, killed ${worker!.name} and ${replacement.name} together`);
     const statuses = await statusesOf(stack.client, PLAYBOOK);
     const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
     const conflictsAfterKill = stack.tap.entries.filter((e) => e.operation === 'UpdateCaseStatus' && e.errorType === 'ConflictException').length;
@@ -73,7 +77,10 @@ async function main(): Promise<void> {
         conflictAnswersSeenByRetries: conflictsAfterKill,
         secondsToFinishAfterRestart: ms / 1000,
         calls: stack.tap.countBy(),
+        cpuMsPerCase,
+        cpuDuringCases,
       },
+      [cpuLine],
     );
   } finally {
     await stack.stop();

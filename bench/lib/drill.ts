@@ -1,11 +1,13 @@
 /**
  * What the fault drills share: waiting for case workflows to finish (through visibility, as an
- * operator would look), checking the sandbox's call log for statuses applied twice, and the verdict.
+ * operator would look), checking the sandbox's call log for statuses applied twice, the CPU the
+ * stack spent on the drill's cases, and the verdict.
  */
 import type { Client } from '@temporalio/client';
 import type { Machine } from './report';
 import { machineLine, progress, sleep } from './report';
 import type { SandboxTap } from './sandbox-tap';
+import { cpuBetween, cpuPerCase, cpuPerCaseLine, type Stack } from './stack';
 
 export interface Check {
   name: string;
@@ -89,13 +91,69 @@ function incompleteCases(tap: SandboxTap, workflowIds: Iterable<string>): string
   return bad;
 }
 
-/** Prints PASS or FAIL with the counts (JSON line first, then a readable list) and sets the exit code. */
-export function verdict(drill: string, machine: Machine, checks: Check[], figures: Record<string, unknown>): boolean {
+/** What the stack spent on a drill's cases: per case and part (ms), and in all (s, cores busy). */
+export interface DrillCpu {
+  cpuMsPerCase: Record<string, number>;
+  cpuDuringCases: ReturnType<typeof cpuBetween>;
+  /** The readable line (cpuPerCaseLine). */
+  line: string;
+}
+
+/**
+ * CPU of each part of the stack over a drill's cases, from stack.cpuSeconds() snapshots taken at
+ * start() (before the first alert) and stop() (once the cases are waited for), through cpuBetween
+ * and cpuPerCase as the benches use them.
+ *
+ * cpuSeconds() reads /proc of the processes alive when it is called: a process the drill kills would
+ * drop out (a worker) or come back under the same name from zero (Temporal after its restart), and
+ * what it used before the kill would be lost. beforeKill() samples right before the kill and books
+ * the killed parts' CPU so far; stop() adds it to what their replacements used since they started.
+ */
+export class CpuMeter {
+  private readonly carried: Record<string, number> = {};
+
+  private constructor(
+    private readonly stack: Pick<Stack, 'cpuSeconds'>,
+    private readonly before: Record<string, number>,
+    private readonly startedAt: number,
+  ) {}
+
+  static async start(stack: Pick<Stack, 'cpuSeconds'>): Promise<CpuMeter> {
+    const before = await stack.cpuSeconds();
+    return new CpuMeter(stack, before, Date.now());
+  }
+
+  /** Call right before killing the parts `killed` matches (cpuSeconds() names); returns their names. */
+  async beforeKill(killed: (part: string) => boolean): Promise<string[]> {
+    const now = await this.stack.cpuSeconds();
+    const parts = Object.keys(now).filter(killed);
+    if (parts.length === 0) throw new Error(`no CPU figure for the part about to be killed among: ${Object.keys(now).join(', ')}`);
+    for (const part of parts) this.carried[part] = (this.carried[part] ?? 0) + now[part]!;
+    return parts;
+  }
+
+  /** CPU over the cases, `cases` of them; `what` names the case in the readable line. */
+  async stop(cases: number, what: string): Promise<DrillCpu> {
+    const now = await this.stack.cpuSeconds();
+    const wallSeconds = (Date.now() - this.startedAt) / 1000;
+    const after = { ...now };
+    for (const [part, used] of Object.entries(this.carried)) after[part] = used + (now[part] ?? 0);
+    const cpuMsPerCase = cpuPerCase(this.before, after, cases);
+    return { cpuMsPerCase, cpuDuringCases: cpuBetween(this.before, after, wallSeconds), line: cpuPerCaseLine(cpuMsPerCase, what) };
+  }
+}
+
+/**
+ * Prints PASS or FAIL with the counts (JSON line first, then a readable list, then `lines`) and sets
+ * the exit code.
+ */
+export function verdict(drill: string, machine: Machine, checks: Check[], figures: Record<string, unknown>, lines: string[] = []): boolean {
   const pass = checks.every((c) => c.ok);
   console.log(JSON.stringify({ drill, at: new Date().toISOString(), result: pass ? 'PASS' : 'FAIL', machine, checks, figures }));
   console.log('');
   console.log(`${pass ? 'PASS' : 'FAIL'} ${drill}`);
   for (const c of checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  for (const line of lines) console.log(`  ${line}`);
   console.log(`  ${machineLine(machine)}`);
   process.exitCode = pass ? 0 : 1;
   return pass;
