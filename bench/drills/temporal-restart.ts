@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const retried = results.filter((p) => p.attempts > 1).length;
     const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
     const { closed, ms } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
-    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, 'case, first alert to all closed, Temporal before and after its restart together');
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, 'case, first alert to all closed; Temporal up to its kill plus the restarted server from its start');
     const statuses = await statusesOf(stack.client, PLAYBOOK);
     const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
     const lost = [...ids].filter((id) => !statuses.has(id));

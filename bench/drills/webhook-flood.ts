@@ -9,7 +9,7 @@
  * posted a second time. PASS: every invalid request gets 401, every valid alert gets 202 with
  * duplicate=false once (and duplicate=true for its resend, on the same workflow), and Temporal and the
  * SIR sandbox each hold exactly one case per valid alert. Also prints CPU per valid alert and process,
- * from the first request until every valid alert's case is started (the cases then wait at the
+ * from the first request until every valid alert's SIR case is created (the cases then go on to the
  * playbook's gate); the invalid requests and the resends are part of that cost.
  */
 import { createHmac } from 'node:crypto';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     await waitFor(async () => (temporalCount = (await stack.client.workflow.count(`PlaybookName = '${PLAYBOOK}'`)).count) >= validCount, 30_000, 1_000);
     const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(
       distinctCases(),
-      `valid alert, first request to its case started, the ${invalidCount} invalid requests and ${resendCount} resends included`,
+      `valid alert, first request to its SIR case created, the ${invalidCount} invalid requests and ${resendCount} resends included`,
     );
     const byKind: Record<string, number> = {};
     for (const a of invalid) byKind[`${a.r.kind} → ${a.res.status}`] = (byKind[`${a.r.kind} → ${a.res.status}`] ?? 0) + 1;

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const accepted = posts.filter((p) => p.status === 202 && p.body.caseWorkflowId);
     const ids = new Set(accepted.map((p) => p.body.caseWorkflowId!));
     const { closed, ms } = await waitForClosed(stack.client, PLAYBOOK, ids.size, timeoutS * 1000);
-    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, `case, first alert to all closed, killed ${worker!.name} and ${replacement.name} together`);
+    const { cpuMsPerCase, cpuDuringCases, line: cpuLine } = await cpu.stop(ids.size, `case, first alert to all closed; ${worker!.name} up to its SIGKILL, ${replacement.name} (its replacement) from its start`);
     const statuses = await statusesOf(stack.client, PLAYBOOK);
     const completed = [...ids].filter((id) => statuses.get(id) === 'COMPLETED');
     const conflictsAfterKill = stack.tap.entries.filter((e) => e.operation === 'UpdateCaseStatus' && e.errorType === 'ConflictException').length;
