@@ -4,6 +4,8 @@ import { createNotificationActivities, type NotificationActivityOptions } from '
 import { createSirActivities } from './sir-activities';
 
 export interface ActivityOptions {
+  /** SIR calls are rate-limited across the task queue, so none may run as a local activity. */
+  sirGlobalRateLimit?: boolean;
   /** How the worker proves who decided. */
   identity?: IdentityOptions;
   /** The worker's notification channels, when it has a channels file. */
@@ -12,7 +14,7 @@ export interface ActivityOptions {
 
 /** Every activity a phasegate worker registers, built around one SIR client per process. */
 export function createActivities(sir: SirClient, options: ActivityOptions = {}) {
-  return { ...createSirActivities(sir), ...createNotificationActivities(options.notifications ?? {}), ...createIdentityActivities(options.identity ?? {}) };
+  return { ...createSirActivities(sir, { globalRateLimit: options.sirGlobalRateLimit }), ...createNotificationActivities(options.notifications ?? {}), ...createIdentityActivities(options.identity ?? {}) };
 }
 
 export type PhasegateActivities = ReturnType<typeof createActivities>;

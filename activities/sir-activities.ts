@@ -3,11 +3,13 @@
  * Results carry only what workflows need, since everything returned lands in the workflow history.
  */
 import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CLOSED, type CaseStatus, type ResolverType, type SelfManagedStatus } from '../src/domain/case-status';
 import { checkTransition } from '../src/domain/transitions';
+import { SIR_CALL_MUST_QUEUE } from '../src/domain/sir-errors';
 import { capCommentBody } from '../src/domain/comment-body';
 import type { NewCaseSpec } from '../src/domain/case-playbook-input';
-import type { GetCaseOutput, SirClient, SirOperation } from '../src/sir';
+import type { GetCaseOutput, SirCallOptions, SirClient, SirOperation } from '../src/sir';
 import { SirError } from '../src/sir';
 import { measured } from './sir-call-metrics';
 import { illegalTransitionFailure, sirFailure } from './sir-failure';
@@ -43,6 +45,12 @@ export interface MoveCaseRequest {
   expected: { status: CaseStatus; resolverType: ResolverType };
   /** A status UpdateCaseStatus accepts, or Closed (sent through CloseCase). */
   to: SelfManagedStatus | typeof CLOSED;
+  /**
+   * An earlier try of this move may have written (cases since `local-sir-calls`: a local attempt runs
+   * again from scratch when its workflow task is lost, and a queued call follows a local attempt that
+   * failed after SIR took it), so finding the case already in `to` counts as the move made.
+   */
+  mayHaveWritten?: boolean;
 }
 
 export type MoveCaseResult =
@@ -57,8 +65,18 @@ export interface AddCaseCommentRequest {
   clientToken: string;
 }
 
-export function createSirActivities(sir: SirClient) {
+export interface SirActivityOptions {
+  /**
+   * A task-queue-wide SIR rate limit is set (PHASEGATE_SIR_MAX_RPS). Temporal enforces it only on
+   * queued activities, so a local attempt is refused before it reaches SIR and the case makes the call
+   * through the queue: the limit holds across all workers.
+   */
+  globalRateLimit?: boolean;
+}
+
+export function createSirActivities(sir: SirClient, options: SirActivityOptions = {}) {
   async function call<T>(operation: SirOperation, fn: () => Promise<T>): Promise<T> {
+    refuseLocalUnderGlobalLimit(operation);
     try {
       return await measured(operation, fn);
     } catch (err) {
@@ -66,16 +84,35 @@ export function createSirActivities(sir: SirClient) {
     }
   }
 
+  /**
+   * A cancelled or timed-out activity stops its SIR request: a local try that timed out must not
+   * land after the queued call that took over from it (a late status change would undo a later one).
+   */
+  function cancellable(): SirCallOptions {
+    return { abortSignal: Context.current().cancellationSignal };
+  }
+
+  function refuseLocalUnderGlobalLimit(operation: SirOperation): void {
+    if (options.globalRateLimit && Context.current().info.isLocal) {
+      throw ApplicationFailure.create({
+        type: SIR_CALL_MUST_QUEUE,
+        message: `${operation} not sent from a local activity: PHASEGATE_SIR_MAX_RPS limits SIR calls across the task queue, so the case queues its SIR calls`,
+        // Expected on every case of such a worker: not logged or counted as an activity failure.
+        category: ApplicationFailureCategory.BENIGN,
+      });
+    }
+  }
+
   return {
     createCase: async (request: CreateCaseRequest): Promise<{ caseId: string }> => {
       const { caseId } = await call('CreateCase', () =>
-        sir.createCase({ ...request, reportedIncidentStartDate: new Date(request.reportedIncidentStartDate) }),
+        sir.createCase({ ...request, reportedIncidentStartDate: new Date(request.reportedIncidentStartDate) }, cancellable()),
       );
       return { caseId };
     },
 
     getCase: async (caseId: string): Promise<CaseSnapshot> => {
-      const found = await call('GetCase', () => sir.getCase(caseId));
+      const found = await call('GetCase', () => sir.getCase(caseId, cancellable()));
       return {
         caseId,
         caseStatus: found.caseStatus,
@@ -92,12 +129,12 @@ export function createSirActivities(sir: SirClient) {
         );
       }
       try {
-        const out = await measured('UpdateCaseStatus', () => sir.updateCaseStatus(request.caseId, request.to));
+        const out = await measured('UpdateCaseStatus', () => sir.updateCaseStatus(request.caseId, request.to, cancellable()));
         return { caseStatus: out.caseStatus ?? request.to, alreadyApplied: false };
       } catch (err) {
         if (isRefusalOfAppliedChange(err)) {
           // An earlier attempt may have succeeded with its response lost; then this is not a refusal.
-          const current = await call('GetCase', () => sir.getCase(request.caseId));
+          const current = await call('GetCase', () => sir.getCase(request.caseId, cancellable()));
           if (current.caseStatus === request.to) {
             log.info('UpdateCaseStatus already applied by an earlier attempt', { caseId: request.caseId, to: request.to });
             return { caseStatus: request.to, alreadyApplied: true };
@@ -109,11 +146,11 @@ export function createSirActivities(sir: SirClient) {
 
     closeCase: async (caseId: string): Promise<CaseSnapshot> => {
       try {
-        const out = await measured('CloseCase', () => sir.closeCase(caseId));
+        const out = await measured('CloseCase', () => sir.closeCase(caseId, cancellable()));
         return { caseId, caseStatus: out.caseStatus ?? 'Closed', closedAt: out.closedDate?.toISOString() };
       } catch (err) {
         if (isRefusalOfAppliedChange(err)) {
-          const current = await call('GetCase', () => sir.getCase(caseId));
+          const current = await call('GetCase', () => sir.getCase(caseId, cancellable()));
           if (current.caseStatus === 'Closed') {
             return { caseId, caseStatus: 'Closed', closedAt: current.closedDate?.toISOString() };
           }
@@ -128,14 +165,14 @@ export function createSirActivities(sir: SirClient) {
      */
     moveCase: async (request: MoveCaseRequest): Promise<MoveCaseResult> => {
       const { caseId, expected, to } = request;
-      const found = await call('GetCase', () => sir.getCase(caseId));
+      const found = await call('GetCase', () => sir.getCase(caseId, cancellable()));
       const actual = { status: found.caseStatus, resolverType: found.resolverType };
       if (actual.resolverType !== expected.resolverType) return drifted(caseId, expected, actual);
       if (actual.status === to) {
         // Already there. On a retried attempt that is this activity's own write whose answer was lost
         // (a 500, a reset, a timeout after SIR applied it); on a first attempt, unless the workflow
         // already believed it, someone else moved the case, and the workflow must hear about it.
-        if (expected.status === to || Context.current().info.attempt > 1) return applied(to, found);
+        if (expected.status === to || Context.current().info.attempt > 1 || request.mayHaveWritten) return applied(to, found);
         return drifted(caseId, expected, actual);
       }
       if (actual.status !== expected.status) return drifted(caseId, expected, actual);
@@ -145,16 +182,16 @@ export function createSirActivities(sir: SirClient) {
       const operation = check.via;
       try {
         if (operation === 'CloseCase') {
-          const out = await measured(operation, () => sir.closeCase(caseId));
+          const out = await measured(operation, () => sir.closeCase(caseId, cancellable()));
           return { outcome: 'moved', caseStatus: out.caseStatus ?? CLOSED, closedAt: out.closedDate?.toISOString() };
         }
-        const out = await measured(operation, () => sir.updateCaseStatus(caseId, to as SelfManagedStatus));
+        const out = await measured(operation, () => sir.updateCaseStatus(caseId, to as SelfManagedStatus, cancellable()));
         return { outcome: 'moved', caseStatus: out.caseStatus ?? to };
       } catch (err) {
         if (!isRefusalOfAppliedChange(err)) throw sirFailure(err);
         // Refused: either the case is already where we want it (whoever put it there in the instant
         // between our read and our write, the end state is the one asked for) or it moved elsewhere.
-        const now = await call('GetCase', () => sir.getCase(caseId));
+        const now = await call('GetCase', () => sir.getCase(caseId, cancellable()));
         if (now.caseStatus === to) return applied(to, now);
         if (now.caseStatus !== expected.status || now.resolverType !== expected.resolverType) {
           return drifted(caseId, expected, { status: now.caseStatus, resolverType: now.resolverType });
@@ -165,7 +202,7 @@ export function createSirActivities(sir: SirClient) {
 
     addCaseComment: async (request: AddCaseCommentRequest): Promise<{ commentId: string }> => {
       // Older cases send bodies uncapped; the workflow caps them too, so a long one is never refused.
-      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment({ ...request, body: capCommentBody(request.body) }));
+      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment({ ...request, body: capCommentBody(request.body) }, cancellable()));
       return { commentId };
     },
   };

@@ -21,6 +21,8 @@ export function sirFailure(err: unknown): ApplicationFailure {
         operation: err.operation,
         httpStatus: err.httpStatus,
         requestId: err.requestId,
+        // Read by a case whose local attempt failed: it waits this long before the queued call.
+        ...(err.retryable && err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
         ...(err.reason ? { reason: err.reason } : {}),
         ...(err.fieldList ? { fieldList: err.fieldList } : {}),
       },

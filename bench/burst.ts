@@ -4,10 +4,13 @@
  *   node --import tsx bench/burst.ts [--cases 1000] [--concurrency 1000] [--timeout 300] [--workers 1]
  *     [--engine dev|postgres | --temporal-address host:port [--temporal-namespace ns]]
  *
- * Reports how long until every case is in Detection and Analysis (as the sandbox saw it), how long
- * the server took to accept the burst, and how many answers were duplicates or errors.
+ * Reports how long until every case is in Detection and Analysis (as the sandbox saw it) and parked
+ * at its gate (visibility), how long the server took to accept the burst, how many answers were
+ * duplicates or errors, CPU per case for each process up to both points, and what a case's history
+ * holds up to its gate (a sample of 50).
  */
 import { benchAlert, mapLimit } from './lib/alerts';
+import { type HistoryProfile, historyProfileLine, profileHistories } from './lib/history-profile';
 import { countReaching, DETECTION } from './lib/load';
 import { Options, machineLine, markdownTable, percentiles, printReport, progress, round, waitFor } from './lib/report';
 import { cpuBetween, cpuPerCase, cpuPerCaseLine, startStack, temporalEngineOption } from './lib/stack';
@@ -51,6 +54,15 @@ async function main(): Promise<void> {
     const allInDetectionMs = Date.now() - started;
     const cpuAfter = await stack.cpuSeconds();
     const cpu = cpuBetween(cpuBefore, cpuAfter, allInDetectionMs / 1000);
+    // A case's work goes on after its move: it opens the gate and parks. The whole of it is the cost.
+    const expected = accepted.length - duplicates;
+    const parked = async (): Promise<number> => (await stack.client.workflow.count(`PlaybookName = 'bench-gated' AND AwaitingApproval = true`).catch(() => ({ count: 0 }))).count;
+    const allParked = done && (await waitFor(async () => (await parked()) >= expected, timeoutS * 1000, 500));
+    const allParkedMs = Date.now() - started;
+    const cpuParked = await stack.cpuSeconds();
+    progress('reading a sample of the cases\' histories');
+    const ids = [...new Set(accepted.map((a) => String(a.body.caseWorkflowId)))];
+    const profile = await profileHistories(stack.client, ids, { until: (e) => e.timerStartedEventAttributes != null });
     stopWatch();
     reached.stop();
     const errorKinds: Record<string, number> = {};
@@ -72,6 +84,10 @@ async function main(): Promise<void> {
       cpuDuringBurst: cpu,
       // Up to Detection and Analysis: what every case of the burst went through.
       cpuMsPerCase: cpuPerCase(cpuBefore, cpuAfter, reached.count),
+      allParkedSeconds: allParked ? round(allParkedMs / 1000, 2) : null,
+      // Up to the gate, parked: everything the case did for the alert.
+      cpuMsPerCaseToGate: allParked ? cpuPerCase(cpuBefore, cpuParked, expected) : null,
+      historyToGate: profile,
     };
   } finally {
     await stack.stop();
@@ -87,6 +103,10 @@ async function main(): Promise<void> {
     `${cases} distinct alerts posted ${concurrency} at a time; times from the first request to the sandbox receiving UpdateCaseStatus (Detection and Analysis); ${workers} worker(s).`,
     `CPU during the burst (cores busy on average): ${Object.entries(r.cpuDuringBurst as Record<string, { coresBusy: number; cpuSeconds: number }>).map(([k, v]) => `${k} ${v.coresBusy} (${v.cpuSeconds} s)`).join(', ')}.`,
     cpuPerCaseLine(r.cpuMsPerCase as Record<string, number>, 'case, alert to Detection and Analysis'),
+    r.cpuMsPerCaseToGate
+      ? `${cpuPerCaseLine(r.cpuMsPerCaseToGate as Record<string, number>, 'case, alert to parked at its gate')} All parked after ${r.allParkedSeconds as number} s.`
+      : `Not all cases were parked at their gate within ${timeoutS} s.`,
+    historyProfileLine(r.historyToGate as HistoryProfile, 'History of a case up to its gate'),
     machineLine(stack.machine),
   ]);
 }

@@ -262,6 +262,33 @@ async function main(): Promise<void> {
     }
     await limiter.terminate('recording done');
     await save('case-rate-limiter', limiter);
+
+    // Since local-sir-calls (v8 on, issue 14): SIR calls are local activities first.
+    // 11. The first move is throttled (Retry-After: 1): the case backs off on a timer and makes the
+    //     call as a queued activity; the start comment is too slow for its local try and goes on queued.
+    sandbox.faults.inject('UpdateCaseStatus', { kind: 'throttle', count: 1, retryAfterSeconds: 1 });
+    sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 3_000, count: 1 });
+    const fallback = await start(GATED);
+    const fallbackCase = (await pending(fallback, CER)).caseId!;
+    while (sandbox.getComments(fallbackCase).length === 0) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_000)); // the queued comment's own answer
+    await decide(fallback, 'approve', 'alice');
+    await pending(fallback, PIA);
+    await fallback.terminate('recording done');
+    await save('local-call-falls-back', fallback);
+
+    // 12. Only the start comment is slow: the move succeeds at once and the case parks while the
+    //     comment's local try times out; the main line then sends it queued (review of v8: the order
+    //     of commands must not depend on when a local activity's result arrives).
+    sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 3_000, count: 1 });
+    const slowComment = await start(GATED);
+    const slowCase = (await pending(slowComment, CER)).caseId!;
+    while (sandbox.getComments(slowCase).length === 0) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_500)); // the queued comment's own answer
+    await decide(slowComment, 'approve', 'alice');
+    await pending(slowComment, PIA);
+    await slowComment.terminate('recording done');
+    await save('slow-start-comment', slowComment);
   });
 
   await native.close();

@@ -5,6 +5,7 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import type { CaseState } from '../src/domain/case-state';
+import type { LocalComment } from './case-operations';
 import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/search-attributes';
 
 export interface CaseContext {
@@ -25,6 +26,15 @@ export interface CaseContext {
    * alerts are mentioned once per window.
    */
   readonly readBeforeWrite?: boolean;
+  /**
+   * Cases since the `local-sir-calls` patch: a SIR call is tried first as a local activity
+   * (case-operations.ts), and search attribute changes wait in `unpublished` until the case is about
+   * to wait (flushPublished), so a task that opens, moves and parks a case upserts once.
+   */
+  readonly localSirCalls?: boolean;
+  readonly unpublished?: Map<string, SearchAttributePair>;
+  /** Best-effort comments tried locally that the main line has not joined yet (case-operations.ts). */
+  readonly localComments?: LocalComment[];
 }
 
 /** The search attributes a case already carries (from its start options or the run it continued). */
@@ -47,12 +57,37 @@ export function publish(ctx: CaseContext, details: string): void {
     ...(state.caseId ? [{ key: SirCaseId, value: state.caseId }] : []),
     ...(state.status ? [{ key: SirCaseStatus, value: state.status }] : []),
   ];
-  // Every upsert is a history event and a visibility write; an unchanged one buys nothing.
-  const changed = lean ? values.filter(({ key, value }) => published.get(key.name) !== value) : values;
-  if (changed.length > 0) {
-    upsertSearchAttributes(changed);
-    for (const { key, value } of changed) published.set(key.name, value);
-  }
   state.note = details;
   setCurrentDetails(details);
+  const { unpublished } = ctx;
+  if (unpublished) {
+    // A value that changes and changes back before the case waits is never sent.
+    for (const pair of values) {
+      if (published.get(pair.key.name) === pair.value) unpublished.delete(pair.key.name);
+      else unpublished.set(pair.key.name, pair);
+    }
+    return;
+  }
+  // Every upsert is a history event and a visibility write; an unchanged one buys nothing.
+  const changed = lean ? values.filter(({ key, value }) => published.get(key.name) !== value) : values;
+  upsert(published, changed);
+}
+
+/**
+ * Sends the search attribute changes held back since the last wait, as one upsert. Called wherever
+ * the case may wait on something other than a local activity (a timer, a condition, a queued
+ * activity, the end of the run), so the Web UI never shows a case older than what it waits on.
+ */
+export function flushPublished(ctx: CaseContext): void {
+  const { unpublished, published } = ctx;
+  if (!unpublished || unpublished.size === 0) return;
+  const changed = [...unpublished.values()];
+  unpublished.clear();
+  upsert(published, changed);
+}
+
+function upsert(published: Map<string, unknown>, changed: SearchAttributePair[]): void {
+  if (changed.length === 0) return;
+  upsertSearchAttributes(changed);
+  for (const { key, value } of changed) published.set(key.name, value);
 }

@@ -3,16 +3,19 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 /**
  * A SIR call that cannot succeed (Conflict, Validation, AccessDenied…) fails the case workflow with a
  * failure of the SIR exception's own type, so operators and visibility queries see "ConflictException"
- * on the workflow itself rather than a generic activity failure one level down.
+ * on the workflow itself rather than a generic activity failure one level down. A queued activity's
+ * failure comes wrapped in an ActivityFailure; a local activity's (cases since `local-sir-calls`) as
+ * the activity threw it.
  */
 export function asCaseFailure(err: unknown, what: string): unknown {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type) {
+  const sirFailure = err instanceof ActivityFailure ? err.cause : err;
+  if (sirFailure instanceof ApplicationFailure && sirFailure.type) {
     return ApplicationFailure.create({
-      type: err.cause.type,
-      message: `${what} failed: ${err.cause.message}`,
+      type: sirFailure.type,
+      message: `${what} failed: ${sirFailure.message}`,
       nonRetryable: true,
-      details: err.cause.details ?? undefined,
-      cause: err,
+      details: sirFailure.details ?? undefined,
+      cause: err as Error,
     });
   }
   return err;

@@ -2,22 +2,78 @@
  * The SIR calls a case makes, each with the summary the Web UI shows for it. A call that cannot
  * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
  */
-import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
-import type { CaseSnapshot, MoveCaseResult, PhasegateActivities, ProveActorRequest } from '../activities';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { AddCaseCommentRequest, CaseSnapshot, MoveCaseRequest, MoveCaseResult, PhasegateActivities, ProveActorRequest } from '../activities';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import type { ActorVerdict } from '../src/domain/decision-attestation';
 import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
 import { createCaseClientToken } from '../src/domain/case-playbook-input';
 import { capCommentBody } from '../src/domain/comment-body';
 import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
-import type { CaseContext } from './case-context';
+import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE } from '../src/domain/sir-errors';
+import { type CaseContext, flushPublished } from './case-context';
 import { asCaseFailure } from './case-failure';
-import { SIR_ACTIVITY_OPTIONS } from './sir-activity-options';
+import { COMMENT_LOCAL_ACTIVITY_OPTIONS, SIR_ACTIVITY_OPTIONS, SIR_FIRST_RETRY_MS, SIR_LOCAL_ACTIVITY_OPTIONS, SIR_LONGEST_RETRY_MS } from './sir-activity-options';
 
 const sir = proxyActivities<PhasegateActivities>(SIR_ACTIVITY_OPTIONS);
+const sirLocal = proxyLocalActivities<PhasegateActivities>(SIR_LOCAL_ACTIVITY_OPTIONS);
 
 function withSummary(summary: string) {
   return { ...SIR_ACTIVITY_OPTIONS, summary };
+}
+
+function localWithSummary(summary: string) {
+  return { ...SIR_LOCAL_ACTIVITY_OPTIONS, summary };
+}
+
+/**
+ * One SIR call. Cases since `local-sir-calls` try it first as a local activity; when that attempt
+ * fails in a way another attempt could fix, the call goes on as a queued activity with the full retry
+ * policy (and from then on every call of a case whose worker limits SIR calls globally is queued).
+ * A refusal that no attempt can fix (Conflict, Validation…) is the queued call's answer too: thrown.
+ */
+async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: () => Promise<T>): Promise<T> {
+  if (ctx.localSirCalls) {
+    if (!ctx.state.sirCallsQueued) {
+      try {
+        return await local();
+      } catch (err) {
+        if (!goesOnQueued(err)) throw err;
+        // The case may wait a while from here on: the Web UI shows where it stands meanwhile.
+        flushPublished(ctx);
+        if (mustQueue(err)) ctx.state.sirCallsQueued = true;
+        // A SIR failure is backed off like any retry (Retry-After first); a refused local call is not one.
+        else await sleep(retryDelayAfter(err), { summary: 'Back off before retrying the SIR call' });
+      }
+    }
+    flushPublished(ctx);
+  }
+  return queued();
+}
+
+/** SIR's Retry-After (at most the retry policy's longest interval), else the policy's first interval. */
+function retryDelayAfter(err: unknown): number {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  const detail = failure instanceof ApplicationFailure ? (failure.details?.[0] as { retryAfterSeconds?: unknown } | undefined) : undefined;
+  const retryAfterSeconds = detail?.retryAfterSeconds;
+  return typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds * 1000, SIR_LONGEST_RETRY_MS) : SIR_FIRST_RETRY_MS;
+}
+
+/**
+ * A local activity's own failure arrives as it was thrown. Its timeout arrives wrapped in an
+ * ActivityFailure when it happens, but bare when replayed from its marker: the decision must not
+ * depend on the wrapping, or a replayed case would take another path.
+ */
+function goesOnQueued(err: unknown): boolean {
+  if (isCancellation(err)) return false;
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (failure instanceof ApplicationFailure) return !failure.nonRetryable && !NON_RETRYABLE_SIR_ERROR_TYPES.includes(failure.type ?? '');
+  return failure instanceof TimeoutFailure;
+}
+
+function mustQueue(err: unknown): boolean {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && failure.type === SIR_CALL_MUST_QUEUE;
 }
 
 function failAs(summary: string) {
@@ -30,14 +86,23 @@ export async function openOrAdoptCase(ctx: CaseContext): Promise<CaseSnapshot> {
   const { input } = ctx;
   if (input.caseId) {
     const summary = `GetCase ${input.caseId}`;
-    return sir.getCase.executeWithOptions(withSummary(summary), [input.caseId]).catch(failAs(summary));
+    const caseId = input.caseId;
+    return localFirst(
+      ctx,
+      () => sirLocal.getCase.executeWithOptions(localWithSummary(summary), [caseId]),
+      () => sir.getCase.executeWithOptions(withSummary(summary), [caseId]),
+    ).catch(failAs(summary));
   }
   if (!input.newCase) throw new TypeError('casePlaybook needs either caseId (adopt a case) or newCase (open one)');
   // The title may name hosts or people: the summary names the alert fingerprint instead.
   const summary = `CreateCase for alert ${input.fingerprint}`;
-  const { caseId } = await sir.createCase
-    .executeWithOptions(withSummary(summary), [{ ...input.newCase, clientToken: createCaseClientToken(input.fingerprint) }])
-    .catch(failAs(summary));
+  // The token makes a queued call after a failed local attempt find the case that attempt may have opened.
+  const request = { ...input.newCase, clientToken: createCaseClientToken(input.fingerprint) };
+  const { caseId } = await localFirst(
+    ctx,
+    () => sirLocal.createCase.executeWithOptions(localWithSummary(summary), [request]),
+    () => sir.createCase.executeWithOptions(withSummary(summary), [request]),
+  ).catch(failAs(summary));
   return { caseId, caseStatus: 'Submitted', resolverType: input.newCase.resolverType };
 }
 
@@ -76,9 +141,19 @@ export async function moveSirCase(ctx: CaseContext, to: CaseTarget): Promise<Mov
   const { state } = ctx;
   const caseId = state.caseId!;
   const summary = to === 'Closed' ? `GetCase, then CloseCase ${caseId}` : `GetCase, then UpdateCaseStatus → ${to}`;
-  return sir.moveCase
-    .executeWithOptions(withSummary(summary), [{ caseId, expected: { status: state.status ?? 'Submitted', resolverType: state.resolverType ?? 'Self' }, to }])
-    .catch(failAs(summary));
+  const request: MoveCaseRequest = {
+    caseId,
+    expected: { status: state.status ?? 'Submitted', resolverType: state.resolverType ?? 'Self' },
+    to,
+    // A local attempt runs again from scratch when its task is lost (a worker restart), and a queued
+    // call follows a local attempt that may have written: any attempt may find its own write.
+    ...(ctx.localSirCalls && { mayHaveWritten: true }),
+  };
+  return localFirst(
+    ctx,
+    () => sirLocal.moveCase.executeWithOptions(localWithSummary(summary), [request]),
+    () => sir.moveCase.executeWithOptions(withSummary(summary), [request]),
+  ).catch(failAs(summary));
 }
 
 /**
@@ -88,12 +163,14 @@ export async function moveSirCase(ctx: CaseContext, to: CaseTarget): Promise<Mov
 export async function readSirCase(ctx: CaseContext, summary: string): Promise<CaseSnapshot | undefined> {
   const caseId = ctx.state.caseId;
   if (!caseId) return undefined;
-  return sir.getCase
-    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2 minutes', summary }, [caseId])
-    .catch((err: unknown) => {
-      recordMissed(ctx, summary, err);
-      return undefined;
-    });
+  return localFirst(
+    ctx,
+    () => sirLocal.getCase.executeWithOptions(localWithSummary(summary), [caseId]),
+    () => sir.getCase.executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2 minutes', summary }, [caseId]),
+  ).catch((err: unknown) => {
+    recordMissed(ctx, summary, err);
+    return undefined;
+  });
 }
 
 /**
@@ -138,14 +215,72 @@ export function recordMissed(ctx: CaseContext, what: string, err: unknown): void
 /**
  * A comment whose loss harms nothing (a decision audit, a duplicate alert, the start note): retried
  * like any SIR call for a while, then recorded as missed instead of failing the case.
+ *
+ * In cases since `local-sir-calls`, a comment the main line asks for is first tried as a local
+ * activity beside whatever the case does, and the main line joins the try at its next wait, before
+ * it parks (joinLocalComments), deciding there what a failed try leads to: replayed, a local
+ * activity's result reaches the workflow at another moment than it did live, so a coroutine that
+ * issued commands on it would interleave them with the main line's differently. A message handler,
+ * which may run while the main line is parked and so cannot be joined, sends its comment queued.
  */
-export async function commentBestEffort(ctx: CaseContext, key: string, body: string, summary: string): Promise<void> {
+export async function commentBestEffort(ctx: CaseContext, key: string, body: string, summary: string, options: { from?: 'handler' } = {}): Promise<void> {
   const caseId = ctx.state.caseId;
   if (!caseId) return;
-  const clientToken = `${workflowInfo().workflowId}/${key}`.slice(-255);
+  const request = { caseId, body: capCommentBody(body), clientToken: `${workflowInfo().workflowId}/${key}`.slice(-255) };
+  if (ctx.localComments && !ctx.state.sirCallsQueued && options.from !== 'handler') {
+    const comment: LocalComment = { request, summary, attempt: Promise.resolve() };
+    comment.attempt = sirLocal.addCaseComment.executeWithOptions({ ...COMMENT_LOCAL_ACTIVITY_OPTIONS, summary }, [request]).then(
+      () => undefined,
+      (err: unknown) => void (comment.failure = err),
+    );
+    ctx.localComments.push(comment);
+    return;
+  }
+  await queuedComment(ctx, request, summary);
+}
+
+/** A best-effort comment tried as a local activity, until the main line joins it. */
+export interface LocalComment {
+  request: AddCaseCommentRequest;
+  summary: string;
+  attempt: Promise<void>;
+  failure?: unknown;
+}
+
+/**
+ * Main line only: waits for the local comment tries in the order they were started, and sends each
+ * one that failed in a way another attempt could fix as a queued activity after its backoff. The
+ * fallback's first command (its backoff timer, or the activity) is issued here, in the main line.
+ */
+export async function joinLocalComments(ctx: CaseContext, background: (work: Promise<void>) => void): Promise<void> {
+  const comments = ctx.localComments;
+  while (comments && comments.length > 0) {
+    const comment = comments[0]!;
+    await comment.attempt;
+    comments.shift();
+    if (comment.failure === undefined) continue;
+    if (!goesOnQueued(comment.failure)) {
+      recordMissed(ctx, comment.summary, comment.failure);
+      continue;
+    }
+    const refused = mustQueue(comment.failure);
+    if (refused) ctx.state.sirCallsQueued = true;
+    background(queuedCommentAfter(ctx, comment, refused ? 0 : retryDelayAfter(comment.failure)));
+  }
+}
+
+async function queuedCommentAfter(ctx: CaseContext, comment: LocalComment, delayMs: number): Promise<void> {
+  if (delayMs > 0) await sleep(delayMs, { summary: `Back off before retrying: ${comment.summary}` }).catch(() => undefined);
+  await queuedComment(ctx, comment.request, comment.summary);
+}
+
+async function queuedComment(ctx: CaseContext, request: AddCaseCommentRequest, summary: string): Promise<void> {
   await sir.addCaseComment
-    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '1 hour', summary }, [{ caseId, body: capCommentBody(body), clientToken }])
-    .catch((err: unknown) => recordMissed(ctx, summary, err));
+    .executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '1 hour', summary }, [request])
+    .then(
+      () => undefined,
+      (err: unknown) => recordMissed(ctx, summary, err),
+    );
 }
 
 const notifications = proxyActivities<PhasegateActivities>(NOTIFY_ACTIVITY_OPTIONS);

@@ -5,14 +5,17 @@
  * In the words of the playbook: open (or adopt) the case; then ask the planner what is next and do it:
  * move the case, open a gate and wait for its decision, or wait for a person to ask for a transition;
  * finally close the case. Decisions and requests are taken by the message handlers, which prove who
- * is behind them (proveActor) and apply the gate's rules (decision-rules.ts); they answer at once,
- * while the move they allow runs, and retries, in the loop.
+ * is behind them (proveActor) and apply the gate's rules (decision-rules.ts); they answer once the
+ * decision is recorded, and the move it allows runs, and retries, in the loop (since `local-sir-calls`
+ * the answer leaves with the workflow task, so after the move's local try when it runs in that task).
  *
  * Cases started before the `attested-decisions` patch run the frozen loop in legacy/. Cases started
  * since the `read-before-write` patch treat SIR as the source of truth (issue 12): every move reads the
  * case first, SIR events and a slow timer make a waiting case re-read it, and a change made outside
  * phasegate is adopted, never overwritten (src/domain/sir-drift.ts); repeated alerts are mentioned
- * once per window (src/domain/duplicate-window.ts).
+ * once per window (src/domain/duplicate-window.ts). Cases since `local-sir-calls` (issue 14) make each
+ * SIR call as a local activity first and send search attributes once per wait, so an alert's case
+ * opens, moves and parks at its first gate in one workflow task (case-operations.ts, case-context.ts).
  */
 import {
   ApplicationFailure,
@@ -64,8 +67,8 @@ import {
   transitionUpdate,
 } from '../src/domain/messages';
 import { runGate, type CaseWait } from './approval-gate';
-import { type CaseContext, publish, publishedAtStart } from './case-context';
-import { applyTarget, commentBestEffort, moveSirCase, openOrAdoptCase, proveActor, readSirCase } from './case-operations';
+import { type CaseContext, flushPublished, publish, publishedAtStart } from './case-context';
+import { applyTarget, commentBestEffort, joinLocalComments, moveSirCase, openOrAdoptCase, proveActor, readSirCase } from './case-operations';
 import { casePlaybookV4 } from './legacy/case-playbook-v4';
 
 export interface CaseOutcome {
@@ -81,9 +84,11 @@ export interface CaseOutcome {
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
-  // Asked once per case, newest patch first: a new case records only `read-before-write` (each marker
-  // costs an event), which implies `attested-decisions`; a run continued as new carries the answers.
-  const readBeforeWrite = input.carried?.readBeforeWrite === true || patched('read-before-write');
+  // Asked once per case, newest patch first: a new case records only `local-sir-calls` (each marker
+  // costs an event and a visibility write), which implies `read-before-write`, `grouped-alerts` and
+  // `attested-decisions`; a run continued as new carries the answers.
+  const localSirCalls = input.carried?.localSirCalls === true || patched('local-sir-calls');
+  const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
   if (!readBeforeWrite && !input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
 
@@ -107,10 +112,18 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     state.inFlight = undefined;
   }
   if (readBeforeWrite) state.readBeforeWrite = true;
+  if (localSirCalls) state.localSirCalls = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
-  if (!input.carried && input.group && readBeforeWrite && patched('grouped-alerts')) state.group = startGroup(input.group.kind, input.group.first);
-  const ctx: CaseContext = { input, state, lean: true, published: publishedAtStart(), readBeforeWrite };
+  if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
+  const ctx: CaseContext = {
+    input,
+    state,
+    lean: true,
+    published: publishedAtStart(),
+    readBeforeWrite,
+    ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
+  };
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
 
@@ -121,7 +134,14 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     const tracked = work.finally(() => running.delete(tracked));
     running.add(tracked);
   };
-  const backgroundDone = (): boolean => running.size === 0;
+  // Comments tried locally are joined by the main line before it waits, so a waiting case has none.
+  const backgroundDone = (): boolean => running.size === 0 && (ctx.localComments?.length ?? 0) === 0;
+  /** Main line: joins the comments tried locally, then waits until everything beside the playbook is done. */
+  const settleBackground = async (): Promise<void> => {
+    await joinLocalComments(ctx, background);
+    flushPublished(ctx);
+    await condition(() => backgroundDone() && allHandlersFinished());
+  };
 
   // ---- messages ---------------------------------------------------------------------------------
   setHandler(stateQuery, () => state);
@@ -245,7 +265,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       const comment = noteDuplicate(state, String(duplicate?.receivedAt), Date.now());
       if (!comment) return;
       await condition(() => state.caseId !== undefined);
-      await commentBestEffort(ctx, comment.key, comment.body, comment.summary);
+      await commentBestEffort(ctx, comment.key, comment.body, comment.summary, { from: 'handler' });
       return;
     }
     state.duplicateAlerts += 1;
@@ -280,6 +300,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     for (;;) {
       state.nextSirCheckAt ??= new Date(Date.now() + recheckEveryMs).toISOString();
       const wake = Math.min(until, Date.parse(state.nextSirCheckAt), duplicatesDueAt(state) ?? Infinity);
+      await joinLocalComments(ctx, background);
+      flushPublished(ctx);
       await condition(() => done() || due() || state.sirEventPending !== undefined, Math.max(wake - Date.now(), 1), { summary });
       if (done()) return true;
       if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
@@ -450,12 +472,18 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       const mention = flushDuplicates(state, Date.now(), { force: true });
       if (mention) background(commentBestEffort(ctx, mention.key, mention.body, mention.summary));
     }
-    await condition(() => backgroundDone() && allHandlersFinished());
+    await settleBackground();
     return outcome(state);
   } catch (err) {
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => recordCancellation(ctx));
+      await CancellationScope.nonCancellable(async () => {
+        await recordCancellation(ctx);
+        // Its comment, and any still tried locally, are sent before the run ends (cases since local-sir-calls).
+        if (ctx.localComments) await settleBackground();
+      });
     }
+    // A failed or cancelled case shows where it stopped.
+    flushPublished(ctx);
     throw err;
   }
 }

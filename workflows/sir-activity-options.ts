@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../src/domain/sir-errors';
 
 /**
@@ -7,12 +7,40 @@ import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../src/domain/sir-errors';
  * that another attempt cannot fix. Attempts are unlimited on purpose: a throttled or degraded SIR
  * API must delay a case, never fail it; the pending activity and its last failure show in the UI.
  */
+export const SIR_FIRST_RETRY_MS = 1_000;
+export const SIR_LONGEST_RETRY_MS = 120_000;
+
 export const SIR_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: {
-    initialInterval: '1 second',
+    initialInterval: SIR_FIRST_RETRY_MS,
     backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
+    maximumInterval: SIR_LONGEST_RETRY_MS,
     nonRetryableErrorTypes: NON_RETRYABLE_SIR_ERROR_TYPES,
   },
+};
+
+/**
+ * A SIR call's first attempt in cases since `local-sir-calls`: a local activity, run by the worker
+ * inside the workflow task that asked for it, so a case opens, moves and parks in one task and its
+ * history keeps one marker per call instead of a scheduled, started and completed activity. One
+ * attempt only: a call that fails in a way another attempt could fix (throttled, a 500, a timeout,
+ * a global rate limit) goes on as a queued activity with SIR_ACTIVITY_OPTIONS' backoff, visible as
+ * pending in the Web UI, and under the task queue's rate limit.
+ */
+export const SIR_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  // While a local activity runs, its workflow task stays open and the case answers nothing (a
+  // decision waits for it): a call slower than this goes on as a queued activity. Every SIR call is
+  // safe to send again (client tokens, read before write).
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+};
+
+/**
+ * A best-effort comment (an audit note, the start note) is tried locally for less long: it runs
+ * beside the playbook, and a slow one must not keep a gate from opening for more than a moment.
+ */
+export const COMMENT_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  ...SIR_LOCAL_ACTIVITY_OPTIONS,
+  startToCloseTimeout: '2 seconds',
 };

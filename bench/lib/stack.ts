@@ -84,7 +84,7 @@ export interface StackOptions {
   workers?: number;
   /** Extra environment for workers (PHASEGATE_MAX_CONCURRENT_ACTIVITIES, …). */
   workerEnv?: Record<string, string>;
-  /** Also start a worker for the bare no-op workflow (bench 3). */
+  /** Also start a worker for the bare workflows (bench 3): no-op activities, or the same SIR calls. */
   bareWorker?: boolean;
   /** Start the phasegate server (default true). */
   server?: boolean;
@@ -158,6 +158,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const children = new Set<ChildPart>();
 
   const stopAll = async (): Promise<void> => {
+    // SIGTERM first, so a child's exit hooks run (a --cpu-prof profile is written on exit), then SIGKILL.
+    for (const child of children) child.process.kill('SIGTERM');
+    await Promise.race([Promise.all([...children].map((c) => c.exited)), sleep(10_000)]);
     for (const child of children) child.process.kill('SIGKILL');
     await Promise.all([...children].map((c) => c.exited));
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => progress(`while stopping: ${String(err)}`));
@@ -326,7 +329,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const settleLater = (p: Promise<unknown>): void => void p.catch(() => undefined);
     workerStarts.forEach(settleLater);
     if (options.bareWorker) {
-      const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...baseEnv, BENCH_BARE_BUNDLE: bareBundle! }, probe);
+      // The phasegate worker's SIR endpoint and credentials, so the bare workflow makes the same calls.
+      const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...workerEnv, PHASEGATE_WORKFLOW_BUNDLE: '', BENCH_BARE_BUNDLE: bareBundle! }, probe);
       children.add(bare);
       stack.bare = bare;
       const bareStart = waitForPoller(client, endpoint.namespace, BARE_TASK_QUEUE, bare).then(() => bare);
@@ -378,7 +382,9 @@ function childEnv(keepTemporal: boolean, extra: Record<string, string>): NodeJS.
 }
 
 function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, probe: string): ChildPart {
-  const child = spawn(process.execPath, ['--require', probe, ...(args[0]!.endsWith('.ts') ? ['--import', 'tsx'] : []), ...args], {
+  // PHASEGATE_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the child processes.
+  const nodeArgs = (process.env.PHASEGATE_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--require', probe, ...(args[0]!.endsWith('.ts') ? ['--import', 'tsx'] : []), ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

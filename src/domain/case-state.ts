@@ -200,6 +200,10 @@ export interface CaseState {
   missed?: string[];
   /** Set by cases since the `read-before-write` patch: moves read SIR first and changes made outside phasegate are adopted. */
   readBeforeWrite?: boolean;
+  /** Set by cases since the `local-sir-calls` patch: SIR calls are tried as local activities first. */
+  localSirCalls?: boolean;
+  /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
+  sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */
   drifts?: DriftRecord[];
   driftCount?: number;

@@ -27,6 +27,12 @@ export const GENERIC_AWS_ERRORS = [
   'IncompleteSignatureException',
 ] as const;
 
+/**
+ * A local attempt at a SIR call refused by the worker because a task-queue-wide rate limit is set:
+ * the case makes the call as a queued activity instead (never a SIR answer, never fails a case).
+ */
+export const SIR_CALL_MUST_QUEUE = 'SirCallMustQueue';
+
 /** A transport failure or an unmodelled gateway answer: always worth another try. */
 export const TRANSIENT_ERROR_TYPE = 'SirTransientError';
 

@@ -39,6 +39,11 @@ interface CallInput {
   body?: object;
 }
 
+/** Per call: an AbortSignal stops the request in flight (an activity cancelled or timed out). */
+export interface SirCallOptions {
+  abortSignal?: AbortSignal;
+}
+
 export class SirClient {
   private readonly endpoint: SirEndpoint;
   private readonly signer: RequestSigner;
@@ -58,20 +63,20 @@ export class SirClient {
   }
 
   /** Sends a fresh UUID as `clientToken` when none is given, as the SDKs do for idempotency tokens. */
-  createCase(input: CreateCaseInput): Promise<CreateCaseOutput> {
-    return this.call('CreateCase', { body: { ...input, clientToken: input.clientToken ?? randomUUID() } });
+  createCase(input: CreateCaseInput, options?: SirCallOptions): Promise<CreateCaseOutput> {
+    return this.call('CreateCase', { body: { ...input, clientToken: input.clientToken ?? randomUUID() } }, options);
   }
 
-  getCase(caseId: string): Promise<GetCaseOutput> {
-    return this.call('GetCase', { caseId });
+  getCase(caseId: string, options?: SirCallOptions): Promise<GetCaseOutput> {
+    return this.call('GetCase', { caseId }, options);
   }
 
-  updateCaseStatus(caseId: string, caseStatus: SelfManagedStatus): Promise<UpdateCaseStatusOutput> {
-    return this.call('UpdateCaseStatus', { caseId, body: { caseStatus } });
+  updateCaseStatus(caseId: string, caseStatus: SelfManagedStatus, options?: SirCallOptions): Promise<UpdateCaseStatusOutput> {
+    return this.call('UpdateCaseStatus', { caseId, body: { caseStatus } }, options);
   }
 
-  closeCase(caseId: string): Promise<CloseCaseOutput> {
-    return this.call('CloseCase', { caseId });
+  closeCase(caseId: string, options?: SirCallOptions): Promise<CloseCaseOutput> {
+    return this.call('CloseCase', { caseId }, options);
   }
 
   async listCases(input: ListCasesInput = {}): Promise<ListCasesOutput> {
@@ -81,14 +86,18 @@ export class SirClient {
   }
 
   /** Sends a fresh UUID as `clientToken` when none is given, as the SDKs do for idempotency tokens. */
-  createCaseComment(input: CreateCaseCommentInput): Promise<CreateCaseCommentOutput> {
-    return this.call('CreateCaseComment', {
-      caseId: input.caseId,
-      body: { clientToken: input.clientToken ?? randomUUID(), body: input.body },
-    });
+  createCaseComment(input: CreateCaseCommentInput, options?: SirCallOptions): Promise<CreateCaseCommentOutput> {
+    return this.call(
+      'CreateCaseComment',
+      {
+        caseId: input.caseId,
+        body: { clientToken: input.clientToken ?? randomUUID(), body: input.body },
+      },
+      options,
+    );
   }
 
-  private async call<O>(operation: SirOperation, input: CallInput): Promise<O> {
+  private async call<O>(operation: SirOperation, input: CallInput, options: SirCallOptions = {}): Promise<O> {
     const binding = OPERATIONS[operation];
     const request = this.buildRequest(operation, binding, input);
 
@@ -97,7 +106,7 @@ export class SirClient {
     // that is now certain to be signed right. Everything else is left to the caller's retry policy.
     let recovered = false;
     for (;;) {
-      const { response, signed } = await this.attempt(operation, request);
+      const { response, signed } = await this.attempt(operation, request, options.abortSignal);
       if (response.statusCode === binding.successCode) return this.decode<O>(operation, binding, response);
       if (response.statusCode < 300) throw this.unexpected(operation, response, `expected HTTP ${binding.successCode}, got ${response.statusCode}`);
       const error = sirErrorFromResponse(operation, response);
@@ -109,7 +118,7 @@ export class SirClient {
     }
   }
 
-  private async attempt(operation: SirOperation, request: HttpRequest): Promise<{ response: RawResponse; signed: SignedRequest }> {
+  private async attempt(operation: SirOperation, request: HttpRequest, abortSignal?: AbortSignal): Promise<{ response: RawResponse; signed: SignedRequest }> {
     let signed: SignedRequest;
     try {
       signed = await this.signer.sign(request);
@@ -121,7 +130,7 @@ export class SirClient {
 
     let response: RawResponse;
     try {
-      response = await this.transport.send(signed.request);
+      response = await this.transport.send(signed.request, abortSignal);
     } catch (err) {
       if (err instanceof TransportError) {
         throw new SirError({ type: TRANSIENT_ERROR_TYPE, sirMessage: err.message, operation, cause: err });

@@ -53,11 +53,11 @@ export class HttpTransport {
     });
   }
 
-  async send(request: HttpRequest): Promise<RawResponse> {
+  async send(request: HttpRequest, abortSignal?: AbortSignal): Promise<RawResponse> {
     const startedAt = Date.now();
     let response;
     try {
-      ({ response } = await this.handler.handle(request));
+      ({ response } = await this.handler.handle(request, { abortSignal }));
     } catch (err) {
       throw this.classify(err);
     }

@@ -33,7 +33,11 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities(options.sir, { identity: options.identity, notifications: { channels: options.channels, logger: options.logger } }),
+    activities: createActivities(options.sir, {
+      identity: options.identity,
+      notifications: { channels: options.channels, logger: options.logger },
+      sirGlobalRateLimit: options.tuning?.maxTaskQueueActivitiesPerSecond !== undefined,
+    }),
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // Tracing adds a workflow interceptor module, which only a bundle made at start-up can include.
     ...(options.tracing ? { workflowsPath: WORKFLOWS_PATH, plugins: [options.tracing.plugin] } : workflowSource()),

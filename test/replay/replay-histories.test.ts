@@ -24,6 +24,8 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(files.some((f) => f.startsWith('v4-')) && files.some((f) => f.startsWith('v5-')), 'histories from before and after attested-decisions');
     // v6 is the first set under `read-before-write` (SIR as the source of truth, issue 12).
     assert.ok(files.some((f) => f.startsWith('v6-')), 'histories from after read-before-write');
+    // v8 is the first set under `local-sir-calls` (SIR calls as local activities first, issue 14).
+    assert.ok(files.some((f) => f.startsWith('v8-')), 'histories from after local-sir-calls');
 
     const histories = await Promise.all(
       files.map(async (file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(await readFile(join(HISTORIES, file), 'utf8'))) })),
@@ -73,6 +75,57 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     // Four asks, two granted: the repeat and the one over the limit were answered by the validator, unrecorded.
     const limiter = await read('case-rate-limiter');
     assert.equal(limiter.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 2);
+  });
+
+  it('v8 histories exercise local-sir-calls: its marker alone, SIR calls as local activities, a failed local call going on queued', async () => {
+    assert.ok((await readdir(HISTORIES)).some((f) => f.startsWith('v8-')), 'histories from after local-sir-calls');
+    const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v8-${name}.json`), 'utf8'))).events ?? [];
+    type Events = Awaited<ReturnType<typeof read>>;
+    const patches = (events: Events) =>
+      events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
+    const localTypes = (events: Events) =>
+      events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+        .map((e) => (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string }).activity_type);
+    const queued = (events: Events) => events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+
+    const happy = await read('happy-path');
+    assert.equal(patches(happy).length, 1);
+    assert.match(patches(happy)[0]!, /local-sir-calls/);
+    assert.deepEqual(queued(happy), [], 'no queued activity on the happy path');
+    for (const name of ['createCase', 'addCaseComment', 'moveCase', 'proveActor']) assert.ok(localTypes(happy).includes(name), `local ${name}`);
+    // A grouped case asks no second patch: local-sir-calls implies grouped-alerts.
+    const grouped = await read('grouped-members');
+    assert.deepEqual(patches(grouped).map((p) => p.includes('local-sir-calls')), [true]);
+
+    // The throttled move and the slow comment: a backoff timer, then each as a queued activity.
+    const fallback = await read('local-call-falls-back');
+    assert.deepEqual(queued(fallback).sort(), ['addCaseComment', 'moveCase']);
+    const firstQueued = fallback.findIndex((e) => e.activityTaskScheduledEventAttributes);
+    assert.ok(fallback.slice(0, firstQueued).some((e) => e.timerStartedEventAttributes), 'backed off on a timer first');
+
+    // The move made at once, the start comment's local try timed out while the case parked: the main
+    // line sent it queued after a backoff (and the whole history replays above, however the results came).
+    const slow = await read('slow-start-comment');
+    assert.deepEqual(queued(slow), ['addCaseComment']);
+    const failedLocal = slow.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && e.markerRecordedEventAttributes.failure);
+    assert.equal(failedLocal.length, 1);
+    assert.ok(failedLocal[0]!.markerRecordedEventAttributes!.failure!.timeoutFailureInfo, 'the comment\'s local try timed out');
+  });
+
+  it('detects a v8 history whose local activity differs from the code (the check can fail for local activities too)', async () => {
+    const history = historyFromJSON(JSON.parse(await readFile(join(HISTORIES, 'v8-happy-path.json'), 'utf8')));
+    const marker = history.events?.find((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')?.markerRecordedEventAttributes;
+    const payload = marker!.details!.data!.payloads![0]!;
+    const data = Buffer.from(payload.data!).toString('utf8');
+    assert.match(data, /"activity_type":"createCase"/);
+    payload.data = Buffer.from(data.replace('"createCase"', '"closeCase"'));
+    await assert.rejects(Worker.runReplayHistory(workflowSource(), history, 'v8-happy-path (mutated)'), (err: Error) => {
+      assert.equal(err.name, 'DeterminismViolationError');
+      return true;
+    });
   });
 
   it('detects a history whose commands differ from the code (the check can fail)', async () => {

@@ -46,6 +46,18 @@ describe('transport failures', () => {
     assert.match(err.sirMessage, /no complete response within 150 ms/);
   });
 
+  it('an abort signal stops a request in flight at once (a cancelled or timed-out activity)', async () => {
+    server.respond({ ...GET_CASE_OK, delayMs: 3_000 });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    const err = await rejectionOf(server.client().getCase(CASE_ID, { abortSignal: controller.signal }));
+    assert.ok(Date.now() - started < 1_500, `stopped after ${Date.now() - started} ms, not when the server answered`);
+    assert.ok(err instanceof SirError);
+    assert.equal(err.type, 'SirTransientError');
+    assert.match(err.sirMessage, /abort/i);
+  });
+
   it('a body that stalls after the headers times out within the same budget', async () => {
     server.respond({ status: 200, body: { title: 'never finished' }, stallAfter: '{"title":' });
     const started = Date.now();

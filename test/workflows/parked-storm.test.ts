@@ -150,7 +150,9 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
       fingerprint: `held-${randomUUID()}`,
       playbook,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
-      continueAsNewAfterEvents: 40,
+      // Past it while the first repeat's slow comment keeps a handler busy: a case parks in about a
+      // dozen events (local SIR calls), and the twelve repeats below take it past 25 at once.
+      continueAsNewAfterEvents: 25,
     };
     const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
     const parked = await waitFor('the gate', async () => {
@@ -160,7 +162,7 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
     const firstRunId = (await handle.describe()).runId;
     fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 4_000, count: 1 });
     for (let i = 0; i < 12; i++) await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
-    await waitFor('the run past its threshold', async () => ((await handle.fetchHistory()).events!.length >= 40 ? true : undefined));
+    await waitFor('the run past its threshold', async () => ((await handle.fetchHistory()).events!.length >= 25 ? true : undefined));
     await handle.signal(approveSignal, { approvalId: 1, by: 'alice', comment: 'held over' });
 
     const moved = await statusOf(handle, CER, 30_000);
