@@ -31,5 +31,6 @@ export type {
   UpdateCaseStatusResult,
 } from './sir-activities';
 export { createNotificationActivities } from './notification-activities';
+export type { RetryMark } from './sir-call-metrics';
 export type { EscalationNotice, NotificationActivityOptions } from './notification-activities';
 export type { IdentityOptions, ProveActorRequest } from './identity-activities';

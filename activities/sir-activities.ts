@@ -11,7 +11,7 @@ import { capCommentBody } from '../src/domain/comment-body';
 import type { NewCaseSpec } from '../src/domain/case-playbook-input';
 import type { GetCaseOutput, SirCallOptions, SirClient, SirOperation } from '../src/sir';
 import { SirError } from '../src/sir';
-import { measured } from './sir-call-metrics';
+import { type RetryMark, measured } from './sir-call-metrics';
 import { illegalTransitionFailure, sirFailure } from './sir-failure';
 
 export interface CaseSnapshot {
@@ -21,7 +21,7 @@ export interface CaseSnapshot {
   closedAt?: string;
 }
 
-export interface CreateCaseRequest extends NewCaseSpec {
+export interface CreateCaseRequest extends NewCaseSpec, RetryMark {
   /** Derived from the alert fingerprint, so a retried or duplicated start opens one case. */
   clientToken: string;
 }
@@ -40,7 +40,7 @@ export interface UpdateCaseStatusResult {
 }
 
 /** What the workflow believes the case is, and where it wants it. */
-export interface MoveCaseRequest {
+export interface MoveCaseRequest extends RetryMark {
   caseId: string;
   expected: { status: CaseStatus; resolverType: ResolverType };
   /** A status UpdateCaseStatus accepts, or Closed (sent through CloseCase). */
@@ -59,7 +59,7 @@ export type MoveCaseResult =
   /** SIR says otherwise than the workflow believes (an analyst, AWS, or a concurrent move): nothing was written. */
   | { outcome: 'drifted'; actual: { status?: CaseStatus; resolverType?: ResolverType } };
 
-export interface AddCaseCommentRequest {
+export interface AddCaseCommentRequest extends RetryMark {
   caseId: string;
   body: string;
   clientToken: string;
@@ -75,10 +75,10 @@ export interface SirActivityOptions {
 }
 
 export function createSirActivities(sir: SirClient, options: SirActivityOptions = {}) {
-  async function call<T>(operation: SirOperation, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(operation: SirOperation, fn: () => Promise<T>, mark?: RetryMark): Promise<T> {
     refuseLocalUnderGlobalLimit(operation);
     try {
-      return await measured(operation, fn);
+      return await measured(operation, fn, mark);
     } catch (err) {
       throw sirFailure(err);
     }
@@ -104,15 +104,17 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
   }
 
   return {
-    createCase: async (request: CreateCaseRequest): Promise<{ caseId: string }> => {
-      const { caseId } = await call('CreateCase', () =>
-        sir.createCase({ ...request, reportedIncidentStartDate: new Date(request.reportedIncidentStartDate) }, cancellable()),
+    createCase: async ({ afterLocalTry, ...request }: CreateCaseRequest): Promise<{ caseId: string }> => {
+      const { caseId } = await call(
+        'CreateCase',
+        () => sir.createCase({ ...request, reportedIncidentStartDate: new Date(request.reportedIncidentStartDate) }, cancellable()),
+        { afterLocalTry },
       );
       return { caseId };
     },
 
-    getCase: async (caseId: string): Promise<CaseSnapshot> => {
-      const found = await call('GetCase', () => sir.getCase(caseId, cancellable()));
+    getCase: async (caseId: string, mark?: RetryMark): Promise<CaseSnapshot> => {
+      const found = await call('GetCase', () => sir.getCase(caseId, cancellable()), mark);
       return {
         caseId,
         caseStatus: found.caseStatus,
@@ -165,7 +167,8 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
      */
     moveCase: async (request: MoveCaseRequest): Promise<MoveCaseResult> => {
       const { caseId, expected, to } = request;
-      const found = await call('GetCase', () => sir.getCase(caseId, cancellable()));
+      const mark = { afterLocalTry: request.afterLocalTry };
+      const found = await call('GetCase', () => sir.getCase(caseId, cancellable()), mark);
       const actual = { status: found.caseStatus, resolverType: found.resolverType };
       if (actual.resolverType !== expected.resolverType) return drifted(caseId, expected, actual);
       if (actual.status === to) {
@@ -182,16 +185,16 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
       const operation = check.via;
       try {
         if (operation === 'CloseCase') {
-          const out = await measured(operation, () => sir.closeCase(caseId, cancellable()));
+          const out = await measured(operation, () => sir.closeCase(caseId, cancellable()), mark);
           return { outcome: 'moved', caseStatus: out.caseStatus ?? CLOSED, closedAt: out.closedDate?.toISOString() };
         }
-        const out = await measured(operation, () => sir.updateCaseStatus(caseId, to as SelfManagedStatus, cancellable()));
+        const out = await measured(operation, () => sir.updateCaseStatus(caseId, to as SelfManagedStatus, cancellable()), mark);
         return { outcome: 'moved', caseStatus: out.caseStatus ?? to };
       } catch (err) {
         if (!isRefusalOfAppliedChange(err)) throw sirFailure(err);
         // Refused: either the case is already where we want it (whoever put it there in the instant
         // between our read and our write, the end state is the one asked for) or it moved elsewhere.
-        const now = await call('GetCase', () => sir.getCase(caseId, cancellable()));
+        const now = await call('GetCase', () => sir.getCase(caseId, cancellable()), mark);
         if (now.caseStatus === to) return applied(to, now);
         if (now.caseStatus !== expected.status || now.resolverType !== expected.resolverType) {
           return drifted(caseId, expected, { status: now.caseStatus, resolverType: now.resolverType });
@@ -202,7 +205,8 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
 
     addCaseComment: async (request: AddCaseCommentRequest): Promise<{ commentId: string }> => {
       // Older cases send bodies uncapped; the workflow caps them too, so a long one is never refused.
-      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment({ ...request, body: capCommentBody(request.body) }, cancellable()));
+      const { caseId, body, clientToken, afterLocalTry } = request;
+      const { commentId } = await call('CreateCaseComment', () => sir.createCaseComment({ caseId, clientToken, body: capCommentBody(body) }, cancellable()), { afterLocalTry });
       return { commentId };
     },
   };

@@ -7,7 +7,12 @@
 import { Context } from '@temporalio/activity';
 import { SirError, type SirOperation } from '../src/sir';
 
-export async function measured<T>(operation: SirOperation, call: () => Promise<T>): Promise<T> {
+export interface RetryMark {
+  /** The queued call that took over from a failed local try (cases since `local-sir-calls`): a retry. */
+  afterLocalTry?: boolean;
+}
+
+export async function measured<T>(operation: SirOperation, call: () => Promise<T>, mark: RetryMark = {}): Promise<T> {
   let outcome = 'ok';
   try {
     return await call();
@@ -18,6 +23,6 @@ export async function measured<T>(operation: SirOperation, call: () => Promise<T
     const context = Context.current();
     context.metricMeter
       .createCounter('phasegate_sir_calls', 'calls', 'SIR API calls by operation and outcome')
-      .add(1, { operation, outcome, retry: context.info.attempt > 1 });
+      .add(1, { operation, outcome, retry: context.info.attempt > 1 || mark.afterLocalTry === true });
   }
 }

@@ -3,7 +3,7 @@
  * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { AddCaseCommentRequest, CaseSnapshot, MoveCaseRequest, MoveCaseResult, PhasegateActivities, ProveActorRequest } from '../activities';
+import type { AddCaseCommentRequest, CaseSnapshot, MoveCaseRequest, MoveCaseResult, PhasegateActivities, ProveActorRequest, RetryMark } from '../activities';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import type { ActorVerdict } from '../src/domain/decision-attestation';
 import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
@@ -32,7 +32,8 @@ function localWithSummary(summary: string) {
  * policy (and from then on every call of a case whose worker limits SIR calls globally is queued).
  * A refusal that no attempt can fix (Conflict, Validation…) is the queued call's answer too: thrown.
  */
-async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: () => Promise<T>): Promise<T> {
+async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: (mark: RetryMark) => Promise<T>): Promise<T> {
+  let afterLocalTry = false;
   if (ctx.localSirCalls) {
     if (!ctx.state.sirCallsQueued) {
       try {
@@ -42,13 +43,17 @@ async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: 
         // The case may wait a while from here on: the Web UI shows where it stands meanwhile.
         flushPublished(ctx);
         if (mustQueue(err)) ctx.state.sirCallsQueued = true;
-        // A SIR failure is backed off like any retry (Retry-After first); a refused local call is not one.
-        else await sleep(retryDelayAfter(err), { summary: 'Back off before retrying the SIR call' });
+        else {
+          // A SIR failure is backed off like any retry (Retry-After first); a refused local call is not one.
+          await sleep(retryDelayAfter(err), { summary: 'Back off before retrying the SIR call' });
+          afterLocalTry = true;
+        }
       }
     }
     flushPublished(ctx);
   }
-  return queued();
+  // The mark only counts the queued call as a retry in phasegate_sir_calls; older cases never send it.
+  return queued(afterLocalTry ? { afterLocalTry } : {});
 }
 
 /** SIR's Retry-After (at most the retry policy's longest interval), else the policy's first interval. */
@@ -90,7 +95,7 @@ export async function openOrAdoptCase(ctx: CaseContext): Promise<CaseSnapshot> {
     return localFirst(
       ctx,
       () => sirLocal.getCase.executeWithOptions(localWithSummary(summary), [caseId]),
-      () => sir.getCase.executeWithOptions(withSummary(summary), [caseId]),
+      (mark) => sir.getCase.executeWithOptions(withSummary(summary), mark.afterLocalTry ? [caseId, mark] : [caseId]),
     ).catch(failAs(summary));
   }
   if (!input.newCase) throw new TypeError('casePlaybook needs either caseId (adopt a case) or newCase (open one)');
@@ -101,7 +106,7 @@ export async function openOrAdoptCase(ctx: CaseContext): Promise<CaseSnapshot> {
   const { caseId } = await localFirst(
     ctx,
     () => sirLocal.createCase.executeWithOptions(localWithSummary(summary), [request]),
-    () => sir.createCase.executeWithOptions(withSummary(summary), [request]),
+    (mark) => sir.createCase.executeWithOptions(withSummary(summary), [{ ...request, ...mark }]),
   ).catch(failAs(summary));
   return { caseId, caseStatus: 'Submitted', resolverType: input.newCase.resolverType };
 }
@@ -152,7 +157,7 @@ export async function moveSirCase(ctx: CaseContext, to: CaseTarget): Promise<Mov
   return localFirst(
     ctx,
     () => sirLocal.moveCase.executeWithOptions(localWithSummary(summary), [request]),
-    () => sir.moveCase.executeWithOptions(withSummary(summary), [request]),
+    (mark) => sir.moveCase.executeWithOptions(withSummary(summary), [{ ...request, ...mark }]),
   ).catch(failAs(summary));
 }
 
@@ -166,7 +171,7 @@ export async function readSirCase(ctx: CaseContext, summary: string): Promise<Ca
   return localFirst(
     ctx,
     () => sirLocal.getCase.executeWithOptions(localWithSummary(summary), [caseId]),
-    () => sir.getCase.executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2 minutes', summary }, [caseId]),
+    (mark) => sir.getCase.executeWithOptions({ ...SIR_ACTIVITY_OPTIONS, scheduleToCloseTimeout: '2 minutes', summary }, mark.afterLocalTry ? [caseId, mark] : [caseId]),
   ).catch((err: unknown) => {
     recordMissed(ctx, summary, err);
     return undefined;
@@ -265,7 +270,7 @@ export async function joinLocalComments(ctx: CaseContext, background: (work: Pro
     }
     const refused = mustQueue(comment.failure);
     if (refused) ctx.state.sirCallsQueued = true;
-    background(queuedCommentAfter(ctx, comment, refused ? 0 : retryDelayAfter(comment.failure)));
+    background(queuedCommentAfter(ctx, { ...comment, request: refused ? comment.request : { ...comment.request, afterLocalTry: true } }, refused ? 0 : retryDelayAfter(comment.failure)));
   }
 }
 

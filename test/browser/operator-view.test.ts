@@ -216,7 +216,10 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       assert.match(pending, new RegExp(`Waiting for approval #1 by group:ir-leads to move case ${caseId} to .${CONTAINMENT}.`), `the current details: ${pending}`);
       // The wait itself carries a summary, listed with the other events that have metadata.
       await mainTextMatching(page, /Timer\s+Waiting for approval #1 by group:ir-leads\s+Started/);
-      await mainTextMatching(page, new RegExp(`UpdateCaseStatus → ${DETECTION}\\s+Completed`));
+      // Since local-sir-calls each SIR call is a local activity, listed with its summary (UI 2.42 shows
+      // no status for local activities).
+      await mainTextMatching(page, new RegExp(`Local Activity\\s+GetCase, then UpdateCaseStatus → ${DETECTION}`));
+      await mainTextMatching(page, /Local Activity\s+CreateCase for alert /);
       await screenshot(page, '2-user-metadata-before-approval', t);
       mark('summary, details and pending approval shown');
 
@@ -259,7 +262,7 @@ describe('the operator view in the Temporal Web UI (phasegate dev --demo)', { ti
       mark('next status shown after reload');
 
       await page.goto(`${workflowUrl}/user-metadata`, { waitUntil: 'domcontentloaded' });
-      await mainTextMatching(page, new RegExp(`UpdateCaseStatus → ${CONTAINMENT}\\s+Completed`), UI_LAG_MS);
+      await mainTextMatching(page, new RegExp(`Local Activity\\s+GetCase, then UpdateCaseStatus → ${CONTAINMENT}`), UI_LAG_MS);
       if (next) {
         const nowPending = await panelText(page, 'Current Details', new RegExp(`to move case ${caseId} to .${next.target}.`), UI_LAG_MS);
         assert.match(nowPending, new RegExp(`^Waiting for approval #${next.approvalId} by group:ir-leads`));
