@@ -268,15 +268,19 @@ export async function joinLocalComments(ctx: CaseContext, background: (work: Pro
       recordMissed(ctx, comment.summary, comment.failure);
       continue;
     }
-    const refused = mustQueue(comment.failure);
-    if (refused) ctx.state.sirCallsQueued = true;
-    background(queuedCommentAfter(ctx, { ...comment, request: refused ? comment.request : { ...comment.request, afterLocalTry: true } }, refused ? 0 : retryDelayAfter(comment.failure)));
+    if (mustQueue(comment.failure)) {
+      ctx.state.sirCallsQueued = true;
+      background(queuedComment(ctx, comment.request, comment.summary));
+    } else {
+      background(queuedCommentAfter(ctx, { ...comment.request, afterLocalTry: true }, comment.summary, retryDelayAfter(comment.failure)));
+    }
   }
 }
 
-async function queuedCommentAfter(ctx: CaseContext, comment: LocalComment, delayMs: number): Promise<void> {
-  if (delayMs > 0) await sleep(delayMs, { summary: `Back off before retrying: ${comment.summary}` }).catch(() => undefined);
-  await queuedComment(ctx, comment.request, comment.summary);
+/** Its backoff timer is started at once, by the caller (the main line); the queued call follows it. */
+async function queuedCommentAfter(ctx: CaseContext, request: AddCaseCommentRequest, summary: string, delayMs: number): Promise<void> {
+  await sleep(delayMs, { summary: `Back off before retrying: ${summary}` }).catch(() => undefined);
+  await queuedComment(ctx, request, summary);
 }
 
 async function queuedComment(ctx: CaseContext, request: AddCaseCommentRequest, summary: string): Promise<void> {
