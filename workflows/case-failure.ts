@@ -8,7 +8,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
  * the activity threw it.
  */
 export function asCaseFailure(err: unknown, what: string): unknown {
-  const sirFailure = err instanceof ActivityFailure ? err.cause : err;
+  const sirFailure = activityFailureCause(err);
   if (sirFailure instanceof ApplicationFailure && sirFailure.type) {
     return ApplicationFailure.create({
       type: sirFailure.type,
@@ -19,4 +19,9 @@ export function asCaseFailure(err: unknown, what: string): unknown {
     });
   }
   return err;
+}
+
+/** What an activity failed with: the cause a queued activity's ActivityFailure wraps, or a local one's own failure. */
+export function activityFailureCause(err: unknown): unknown {
+  return err instanceof ActivityFailure ? err.cause : err;
 }

@@ -2,7 +2,7 @@
  * The SIR calls a case makes, each with the summary the Web UI shows for it. A call that cannot
  * succeed fails the case with the SIR exception's own failure type (see case-failure.ts).
  */
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AddCaseCommentRequest, CaseSnapshot, MoveCaseRequest, MoveCaseResult, PhasegateActivities, ProveActorRequest, RetryMark } from '../activities';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import type { ActorVerdict } from '../src/domain/decision-attestation';
@@ -12,7 +12,7 @@ import { capCommentBody } from '../src/domain/comment-body';
 import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
 import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE } from '../src/domain/sir-errors';
 import { type CaseContext, flushPublished } from './case-context';
-import { asCaseFailure } from './case-failure';
+import { activityFailureCause, asCaseFailure } from './case-failure';
 import { COMMENT_LOCAL_ACTIVITY_OPTIONS, SIR_ACTIVITY_OPTIONS, SIR_FIRST_RETRY_MS, SIR_LOCAL_ACTIVITY_OPTIONS, SIR_LONGEST_RETRY_MS } from './sir-activity-options';
 
 const sir = proxyActivities<PhasegateActivities>(SIR_ACTIVITY_OPTIONS);
@@ -58,7 +58,7 @@ async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: 
 
 /** SIR's Retry-After (at most the retry policy's longest interval), else the policy's first interval. */
 function retryDelayAfter(err: unknown): number {
-  const failure = err instanceof ActivityFailure ? err.cause : err;
+  const failure = activityFailureCause(err);
   const detail = failure instanceof ApplicationFailure ? (failure.details?.[0] as { retryAfterSeconds?: unknown } | undefined) : undefined;
   const retryAfterSeconds = detail?.retryAfterSeconds;
   return typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds * 1000, SIR_LONGEST_RETRY_MS) : SIR_FIRST_RETRY_MS;
@@ -71,13 +71,13 @@ function retryDelayAfter(err: unknown): number {
  */
 function goesOnQueued(err: unknown): boolean {
   if (isCancellation(err)) return false;
-  const failure = err instanceof ActivityFailure ? err.cause : err;
+  const failure = activityFailureCause(err);
   if (failure instanceof ApplicationFailure) return !failure.nonRetryable && !NON_RETRYABLE_SIR_ERROR_TYPES.includes(failure.type ?? '');
   return failure instanceof TimeoutFailure;
 }
 
 function mustQueue(err: unknown): boolean {
-  const failure = err instanceof ActivityFailure ? err.cause : err;
+  const failure = activityFailureCause(err);
   return failure instanceof ApplicationFailure && failure.type === SIR_CALL_MUST_QUEUE;
 }
 

@@ -330,7 +330,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workerStarts.forEach(settleLater);
     if (options.bareWorker) {
       // The phasegate worker's SIR endpoint and credentials, so the bare workflow makes the same calls.
-      const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...workerEnv, PHASEGATE_WORKFLOW_BUNDLE: '', BENCH_BARE_BUNDLE: bareBundle! }, probe);
+      const bare = spawnChild('bare-worker', [join(__dirname, 'bare-worker.ts')], { ...workerEnv, BENCH_BARE_BUNDLE: bareBundle! }, probe);
       children.add(bare);
       stack.bare = bare;
       const bareStart = waitForPoller(client, endpoint.namespace, BARE_TASK_QUEUE, bare).then(() => bare);
