@@ -7,12 +7,15 @@
  *   npm test -- test/sir           only files under the given paths
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { defaultStateDir, locateTemporalCli } from '../src/temporal/temporal-cli';
 import { startDevServer } from '../src/temporal/dev-server';
 import { locateTimeSkippingServer } from '../src/temporal/time-skipping-server';
 import { writeWorkflowBundle } from '../src/temporal/workflow-bundle';
+import { Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { REPLAY_WORKFLOWS_PATH, type ReplayReport, describeReplayReport, registeredKeyRingsCodec, replayServerHistories } from '../test/helpers/replay-server';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -33,24 +36,45 @@ async function main(): Promise<number> {
   console.log(`[test] time-skipping test server: ${timeSkipping.type === 'existing-path' ? timeSkipping.path : 'SDK download'}`);
 
   const bundlePath = join(stateDir, 'test', 'workflow-bundle.js');
-  const [server] = await Promise.all([startDevServer({ cliPath: cli.path }), writeWorkflowBundle(bundlePath)]);
+  const replayBundlePath = join(stateDir, 'test', 'replay-bundle.js');
+  const keyRingsFile = join(stateDir, 'test', 'key-rings');
+  await mkdir(join(stateDir, 'test'), { recursive: true });
+  await rm(keyRingsFile, { force: true });
+  const [server] = await Promise.all([startDevServer({ cliPath: cli.path }), writeWorkflowBundle(bundlePath), writeWorkflowBundle(replayBundlePath, REPLAY_WORKFLOWS_PATH)]);
   console.log(`[test] Temporal dev server on ${server.address}; workflows bundled to ${relative(ROOT, bundlePath)}`);
 
   try {
     const tapFile = join(stateDir, 'test', 'results.tap');
-    await mkdir(join(stateDir, 'test'), { recursive: true });
-    const code = await runNodeTests(files, tapFile, {
+    const env = {
       ...process.env,
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
       PHASEGATE_WORKFLOW_BUNDLE: bundlePath,
       PHASEGATE_TEMPORAL_CLI: cli.path,
       PHASEGATE_TEST_SERVER: timeSkipping.type === 'existing-path' ? timeSkipping.path : '',
-    });
+      PHASEGATE_REPLAY_BUNDLE: replayBundlePath,
+      PHASEGATE_TEST_KEY_RINGS: keyRingsFile,
+    };
+    const code = await runNodeTests(files, tapFile, env);
     console.log(await summarize(tapFile, Date.now() - started));
-    return code;
+    // Every history the tests left on the dev server, replayed with today's code: a nondeterminism
+    // error is a stranded case, whether or not the test that made it noticed.
+    const replayStarted = Date.now();
+    const replay = await replayDevServer(server.address, env);
+    console.log(`[test] ${describeReplayReport(replay, 'the dev server')} (${((Date.now() - replayStarted) / 1000).toFixed(1)} s)`);
+    return code !== 0 ? code : replay.failures.length > 0 ? 1 : 0;
   } finally {
     await server.stop();
+  }
+}
+
+async function replayDevServer(address: string, env: NodeJS.ProcessEnv): Promise<ReplayReport> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const connection = await Connection.connect({ address });
+  try {
+    return await replayServerHistories(connection, { codec: registeredKeyRingsCodec(env) });
+  } finally {
+    await connection.close();
   }
 }
 

@@ -200,13 +200,23 @@ const identity = proxyLocalActivities<PhasegateActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
 });
+const PROOF_OPTIONS = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' } } as const;
+const identityQueued = proxyActivities<PhasegateActivities>(PROOF_OPTIONS);
 
-/** Proof of who is behind a decision or request, checked by the worker (the decision key stays there). */
-export function proveActor(request: ProveActorRequest): Promise<ActorVerdict> {
-  return identity.proveActor.executeWithOptions(
-    { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary: `Check who ${request.act.kind === 'decide' ? 'decides' : 'asks'}: ${request.by}` },
-    [request],
-  );
+/**
+ * Proof of who is behind a decision or request, checked by the worker (the decision key stays there).
+ *
+ * Message handlers run beside the main line, so cases since `proof-in-history` prove through a queued
+ * activity: its result is an event in the history and reaches the workflow in the same workflow task
+ * live and replayed. A local activity's result does not: Core may record its marker in one task and
+ * hand the result over in the next, while a replay hands it over in the task of the marker. A decision
+ * it allowed then cancelled, in the same task, the timer the gate had just started; replayed, that
+ * timer was never sent, and the case stopped on a nondeterminism error (issue 18).
+ */
+export function proveActor(request: ProveActorRequest, options: { queued: boolean }): Promise<ActorVerdict> {
+  const summary = `Check who ${request.act.kind === 'decide' ? 'decides' : 'asks'}: ${request.by}`;
+  if (options.queued) return identityQueued.proveActor.executeWithOptions({ ...PROOF_OPTIONS, summary }, [request]);
+  return identity.proveActor.executeWithOptions({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 }, summary }, [request]);
 }
 
 const MISSED_KEPT = 20;

@@ -84,10 +84,11 @@ export interface CaseOutcome {
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
-  // Asked once per case, newest patch first: a new case records only `local-sir-calls` (each marker
-  // costs an event and a visibility write), which implies `read-before-write`, `grouped-alerts` and
-  // `attested-decisions`; a run continued as new carries the answers.
-  const localSirCalls = input.carried?.localSirCalls === true || patched('local-sir-calls');
+  // Asked once per case, newest patch first: a new case records only `proof-in-history` (each marker
+  // costs an event and a visibility write), which implies `local-sir-calls`, `read-before-write`,
+  // `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
+  const proofInHistory = input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
+  const localSirCalls = proofInHistory || input.carried?.localSirCalls === true || patched('local-sir-calls');
   const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
   if (!readBeforeWrite && !input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
@@ -113,6 +114,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   }
   if (readBeforeWrite) state.readBeforeWrite = true;
   if (localSirCalls) state.localSirCalls = true;
+  if (proofInHistory) state.proofInHistory = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -155,7 +157,10 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 
   /** Who is behind a decision or request, proven by the worker; anything short of proof is a refusal on record. */
   const proveOrRefuse = async (request: Actor, what: string, act: AttestedAct): Promise<Extract<ActorVerdict, { ok: true }>> => {
-    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }).catch((err: unknown) => {
+    // A case started before the patch asks here, the first time it proves anyone after the upgrade: live,
+    // the answer is yes (and is recorded); replaying a proof it made before, no, as it was then.
+    if (!state.proofInHistory && patched(PROOF_IN_HISTORY)) state.proofInHistory = true;
+    const verdict = await proveActor({ act, by: request.by, attestation: request.attestation }, { queued: state.proofInHistory === true }).catch((err: unknown) => {
       if (isCancellation(err)) throw err;
       throw refuseAndRecord(request, what, proofUnavailable(err));
     });
@@ -489,6 +494,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 }
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
+
+/** Handlers prove who decided through a queued activity (issue 18; workflows/case-operations.ts proveActor). */
+const PROOF_IN_HISTORY = 'proof-in-history';
 
 /** Signals one run holds for the next while it continues as new; beyond this they are taken as usual. */
 const DEFERRED_SIGNALS_MAX = 500;

@@ -202,6 +202,11 @@ export interface CaseState {
   readBeforeWrite?: boolean;
   /** Set by cases since the `local-sir-calls` patch: SIR calls are tried as local activities first. */
   localSirCalls?: boolean;
+  /**
+   * Set by cases since the `proof-in-history` patch: message handlers prove who decided through a queued
+   * activity, whose result is a history event, never a local activity (see workflows/case-operations.ts).
+   */
+  proofInHistory?: boolean;
   /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
   sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */

@@ -12,7 +12,8 @@
  * idempotent or coalesced; the cache bounds the churn, it is not what keeps cases correct.
  *
  * Two identical requests in flight at once: the second waits for the first's answer, and runs itself
- * only when the first was not accepted.
+ * only when the first was not accepted. One copy arriving after the answer may count as a repeat of
+ * the alert (replayOf's `oneRepeat`).
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -25,6 +26,8 @@ interface Entry {
   /** Settles with the accepted answer, or undefined when the first request was not accepted. */
   answer: Promise<object | undefined>;
   settle?: (answer: object | undefined) => void;
+  /** A copy that arrived after the answer was taken as a repeat of the alert (see replayOf). */
+  repeatTaken?: boolean;
 }
 
 export class AcceptedRequests {
@@ -43,13 +46,23 @@ export class AcceptedRequests {
    * For a request whose signature was verified: the answer it got the first time, or undefined when it
    * is new (it is then claimed until `response` ends, so a concurrent replay waits for it).
    */
-  async replayOf(signatureHeader: string, rawBody: Buffer, response: ServerResponse): Promise<object | undefined> {
+  async replayOf(signatureHeader: string, rawBody: Buffer, response: ServerResponse, options: { oneRepeat?: boolean } = {}): Promise<object | undefined> {
     const key = requestKey(signatureHeader, rawBody);
     if (key === undefined) return undefined;
     this.sweep();
     const earlier = this.entries.get(key.id);
     if (earlier) {
+      // A signature counts seconds, so a sender that sends the same alert twice within one second sends
+      // the very same request: nothing tells that resend from a replay. With `oneRepeat` (alerts), the
+      // first copy to arrive after the answer is taken as a repeat of the alert (counted on its case, as
+      // issue 21 expects of a resend); later copies, and a copy that waited on the first while it ran (an
+      // over-eager retry), get the first answer. A captured request replayed adds one count at most.
+      const answeredAlready = earlier.settle === undefined;
       const answer = await earlier.answer;
+      if (answer && options.oneRepeat && answeredAlready && !earlier.repeatTaken) {
+        earlier.repeatTaken = true;
+        return undefined;
+      }
       if (answer) return answer;
     }
     let settle!: (answer: object | undefined) => void;
@@ -77,6 +90,8 @@ export class AcceptedRequests {
       entry.settle = undefined;
       return;
     }
+    // The repeat taken after the answer keeps the first answer for the copies that follow.
+    if (entry) return;
     this.entries.set(key.id, { expiresAtMs: (key.timestamp + SIGNATURE_TOLERANCE_SECONDS) * 1000, answer: Promise.resolve(answer) });
     this.sweep();
   }

@@ -14,8 +14,8 @@ export function workflowSource(env: NodeJS.ProcessEnv = process.env): Pick<Worke
   return codePath ? { workflowBundle: { codePath } } : { workflowsPath: WORKFLOWS_PATH };
 }
 
-export async function writeWorkflowBundle(codePath: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+export async function writeWorkflowBundle(codePath: string, workflowsPath: string = WORKFLOWS_PATH): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   await mkdir(dirname(codePath), { recursive: true });
   await writeFile(codePath, code);
 }

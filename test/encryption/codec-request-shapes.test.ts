@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server/app';
 import { UserDirectory, sha256Hex } from '../../src/server/users';
 import { EncryptionCodec, ENCRYPTED_ENCODING, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
+import { registerTestKeyRing } from '../helpers/replay-server';
 
 const TOKEN = 'pg_codec_shapes_token_0123456789';
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -25,7 +26,9 @@ interface JsonPayload {
 }
 
 describe('codec server: request shapes of the Temporal CLI and Web UI', { timeout: 60_000 }, () => {
-  const codec = new EncryptionCodec(parseKeyRing(`k1:${generateKey()}`));
+  const ring = `k1:${generateKey()}`;
+  registerTestKeyRing(ring);
+  const codec = new EncryptionCodec(parseKeyRing(ring));
   let app: FastifyInstance;
   let url: string;
 

@@ -10,12 +10,15 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server/app';
 import { UserDirectory, sha256Hex } from '../../src/server/users';
 import { EncryptionCodec, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
+import { registerTestKeyRing } from '../helpers/replay-server';
 
 const UI = 'http://127.0.0.1:8233';
 const TOKEN = 'pg_codec_test_token_0123456789';
 
 describe('codec server', { timeout: 60_000 }, () => {
-  const codec = new EncryptionCodec(parseKeyRing(`k1:${generateKey()}`));
+  const ring = `k1:${generateKey()}`;
+  registerTestKeyRing(ring);
+  const codec = new EncryptionCodec(parseKeyRing(ring));
   let app: FastifyInstance;
   let devApp: FastifyInstance;
 

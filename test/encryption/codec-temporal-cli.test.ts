@@ -24,6 +24,7 @@ import { testPlaybook } from '../helpers/playbooks';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
 import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
+import { registerTestKeyRing } from '../helpers/replay-server';
 
 const TOKEN = `pg_codec_cli_${randomUUID().replace(/-/g, '')}`;
 const SECRET_TITLE = 'Credential stuffing against payroll-portal by mallory';
@@ -43,7 +44,9 @@ interface CliRun {
 }
 
 describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () => {
-  const codec = new EncryptionCodec(parseKeyRing(`cli-key:${generateKey()}`));
+  const ring = `cli-key:${generateKey()}`;
+  registerTestKeyRing(ring);
+  const codec = new EncryptionCodec(parseKeyRing(ring));
   const taskQueue = uniqueTaskQueue('codec-cli');
   let env: TestWorkflowEnvironment;
   let fx: SandboxFixture;

@@ -12,6 +12,7 @@ import type { IdentityOptions } from '../../activities';
 import type { ChannelDirectory } from '../../src/notify/channel';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { testGroupsOf } from './decisions';
+import { describeReplayReport, registeredKeyRingsCodec, replayServerHistories } from './replay-server';
 
 let runtimeInstalled = false;
 
@@ -45,6 +46,16 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
     server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
   });
   await addSearchAttributes(env.connection, env.namespace ?? 'default');
+  // Its histories die with it: replay them first, so a nondeterminism error fails the test file.
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    try {
+      const report = await replayServerHistories(env.connection, { namespaces: [env.namespace ?? 'default'], codec: registeredKeyRingsCodec(), visibility: 'open-and-closed' });
+      if (report.failures.length > 0) throw new Error(describeReplayReport(report, 'a time-skipping test server'));
+    } finally {
+      await teardown();
+    }
+  };
   return env;
 }
 

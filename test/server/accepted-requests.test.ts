@@ -28,6 +28,29 @@ describe('accepted signed requests', () => {
     assert.equal(await cache.replayOf(signWebhook('s', body(1), t + 1), body(1), response()), undefined);
   });
 
+  it('with oneRepeat, lets the first copy after the answer run as a repeat, once, and keeps the first answer', async () => {
+    const cache = new AcceptedRequests();
+    const header = signWebhook('s', body(7), t);
+    assert.equal(await cache.replayOf(header, body(7), response(), { oneRepeat: true }), undefined);
+    cache.remember(header, body(7), { caseWorkflowId: 'case-7', duplicate: false });
+    assert.equal(await cache.replayOf(header, body(7), response(), { oneRepeat: true }), undefined, 'the first copy runs');
+    // The repeat's own answer does not replace the first one.
+    cache.remember(header, body(7), { caseWorkflowId: 'case-7', duplicate: true });
+    assert.deepEqual(await cache.replayOf(header, body(7), response(), { oneRepeat: true }), { caseWorkflowId: 'case-7', duplicate: false });
+    assert.deepEqual(await cache.replayOf(header, body(7), response(), { oneRepeat: true }), { caseWorkflowId: 'case-7', duplicate: false });
+  });
+
+  it('with oneRepeat, gives a copy that waited on the first while it ran (an over-eager retry) the first answer', async () => {
+    const cache = new AcceptedRequests();
+    const header = signWebhook('s', body(8), t);
+    assert.equal(await cache.replayOf(header, body(8), response(), { oneRepeat: true }), undefined);
+    const copy = cache.replayOf(header, body(8), response(), { oneRepeat: true });
+    cache.remember(header, body(8), { caseWorkflowId: 'case-8', duplicate: false });
+    assert.deepEqual(await copy, { caseWorkflowId: 'case-8', duplicate: false });
+    // The copy that waited did not use up the one repeat.
+    assert.equal(await cache.replayOf(header, body(8), response(), { oneRepeat: true }), undefined);
+  });
+
   it('makes a concurrent copy wait for the first: the first answer if it was accepted', async () => {
     const cache = new AcceptedRequests();
     const header = signWebhook('s', body(3), t);

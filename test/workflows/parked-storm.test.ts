@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
+import { DUPLICATE_COMMENT_WINDOW_MS } from '../../src/domain/duplicate-window';
 import { approveSignal, duplicateAlertSignal, stateQuery } from '../../src/domain/messages';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
@@ -120,8 +121,11 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
     assert.equal(drained.pendingApproval?.approvalId, 1);
     assert.equal(drained.refusals?.length, 20);
     assert.ok(drained.refusals.every((r) => r.type === 'NotAnApprover'));
+    // One comment at once, then one per window that passed while the repeats kept coming (a loaded
+    // machine may take longer than one window to send them all).
     const repeatComments = fx.sandbox.getComments(parked.caseId!).filter((c) => /same alert arrived/.test(c.body));
-    assert.ok(repeatComments.length <= 2, `repeats coalesced (${repeatComments.length} comments)`);
+    const windows = Math.ceil((Date.now() - started) / DUPLICATE_COMMENT_WINDOW_MS);
+    assert.ok(repeatComments.length <= 1 + windows, `repeats coalesced (${repeatComments.length} comments over ${windows} window(s) of 10 minutes)`);
 
     // Some run handed signals to the next one as it continued as new (and every one was taken: the counts above).
     const carried: number[] = [];

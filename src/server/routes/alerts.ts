@@ -64,7 +64,8 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
     const remember = (answer: object): void => {
       if (signed) deps.acceptedRequests.remember(signed, raw, answer);
     };
-    const replayed = signed ? await deps.acceptedRequests.replayOf(signed, raw, reply.raw) : undefined;
+    // A SIR event's copy is never news; an alert's first copy after its answer may be a resend (issue 21).
+    const replayed = signed ? await deps.acceptedRequests.replayOf(signed, raw, reply.raw, { oneRepeat: !isSirEvent(body.json) }) : undefined;
     if (replayed) {
       // The alert already has its case (this very request made or joined it): a duplicate, not signalled again.
       deps.metrics.alerts.inc({ outcome: 'replayed' });
