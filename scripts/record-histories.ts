@@ -13,7 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import type { CaseState } from '../src/domain/case-state';
-import { decideUpdate, approveSignal, duplicateAlertSignal, sirCaseChangedSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
+import { decideUpdate, approveSignal, duplicateAlertSignal, requestTransitionSignal, sirCaseChangedSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
 import type { Playbook } from '../src/domain/playbook';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox } from '../src/sandbox';
 import { SirClient } from '../src/sir';
@@ -116,6 +116,19 @@ async function main(): Promise<void> {
     const file = join(OUT, `${prefix}-${name}.json`);
     await writeFile(file, historyToJSON(await handle.fetchHistory()));
     console.log(`recorded ${file}`);
+  };
+
+  /** Every run of a case that continued as new, oldest first, each in a file of its own. */
+  const saveRuns = async (name: string, handle: WorkflowHandle): Promise<void> => {
+    await handle.result().catch(() => undefined);
+    const runs: Array<{ runId: string; startTime: Date }> = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push({ runId: wf.runId, startTime: wf.startTime });
+    runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    for (const [i, run] of runs.entries()) {
+      const file = join(OUT, `${prefix}-${name}-run${i + 1}.json`);
+      await writeFile(file, historyToJSON(await client.workflow.getHandle(handle.workflowId, run.runId).fetchHistory()));
+      console.log(`recorded ${file}`);
+    }
   };
 
   await worker.runUntil(async () => {
@@ -289,6 +302,46 @@ async function main(): Promise<void> {
     await pending(slowComment, PIA);
     await slowComment.terminate('recording done');
     await save('slow-start-comment', slowComment);
+
+    // Since proof-in-history (v9 on, issue 18): message handlers prove who decided by a queued activity.
+    // 13. A decision signal held over by continue-as-new: the run past its threshold cannot end while a
+    //     repeat's slow comment keeps a handler busy, holds the approval for the next run, and that run
+    //     proves it first thing, beside the gate's new timer (the shape that stranded a case before).
+    sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 3_000, count: 1 });
+    const held = await start(GATED, { continueAsNewAfterEvents: 25 });
+    await pending(held, CER);
+    sandbox.faults.clear();
+    sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 4_000, count: 1 });
+    for (let i = 0; i < 12; i++) await held.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
+    while (((await held.fetchHistory()).events?.length ?? 0) < 25) await new Promise((r) => setTimeout(r, 100));
+    await held.signal(approveSignal, { approvalId: 1, by: 'alice', comment: 'held over' });
+    await pending(held, PIA);
+    await held.terminate('recording done');
+    await saveRuns('decision-held-over', held);
+
+    // 14. A transition request arrives while the case makes a slow local SIR call (the move after an
+    //     approval): its proof is queued beside the move and taken once the move's task is done.
+    const duringCall = await start(GATED);
+    await pending(duringCall, CER);
+    sandbox.faults.inject('UpdateCaseStatus', { kind: 'latency', ms: 3_000, count: 1 });
+    const { pendingApproval: gate } = await duringCall.query(stateQuery);
+    const deciding = duringCall.executeUpdate(decideUpdate, { args: [{ approvalId: gate!.approvalId, decision: 'approve', by: 'alice' }] });
+    await new Promise((r) => setTimeout(r, 500)); // the move's local try is under way
+    await duringCall.signal(requestTransitionSignal, { to: DA, by: 'erin', reason: 'more to look at', requestId: 'erin-during-call' });
+    await deciding;
+    await until(duringCall, (s) => s.takenRequests?.some((t) => t.requestId === 'erin-during-call') === true);
+    await duringCall.terminate('recording done');
+    await save('decision-during-local-call', duringCall);
+
+    // 15. A decision arrives while the case re-reads SIR on its slow timer (a slow GetCase).
+    const duringRead = await start({ ...GATED, sirRecheckEveryMs: 1_000 });
+    await pending(duringRead, CER);
+    sandbox.faults.inject('GetCase', { kind: 'latency', ms: 2_500, count: 1 });
+    await new Promise((r) => setTimeout(r, 1_500)); // the re-read is under way
+    await duringRead.signal(approveSignal, { approvalId: 1, by: 'alice', comment: 'during the re-read' });
+    await pending(duringRead, PIA);
+    await duringRead.terminate('recording done');
+    await save('decision-during-re-read', duringRead);
   });
 
   await native.close();

@@ -84,6 +84,15 @@ export interface CaseOutcome {
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
+  // State carried over is trusted only from the run this one continues (Temporal sets that, not the
+  // caller): a start with state of its own (a case id, a step, approvals) would skip every gate.
+  if (input.carried && !workflowInfo().continuedFromExecutionRunId) {
+    throw ApplicationFailure.create({
+      type: UNVERIFIED_START,
+      nonRetryable: true,
+      message: 'a case cannot be started with carried state: only a run that continues a case as new takes its state over',
+    });
+  }
   // Asked once per case, newest patch first: a new case records only `proof-in-history` (each marker
   // costs an event and a visibility write), which implies `local-sir-calls`, `read-before-write`,
   // `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
@@ -494,6 +503,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 }
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
+
+/** A start the worker refuses before any SIR call. */
+const UNVERIFIED_START = 'UnverifiedStart';
 
 /** Handlers prove who decided through a queued activity (issue 18; workflows/case-operations.ts proveActor). */
 const PROOF_IN_HISTORY = 'proof-in-history';
