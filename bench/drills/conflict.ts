@@ -13,7 +13,7 @@
  */
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed, replayCheck } from '../lib/drill';
 import { Options, progress, waitFor } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
         check('failure type ConflictException', wrongType.length === 0 && failed.length > 0, `${failed.length - wrongType.length}/${failed.length} failures have type ConflictException; others: ${sample(wrongType)}`),
         check('the other cases completed', othersCompleted === others.length, `${othersCompleted}/${others.length} completed (${JSON.stringify(countValues(statuses))})`),
         check('visibility finds exactly them', sameSet(found, chosen), `\`${FAILED_QUERY}\` returned ${found.size} workflows, ${[...found].filter((id) => chosen.has(id)).length} of the ${chosen.size} chosen`),
+        await replayCheck(stack),
       ],
       { cases, every, chosen: chosen.size, failed: failed.length, calls: stack.tap.countBy(), cpuMsPerCase, cpuDuringCases },
       [cpuLine],

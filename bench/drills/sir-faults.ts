@@ -9,7 +9,7 @@
  * from the first alert until every case is closed (retries of the faulted calls included).
  */
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { appliedOnceChecks, check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { appliedOnceChecks, check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed, replayCheck } from '../lib/drill';
 import { Options, progress, seededRandom } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
         check('no workflow failed', failed.length === 0, `${failed.length} failed: ${sample(failed)}`),
         ...appliedOnceChecks(stack.tap, ids),
         check('faults were injected', throttled > 0 && errors500 > 0, `${throttled} ThrottlingException and ${errors500} InternalServerException answers out of ${calls} SIR calls (${((throttled / calls) * 100).toFixed(1)} % / ${((errors500 / calls) * 100).toFixed(1)} %)`),
+        await replayCheck(stack),
       ],
       { cases, throttle, internal, retryAfterSeconds: retryAfter, seed, secondsUntilAllCompleted: allDoneS, sirCalls: calls, calls: stack.tap.countBy(), cpuMsPerCase, cpuDuringCases },
       [cpuLine],

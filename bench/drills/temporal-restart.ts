@@ -13,7 +13,7 @@
  * CPU up to the kill counts with that of the one started after it.
  */
 import { benchAlert } from '../lib/alerts';
-import { appliedOnceChecks, check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { appliedOnceChecks, check, countValues, CpuMeter, sample, statusesOf, verdict, waitForClosed, replayCheck } from '../lib/drill';
 import { Options, progress, sleep } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
         check('no case lost', lost.length === 0, `${lost.length} accepted alerts have no workflow after the restart: ${sample(lost)}`),
         check('cases completed', completed.length === cases, `${completed.length}/${cases} completed (${JSON.stringify(countValues(statuses))}), ${closed} closed ${(ms / 1000).toFixed(1)} s after the posts ended`),
         ...appliedOnceChecks(stack.tap, ids),
+        await replayCheck(stack),
       ],
       {
         cases,

@@ -14,7 +14,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { check, CpuMeter, sample, verdict } from '../lib/drill';
+import { check, CpuMeter, sample, verdict, replayCheck } from '../lib/drill';
 import { Options, progress, seededRandom, waitFor } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -109,6 +109,7 @@ async function main(): Promise<void> {
         check('resent alerts joined their case', resendBad.length === 0, `${resends.length - resendBad.length}/${resends.length} resends got 202 duplicate=true on the same workflow; others: ${sample(resendBad)}`),
         check('one workflow per valid alert', temporalCount === validCount, `visibility counts ${temporalCount} ${PLAYBOOK} workflows for ${validCount} valid alerts`),
         check('one SIR case per valid alert', distinctCases() === validCount && createdCases() === validCount, `${createdCases()} successful CreateCase calls, ${distinctCases()} cases started for ${validCount} valid alerts`),
+        await replayCheck(stack),
       ],
       {
         valid: validCount,

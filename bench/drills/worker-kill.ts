@@ -12,7 +12,7 @@
  * until every case is closed; the killed worker's CPU up to the kill counts with its replacement's.
  */
 import { benchAlert, mapLimit } from '../lib/alerts';
-import { appliedOnceChecks, check, countValues, CpuMeter, statusesOf, verdict, waitForClosed } from '../lib/drill';
+import { appliedOnceChecks, check, countValues, CpuMeter, statusesOf, verdict, waitForClosed, replayCheck } from '../lib/drill';
 import { Options, progress, sleep, waitFor } from '../lib/report';
 import { startStack, temporalEngineOption } from '../lib/stack';
 
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
         check('alerts accepted', accepted.length === cases && ids.size === cases, `${accepted.length}/${cases} accepted, ${ids.size} distinct workflows`),
         check('cases completed', completed.length === cases, `${completed.length}/${cases} completed (${JSON.stringify(countValues(statuses))}), ${closed} closed after ${(ms / 1000).toFixed(1)} s`),
         ...appliedOnceChecks(stack.tap, ids),
+        await replayCheck(stack),
       ],
       {
         cases,

@@ -8,6 +8,8 @@ import type { Machine } from './report';
 import { machineLine, progress, sleep } from './report';
 import type { SandboxTap } from './sandbox-tap';
 import { cpuBetween, cpuPerCase, cpuPerCaseLine, type Stack } from './stack';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { describeReplayReport, replayServerHistories } from '../../test/helpers/replay-server';
 
 export interface Check {
   name: string;
@@ -157,6 +159,17 @@ export function verdict(drill: string, machine: Machine, checks: Check[], figure
   console.log(`  ${machineLine(machine)}`);
   process.exitCode = pass ? 0 : 1;
   return pass;
+}
+
+/**
+ * Every history the drill left (each run of each case) replayed with today's workflow code: a drill
+ * that passes while a case would strand on a nondeterminism error when next replayed has not passed.
+ */
+export async function replayCheck(stack: Stack): Promise<Check> {
+  const started = Date.now();
+  const report = await replayServerHistories(stack.client.connection, { namespaces: [stack.temporal.namespace], workflowsPath: WORKFLOWS_PATH });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  return check('every history replays', report.failures.length === 0, `${describeReplayReport(report, 'Temporal').replace(/\n/g, '; ')} (${seconds} s)`);
 }
 
 export function sample(list: string[], n = 5): string {

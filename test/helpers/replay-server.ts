@@ -9,7 +9,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -101,8 +101,8 @@ interface Target {
  * with the product workflows and the test fixtures. Running workflows replay up to where they are.
  */
 export async function replayServerHistories(
-  connection: Connection,
-  options: { namespaces?: string[]; codec?: PayloadCodec; visibility?: 'list' | 'open-and-closed' } = {},
+  connection: ConnectionLike,
+  options: { namespaces?: string[]; codec?: PayloadCodec; visibility?: 'list' | 'open-and-closed'; workflowsPath?: string } = {},
 ): Promise<ReplayReport> {
   const namespaces = options.namespaces ?? (await listNamespaces(connection));
   const report: ReplayReport = { histories: 0, events: 0, failures: [] };
@@ -120,7 +120,7 @@ export async function replayServerHistories(
       }
     })();
     const results = Worker.runReplayHistories(
-      { ...replaySource(), ...(options.codec && { dataConverter: { payloadCodecs: [options.codec] } }), replayName: `suite-replay-${namespace}` },
+      { ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : replaySource()), ...(options.codec && { dataConverter: { payloadCodecs: [options.codec] } }), replayName: `suite-replay-${namespace}` },
       histories,
     );
     for await (const result of results) {
@@ -145,7 +145,7 @@ async function listAll(client: Client, namespace: string): Promise<Target[]> {
 }
 
 /** The Java time-skipping server has no list query: it serves the older open and closed lists only. */
-async function listOpenAndClosed(connection: Connection, namespace: string): Promise<Target[]> {
+async function listOpenAndClosed(connection: ConnectionLike, namespace: string): Promise<Target[]> {
   const targets: Target[] = [];
   const service = connection.workflowService;
   type Page = { executions?: temporal.api.workflow.v1.IWorkflowExecutionInfo[] | null; nextPageToken?: Uint8Array | null };
@@ -166,7 +166,7 @@ async function listOpenAndClosed(connection: Connection, namespace: string): Pro
   return targets;
 }
 
-async function listNamespaces(connection: Connection): Promise<string[]> {
+async function listNamespaces(connection: ConnectionLike): Promise<string[]> {
   const names: string[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
