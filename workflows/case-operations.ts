@@ -13,7 +13,7 @@ import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
 import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE } from '../src/domain/sir-errors';
 import { type CaseContext, flushPublished } from './case-context';
 import { activityFailureCause, asCaseFailure } from './case-failure';
-import { COMMENT_LOCAL_ACTIVITY_OPTIONS, SIR_ACTIVITY_OPTIONS, SIR_FIRST_RETRY_MS, SIR_LOCAL_ACTIVITY_OPTIONS, SIR_LONGEST_RETRY_MS } from './sir-activity-options';
+import { COMMENT_LOCAL_ACTIVITY_OPTIONS, SIR_ACTIVITY_OPTIONS, SIR_FIRST_RETRY_MS, SIR_LOCAL_ACTIVITY_OPTIONS, SIR_LONGEST_RETRY_AFTER_MS } from './sir-activity-options';
 
 const sir = proxyActivities<PhasegateActivities>(SIR_ACTIVITY_OPTIONS);
 const sirLocal = proxyLocalActivities<PhasegateActivities>(SIR_LOCAL_ACTIVITY_OPTIONS);
@@ -61,7 +61,7 @@ function retryDelayAfter(err: unknown): number {
   const failure = activityFailureCause(err);
   const detail = failure instanceof ApplicationFailure ? (failure.details?.[0] as { retryAfterSeconds?: unknown } | undefined) : undefined;
   const retryAfterSeconds = detail?.retryAfterSeconds;
-  return typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds * 1000, SIR_LONGEST_RETRY_MS) : SIR_FIRST_RETRY_MS;
+  return typeof retryAfterSeconds === 'number' && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds * 1000, SIR_LONGEST_RETRY_AFTER_MS) : SIR_FIRST_RETRY_MS;
 }
 
 /**

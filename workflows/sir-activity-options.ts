@@ -8,7 +8,16 @@ import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../src/domain/sir-errors';
  * API must delay a case, never fail it; the pending activity and its last failure show in the UI.
  */
 export const SIR_FIRST_RETRY_MS = 1_000;
-export const SIR_LONGEST_RETRY_MS = 120_000;
+/**
+ * The backoff's ceiling, as the AWS SDKs' standard retry mode caps theirs (20 s). With 2 minutes, a
+ * run of unlucky attempts against a SIR that throttles a third of its calls at random kept a case
+ * waiting for over 10 minutes now and then (drill:sir-faults, issue 18.10): each wait after the
+ * fifth failure doubled up to 2 minutes. The global rate limit (PHASEGATE_SIR_MAX_RPS) is what keeps
+ * a busy fleet from pressing SIR; the backoff only spaces one call's attempts.
+ */
+export const SIR_LONGEST_RETRY_MS = 20_000;
+/** SIR's Retry-After is honoured up to this (Temporal does not cap nextRetryDelay by the policy's maximumInterval). */
+export const SIR_LONGEST_RETRY_AFTER_MS = 120_000;
 
 export const SIR_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
