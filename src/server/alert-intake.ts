@@ -225,17 +225,18 @@ async function openOrJoin(deps: AlertIntakeDeps, input: CasePlaybookInput, membe
 
 /**
  * Whether the playbook may open this case now (maxNewCasesPerHour). Once the limiter has said the hour
- * is full, this process does not ask it again that hour (at that limit).
+ * is full (a refusal, or granting its last slot), this process does not ask it again that hour (at
+ * that limit).
  */
 async function mayOpenCase(intake: Intake, workflowId: string): Promise<boolean> {
   const { deps, playbook, now } = intake;
   const limit = playbook.maxNewCasesPerHour!;
   const hour = hourNumber(now);
   if (deps.memory.hourFull(playbook.name, hour, limit)) return false;
-  intake.limiter = await reserveCaseSlot(deps.client, deps.taskQueue, playbook.name, limit, workflowId, now);
-  if (intake.limiter !== 'limit-reached') return true;
-  deps.memory.rememberFullHour(playbook.name, hour, limit);
-  return false;
+  const answer = await reserveCaseSlot(deps.client, deps.taskQueue, playbook.name, limit, workflowId, now);
+  intake.limiter = answer.verdict;
+  if (answer.verdict === 'limit-reached' || answer.lastSlot) deps.memory.rememberFullHour(playbook.name, hour, limit);
+  return answer.verdict !== 'limit-reached';
 }
 
 /** The storm case says what it is in its SIR title and description. */

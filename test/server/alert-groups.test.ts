@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { HOUR_MS, alertsIn } from '../../src/domain/alert-group';
 import { caseRateLimiterId } from '../../src/domain/case-rate-limit';
+import { reserveCaseSlot } from '../../src/temporal/case-rate-limiter-client';
 import type { CaseState } from '../../src/domain/case-state';
 import { stateQuery } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
@@ -42,6 +43,11 @@ const finishing: Playbook = {
   group: { by: ['accountId', 'type', 'resourceId'], windowMs: HOUR_MS },
 };
 const single: Playbook = testPlaybook(`single-${run}`, ['Detection and Analysis'], { close: true, match: { source: 'generic', type: `Single${run}:*` } });
+const shared: Playbook = {
+  ...testPlaybook(`shared-${run}`, STEPS, { match: { source: 'generic', type: `Shared${run}:*` } }),
+  group: { by: ['accountId', 'type', 'resourceId'], windowMs: HOUR_MS },
+  maxNewCasesPerHour: 1,
+};
 const gated: Playbook = {
   ...testPlaybook(`gated-${run}`, STEPS, { match: { source: 'generic', type: `Gated${run}:*` } }),
   group: { by: ['accountId', 'type', 'resourceId'], windowMs: HOUR_MS },
@@ -65,7 +71,7 @@ describe('grouped alerts and case-rate limits', { timeout: 240_000 }, () => {
     // The storm hour is the hour alerts are received in: do not start a minute before it turns.
     const toNextHour = HOUR_MS - (Date.now() % HOUR_MS);
     if (toNextHour < 90_000) await new Promise((resolve) => setTimeout(resolve, toNextHour + 1_000));
-    fx = await startServerFixture({ extraPlaybooks: [grouped, limited, windowed, finishing, single, gated] });
+    fx = await startServerFixture({ extraPlaybooks: [grouped, limited, windowed, finishing, single, gated, shared] });
   });
   after(() => fx.close());
 
@@ -293,6 +299,13 @@ describe('grouped alerts and case-rate limits', { timeout: 240_000 }, () => {
     assert.deepEqual([resent.caseWorkflowId, resent.duplicate], [opened.caseWorkflowId, true]);
   });
 
+  /** What the server asked the playbook's limiter, by answer (phasegate_case_limiter_requests_total). */
+  const limiterAsks = async (playbook: string) => {
+    const metrics = await (await fetch(`${fx.url}/metrics`)).text();
+    const asked = (answer: string) => Number(new RegExp(`phasegate_case_limiter_requests_total\\{playbook="${playbook}",answer="${answer}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    return { granted: asked('granted'), already_granted: asked('already_granted'), limit_reached: asked('limit_reached') };
+  };
+
   it("asks the limiter only for alerts that would open a case, and not again once the hour is full", async () => {
     const type = `Gated${run}:Ask`;
     const post5 = (resource: string, n: number) => post(alert(type, `ask-${run}-${resource}-${n}`, resource));
@@ -321,10 +334,8 @@ describe('grouped alerts and case-rate limits', { timeout: 240_000 }, () => {
     );
     const after = await limiter.describe();
     assert.deepEqual([after.runId, after.status.name], [limiterRun, 'TERMINATED']);
-    // The server's own count of what it asked: two slots, and one refusal it remembered.
-    const metrics = await (await fetch(`${fx.url}/metrics`)).text();
-    const asked = (answer: string) => Number(new RegExp(`phasegate_case_limiter_requests_total\\{playbook="gated-${run}",answer="${answer}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-    assert.deepEqual([asked('granted'), asked('already_granted'), asked('limit_reached')], [2, 0, 1]);
+    // The server's own count of what it asked: two slots, the second the hour's last, so C never asked.
+    assert.deepEqual(await limiterAsks(`gated-${run}`), { granted: 2, already_granted: 0, limit_reached: 0 });
 
     // Every alert is in a case: 3 in A, 2 in B, 4 in the storm case.
     await counted(a1.caseWorkflowId, 3);
@@ -339,5 +350,23 @@ describe('grouped alerts and case-rate limits', { timeout: 240_000 }, () => {
     assert.equal(f1.caseWorkflowId, `${c1.caseWorkflowId}-2`);
     await counted(f1.caseWorkflowId, 1);
     for (const id of [a1.caseWorkflowId, b1.caseWorkflowId, f1.caseWorkflowId]) await fx.env.client.workflow.getHandle(id).terminate('test done');
+  });
+
+  it('remembers a refusal: once the limiter said the hour is full, the storm goes on without asking it', async () => {
+    // Another server took the hour's only slot.
+    const hour = Math.floor(Date.now() / HOUR_MS);
+    const answer = await reserveCaseSlot(fx.env.client, fx.taskQueue, `shared-${run}`, 1, 'case-opened-by-another-server', new Date());
+    assert.deepEqual(answer, { verdict: 'granted', lastSlot: true });
+    const type = `Shared${run}:Full`;
+    const x1 = await post(alert(type, `full-${run}-x-1`, 'res-x'));
+    assert.equal(x1.storm, true);
+    assert.deepEqual(await limiterAsks(`shared-${run}`), { granted: 0, already_granted: 0, limit_reached: 1 });
+
+    await fx.env.client.workflow.getHandle(caseRateLimiterId(`shared-${run}`, hour)).terminate('test: nobody may ask it any more');
+    const storm = await Promise.all(['x-2', 'y-1', 'z-1', 'z-2'].map((n) => post(alert(type, `full-${run}-${n}`, `res-${n[0]}`))));
+    assert.deepEqual(storm.map((a) => [a.caseWorkflowId, a.storm]), storm.map(() => [x1.caseWorkflowId, true]));
+    assert.deepEqual(await limiterAsks(`shared-${run}`), { granted: 0, already_granted: 0, limit_reached: 1 });
+    await counted(x1.caseWorkflowId, 5);
+    await fx.env.client.workflow.getHandle(x1.caseWorkflowId).terminate('test done');
   });
 });
