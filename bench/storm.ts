@@ -4,11 +4,16 @@
  * takes them, then sent through the SQS intake (ElasticMQ, started for the run; the intake runs in the
  * bench process against the same Temporal).
  *
- *   node --import tsx bench/storm.ts [--alerts 10000] [--groups 50] [--concurrency 200] [--timeout 600] [--no-sqs]
+ *   node --import tsx bench/storm.ts [--alerts 10000] [--groups 50] [--concurrency 200] [--timeout 600] [--no-sqs] [--limited]
  *
  * Prints, for each door: alerts accepted, alerts lost (accepted but not counted in any case; must be
  * 0), SIR CreateCase calls (must be the number of groups), the time until every alert is accounted to
  * its case (the sum of the group cases' member and repeat counts), and the largest history among them.
+ *
+ * `--limited` uses the same playbook capped at 5 new cases an hour (bench/playbooks/storm-limited):
+ * 5 groups get their cases and every other alert goes to the hour's storm case. It also prints how
+ * many alerts went there, how often the door asked the case-rate limiter, and (HTTP) the answer times:
+ * what a storm past the limit costs the intake.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,10 +25,11 @@ import { TASK_QUEUE } from '../src/domain/temporal-names';
 import { IntakeMetrics } from '../src/intake/intake-metrics';
 import { SqsIntake } from '../src/intake/sqs-intake';
 import { acceptAlert } from '../src/server/alert-intake';
+import { AlertIntakeMemory } from '../src/server/alert-intake-memory';
 import { loadPlaybooksOrThrow } from '../src/server/playbook-directory';
 import { startElasticMq } from '../test/helpers/elasticmq';
 import { mapLimit } from './lib/alerts';
-import { Options, machineLine, markdownTable, printReport, progress, round, sleep } from './lib/report';
+import { Options, type Percentiles, machineLine, markdownTable, percentiles, printReport, progress, round, sleep } from './lib/report';
 import { type Stack, startStack } from './lib/stack';
 
 /** One first-seen time for every finding: the groups' windows come from it, so a run never straddles two. */
@@ -33,6 +39,12 @@ interface DoorResult {
   door: 'http' | 'sqs';
   alerts: number;
   accepted: number;
+  /** Alerts answered `storm: true`. */
+  storm: number;
+  /** reserveCase updates the door sent, by answer (phasegate_case_limiter_requests_total). */
+  limiterAsks: Record<string, number>;
+  /** HTTP answer times, ms. */
+  answerMs?: Percentiles;
   lost: number;
   cases: number;
   createCaseCalls: number;
@@ -48,9 +60,11 @@ async function main(): Promise<void> {
   const concurrency = opts.number('concurrency', 200);
   const timeoutS = opts.number('timeout', 600);
   const sqs = !opts.flag('no-sqs');
+  const limited = opts.flag('limited');
   opts.done();
+  const playbookSet = limited ? 'storm-limited' : 'storm';
 
-  const stack = await startStack({ playbooks: 'storm' });
+  const stack = await startStack({ playbooks: playbookSet });
   const results: DoorResult[] = [];
   try {
     const runTag = randomBytes(4).toString('hex');
@@ -68,7 +82,14 @@ async function main(): Promise<void> {
     });
     const sendSeconds = (Date.now() - started) / 1000;
     const accepted = answers.filter((a) => a.status === 202);
-    results.push(await account(stack, 'http', alerts, accepted.length, new Set(accepted.map((a) => a.body.caseWorkflowId!)), started, sendSeconds, timeoutS));
+    const http = await account(stack, 'http', alerts, accepted.length, new Set(accepted.map((a) => a.body.caseWorkflowId!)), started, sendSeconds, timeoutS);
+    const serverMetrics = await (await fetch(new URL('/metrics', stack.apiUrl))).text();
+    results.push({
+      ...http,
+      storm: accepted.filter((a) => (a.body as { storm?: boolean }).storm === true).length,
+      limiterAsks: limiterAsks(serverMetrics),
+      answerMs: percentiles(accepted.map((a) => a.ms)),
+    });
 
     if (sqs) {
       const mq = await startElasticMq({ onProgress: progress });
@@ -79,17 +100,20 @@ async function main(): Promise<void> {
         await mapLimit(chunks(sqsFindings, 10), 20, (batch, b) =>
           mq.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((body, i) => ({ Id: `m${b}-${i}`, MessageBody: body })) })),
         );
-        const playbooks = (await loadPlaybooksOrThrow(join(__dirname, 'playbooks', 'storm'))).map((p) => p.playbook);
+        const playbooks = (await loadPlaybooksOrThrow(join(__dirname, 'playbooks', playbookSet))).map((p) => p.playbook);
         const metrics = new IntakeMetrics();
+        const intakeDeps = { client: stack.client, playbooks, taskQueue: TASK_QUEUE, memory: new AlertIntakeMemory() };
         const seen = new Set<string>();
         let acceptedSqs = 0;
+        let stormSqs = 0;
         const intake = new SqsIntake({
           sqs: mq.sqs,
           queueUrl,
           accept: async (json) => {
-            const result = await acceptAlert({ client: stack.client, playbooks, taskQueue: TASK_QUEUE }, json);
+            const result = await acceptAlert(intakeDeps, json);
             if (result.ok) {
               acceptedSqs += 1;
+              if (result.accepted.storm) stormSqs += 1;
               seen.add(result.accepted.caseWorkflowId);
             }
             return result;
@@ -110,7 +134,8 @@ async function main(): Promise<void> {
         const drainSeconds = (Date.now() - sqsStarted) / 1000;
         intake.stop();
         await running;
-        results.push(await account(stack, 'sqs', alerts, acceptedSqs, seen, sqsStarted, drainSeconds, timeoutS));
+        const sqsResult = await account(stack, 'sqs', alerts, acceptedSqs, seen, sqsStarted, drainSeconds, timeoutS);
+        results.push({ ...sqsResult, storm: stormSqs, limiterAsks: limiterAsks(await metrics.registry.metrics()) });
       } finally {
         await mq.stop();
       }
@@ -119,19 +144,56 @@ async function main(): Promise<void> {
     await stack.stop();
   }
 
+  const asks = (r: DoorResult) => Object.entries(r.limiterAsks).map(([answer, n]) => `${answer} ${n}`).join(', ') || 'none';
   printReport(
     'storm',
-    { alerts, groups, concurrency, machine: stack.machine, results },
+    { alerts, groups, concurrency, limited, machine: stack.machine, results },
     markdownTable(
-      ['door', 'alerts', 'accepted', 'lost', 'cases', 'CreateCase calls', 'send (s)', 'all accounted (s)', 'largest history (events)'],
-      results.map((r) => [r.door, r.alerts, r.accepted, r.lost, r.cases, r.createCaseCalls, round(r.sendSeconds, 1), r.accountedSeconds === null ? 'timed out' : round(r.accountedSeconds, 1), r.largestHistory]),
+      ['door', 'alerts', 'accepted', 'lost', 'cases', 'CreateCase calls', 'storm alerts', 'limiter asks', 'answer p50/p99 (ms)', 'send (s)', 'all accounted (s)', 'largest history (events)'],
+      results.map((r) => [
+        r.door,
+        r.alerts,
+        r.accepted,
+        r.lost,
+        r.cases,
+        r.createCaseCalls,
+        r.storm,
+        asks(r),
+        r.answerMs ? `${round(r.answerMs.p50)}/${round(r.answerMs.p99)}` : '-',
+        round(r.sendSeconds, 1),
+        r.accountedSeconds === null ? 'timed out' : round(r.accountedSeconds, 1),
+        r.largestHistory,
+      ]),
     ),
-    [machineLine(stack.machine), `Grouped playbook bench-storm: ${groups} groups expected, so ${groups} cases and ${groups} CreateCase calls per door.`],
+    [
+      machineLine(stack.machine),
+      limited
+        ? `Grouped playbook bench-storm-limited (maxNewCasesPerHour 5): ${groups} groups, so at most 5 group cases and one storm case (6 CreateCase calls) per door and hour.`
+        : `Grouped playbook bench-storm: ${groups} groups expected, so ${groups} cases and ${groups} CreateCase calls per door.`,
+    ],
   );
 }
 
+/** reserveCase updates asked, by answer, from a door's /metrics text. */
+function limiterAsks(metricsText: string): Record<string, number> {
+  const asks: Record<string, number> = {};
+  for (const match of metricsText.matchAll(/^phasegate_case_limiter_requests_total\{[^}]*answer="([a-z_]+)"[^}]*\} (\d+)/gm)) {
+    asks[match[1]!] = (asks[match[1]!] ?? 0) + Number(match[2]);
+  }
+  return asks;
+}
+
 /** Waits until the cases' own counts add up to the alerts accepted; then counts CreateCase and history sizes. */
-async function account(stack: Stack, door: DoorResult['door'], alerts: number, accepted: number, cases: Set<string>, started: number, sendSeconds: number, timeoutS: number): Promise<DoorResult> {
+async function account(
+  stack: Stack,
+  door: DoorResult['door'],
+  alerts: number,
+  accepted: number,
+  cases: Set<string>,
+  started: number,
+  sendSeconds: number,
+  timeoutS: number,
+): Promise<Omit<DoorResult, 'storm' | 'limiterAsks' | 'answerMs'>> {
   progress(`${door}: ${accepted} accepted into ${cases.size} cases; waiting until every alert is counted in its case`);
   const handles = [...cases].map((id) => stack.client.workflow.getHandle(id));
   let counted = 0;

@@ -1,7 +1,8 @@
 /**
- * Records workflow histories of representative casePlaybook runs into test/histories/, for the replay
- * tests that guard against non-deterministic changes. Run it when the workflow changes on purpose
- * (behind `patched()`), and keep the old files: they are what running cases look like.
+ * Records workflow histories of representative casePlaybook runs (and of the case-rate limiter and an
+ * alert group window) into test/histories/, for the replay tests that guard against non-deterministic
+ * changes. Run it when the workflow changes on purpose (behind `patched()`), and keep the old files:
+ * they are what running cases look like.
  *
  *   node --import tsx scripts/record-histories.ts <prefix>      e.g. v2
  */
@@ -17,6 +18,7 @@ import { decideUpdate, approveSignal, duplicateAlertSignal, requestTransitionSig
 import type { Playbook } from '../src/domain/playbook';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox } from '../src/sandbox';
 import { SirClient } from '../src/sir';
+import { openGroupWindow } from '../src/temporal/alert-group-window-client';
 import { caseWorkflowOptions } from '../src/temporal/case-workflow-options';
 import { startDevServer } from '../src/temporal/dev-server';
 import { locateTemporalCli } from '../src/temporal/temporal-cli';
@@ -342,6 +344,11 @@ async function main(): Promise<void> {
     await pending(duringRead, PIA);
     await duringRead.terminate('recording done');
     await save('decision-during-re-read', duringRead);
+
+    // Since group windows (issue 18): a group's window is a workflow of its own, alertGroupWindow.
+    // 16. A window opened with its start delay and ending on its own when the delay is over.
+    const window = await openGroupWindow(client, taskQueue, { playbook: 'grouped', group: `group-grouped-${randomUUID().replace(/-/g, '')}`, by: ['accountId', 'type'], windowMs: 2_000 });
+    await save('alert-group-window', client.workflow.getHandle(window.group, window.runId));
   });
 
   await native.close();

@@ -46,7 +46,7 @@ if (require('node:worker_threads').isMainThread && process.send) {
 export const BENCH_USER = 'bench';
 export const BENCH_GROUP = 'bench-approvers';
 
-export type PlaybookSet = 'auto-close' | 'gated' | 'storm';
+export type PlaybookSet = 'auto-close' | 'gated' | 'storm' | 'storm-limited';
 
 /**
  * Which Temporal the stack runs against:

@@ -1,16 +1,20 @@
 /**
- * Grouping and storm cases (issue 13). Pure functions: the server computes a grouped alert's case id
- * with them, and the workflow keeps a group's members with them.
+ * Grouping and storm cases (issues 13 and 18). Pure functions: the server names a group, its case
+ * and the storm case with them, and the workflow keeps a case's members with them.
  *
- * A grouped playbook (`group: {by, window}`) gives every alert a group key: SHA-256 over the playbook
- * name and the named fields' values, and the window it falls in (floor(alert time / window)). The group
- * key with its window IS the case's fingerprint (SPEC §3: workflow id `case-<fingerprint>`, CreateCase's
- * clientToken from the fingerprint): `group-<playbook>-<32 hex>-<window number>`. So every alert of one
- * group and window starts-or-joins one workflow and one SIR case, exactly as a resent alert does, and
- * the member alerts keep their own fingerprints inside the case, where exact repeats are recognised.
+ * A grouped playbook (`group: {by, window}`) gives every alert a group: `group-<playbook>-<32 hex>`,
+ * SHA-256 over the playbook name and the named fields' values. A group has at most one window open at
+ * a time: it opens with the first alert that finds none and lasts `window` (Temporal keeps it, see
+ * alert-group-window.ts), and every alert of the group that arrives while it is open joins the
+ * window's case. The case is named by the group and the UTC time its window opened,
+ * `group-<playbook>-<32 hex>-<yyyymmddThhmmssSSSZ>`: its fingerprint (SPEC §3: workflow id
+ * `case-<fingerprint>`, CreateCase's clientToken from the fingerprint), so each window has its own
+ * workflow and SIR case, whatever the number of alerts and servers. Member alerts keep their own
+ * fingerprints inside the case, where exact repeats are recognised.
  *
  * A playbook over its `maxNewCasesPerHour` sends further alerts of the hour to one storm case:
- * fingerprint `storm-<playbook>-<hour number>`, which counts its members by group.
+ * fingerprint `storm-<playbook>-<hour number>` (then `-2`, `-3`… when one finished within its hour),
+ * which counts its members by group.
  */
 import type { Alert } from './alert';
 import type { CaseState } from './case-state';
@@ -23,15 +27,20 @@ export const GROUP_MEMBERS_KEPT = 100;
 /** Groups a storm case counts by name; beyond, their alerts are counted under `(other groups)`. */
 export const STORM_GROUPS_KEPT = 200;
 export const OTHER_GROUPS = '(other groups)';
+/** Storm cases a playbook opens in one hour, each after the previous one finished: an auto-closing playbook cannot turn a storm into a case per alert. */
+export const STORM_CASES_PER_HOUR = 10;
 
 /** A member alert as the join signal carries it. */
 export interface GroupMember {
   /** The alert's own fingerprint (fingerprint.ts). */
   fingerprint: string;
   severity?: number;
-  /** ISO-8601: the alert's time (observedAt), else when phasegate received it. */
+  /**
+   * ISO-8601: the alert's own time (observedAt), else when phasegate received it. Shown as the case's
+   * first and last seen; windows never use it (the sender's clock can be wrong or forged).
+   */
   at: string;
-  /** The member's group key (storm cases count by it). */
+  /** The member's group (groupId), else its own fingerprint: storm cases count by it. */
   group?: string;
 }
 
@@ -51,7 +60,7 @@ export interface GroupState {
   byGroup?: Record<string, number>;
 }
 
-/** The alert's time for windows: when it was observed, else when it was received. */
+/** The alert's own time, as its members list shows it: when it was observed, else when it was received. */
 export function alertTime(alert: Pick<Alert, 'observedAt'>, receivedAt: Date): Date {
   const observed = alert.observedAt ? Date.parse(alert.observedAt) : NaN;
   return Number.isFinite(observed) ? new Date(observed) : receivedAt;
@@ -64,19 +73,24 @@ export function groupKey(playbookName: string, spec: Pick<AlertGroupSpec, 'by'>,
   return sha256Hex(JSON.stringify([playbookName, values])).slice(0, 32);
 }
 
-/** The fingerprint of the group case an alert belongs to (see the module comment). */
-export function groupFingerprint(playbookName: string, spec: AlertGroupSpec, alert: Alert, at: Date): string {
-  const bucket = Math.floor(at.getTime() / spec.windowMs);
-  return `group-${playbookName}-${groupKey(playbookName, spec, alert)}-${bucket}`;
+/** The group an alert of a grouped playbook belongs to (see the module comment). */
+export function groupId(playbookName: string, spec: Pick<AlertGroupSpec, 'by'>, alert: Alert): string {
+  return `group-${playbookName}-${groupKey(playbookName, spec, alert)}`;
+}
+
+/** The fingerprint of the group's case for the window that opened at `openedAt`. */
+export function groupCaseFingerprint(group: string, openedAt: Date): string {
+  // 2026-11-30T12:00:20.123Z -> 20261130T120020123Z: readable, sortable, in the fingerprint alphabet.
+  return `${group}-${openedAt.toISOString().replace(/[-:.]/g, '')}`;
 }
 
 export function hourNumber(at: Date): number {
   return Math.floor(at.getTime() / HOUR_MS);
 }
 
-/** The fingerprint of a playbook's storm case for the hour `at` falls in. */
-export function stormFingerprint(playbookName: string, at: Date): string {
-  return `storm-${playbookName}-${hourNumber(at)}`;
+/** The fingerprint of a playbook's storm case for the hour `at` falls in; `generation` counts the storm cases of that hour. */
+export function stormFingerprint(playbookName: string, at: Date, generation = 1): string {
+  return `storm-${playbookName}-${hourNumber(at)}${generation > 1 ? `-${generation}` : ''}`;
 }
 
 /** The group state of a case opened by `first`. */

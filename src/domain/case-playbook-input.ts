@@ -29,10 +29,12 @@ export interface CasePlaybookInput {
   /** Normalised 0–10, shown as the AlertSeverity search attribute. */
   severity?: number;
   /**
-   * A grouped or storm case (issue 13): `fingerprint` is then the group's (alert-group.ts) and `first`
-   * is the alert that opened the case, with its own fingerprint.
+   * A grouped or storm case (issue 13): `fingerprint` is then the group window's or the storm's
+   * (alert-group.ts) and `first` is the alert that opened the case, with its own fingerprint. `window`
+   * (ISO-8601) is the group's window the case was opened for, shown to operators; the window itself
+   * is kept by Temporal (alert-group-window.ts).
    */
-  group?: { kind: GroupState['kind']; first: GroupMember };
+  group?: { kind: GroupState['kind']; first: GroupMember; window?: { openedAt: string; endsAt: string } };
   /** State carried over by continue-as-new; absent on the first run. */
   carried?: CaseState;
   /** Continue-as-new after this many history events (default: when Temporal suggests it). */

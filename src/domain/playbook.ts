@@ -100,7 +100,7 @@ export type AlertGroupField = 'source' | 'type' | 'accountId' | 'region' | 'reso
 
 export interface AlertGroupSpec {
   by: AlertGroupField[];
-  /** Alerts are grouped per window of this length (milliseconds), counted from the epoch. */
+  /** A group's window opens with its first alert and lasts this long (milliseconds); see alert-group-window.ts. */
   windowMs: number;
 }
 

@@ -14,6 +14,7 @@ export class IntakeMetrics {
   private readonly alertCounters = alertCounters(this.registry, 'left for the dead-letter queue');
   readonly alerts = this.alertCounters.alerts;
   readonly stormAlerts = this.alertCounters.stormAlerts;
+  readonly limiterRequests = this.alertCounters.limiterRequests;
   readonly alertRefusals = this.alertCounters.alertRefusals;
 
   readonly messages = new Counter({

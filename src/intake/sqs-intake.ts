@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { type AlertIntakeResult, parseAlertJson } from '../server/alert-intake';
+import { limiterAnswerLabel } from '../server/metrics';
 import { isTemporalUnavailable } from '../server/temporal-availability';
 import type { IntakeMetrics } from './intake-metrics';
 
@@ -192,6 +193,7 @@ export class SqsIntake {
       this.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
       this.metrics.messages.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
       if (accepted.storm) this.metrics.stormAlerts.inc({ playbook: result.playbook });
+      if (result.limiter) this.metrics.limiterRequests.inc({ playbook: result.playbook, answer: limiterAnswerLabel(result.limiter) });
       try {
         await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }));
       } catch (err) {

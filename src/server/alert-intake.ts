@@ -3,23 +3,31 @@
  * or join the one its fingerprint already has. POST /v1/alerts and the SQS intake both go through
  * here, so an alert is accepted or refused the same way whichever door it came through.
  *
+ * Every accepted alert is counted on the case its answer names: a grouped alert whose group's case
+ * has finished opens the group's next case (alert-group-window.ts), and a storm alert whose storm case
+ * has finished the next storm case. Only an alert that would open a new case asks the case-rate
+ * limiter, and not once this process knows the hour is full (alert-intake-memory.ts).
+ *
  * Refusals (bad JSON, invalid alert, no playbook) are returned: they are about the alert and will not
  * change on a retry. Temporal errors are thrown: the caller decides between 503 and keeping the SQS
  * message for later (see isTemporalUnavailable).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Alert } from '../domain/alert';
 import { parseAlert } from '../domain/alert-parse';
-import { type GroupMember, alertTime, groupFingerprint, stormFingerprint } from '../domain/alert-group';
+import { type GroupMember, STORM_CASES_PER_HOUR, alertTime, groupId, hourNumber, stormFingerprint } from '../domain/alert-group';
 import type { CasePlaybookInput, NewCaseSpec } from '../domain/case-playbook-input';
 import { alertFingerprint } from '../domain/fingerprint';
 import { duplicateAlertSignal } from '../domain/messages';
 import { CASE_DESCRIPTION_MAX_LENGTH, CASE_TITLE_MAX_LENGTH, newCaseFromAlert } from '../domain/new-case-from-alert';
 import { caseWorkflowId } from '../domain/temporal-names';
-import { reserveCaseSlot } from '../temporal/case-rate-limiter-client';
+import { closeGroupWindow, openGroupWindow } from '../temporal/alert-group-window-client';
+import { type SlotVerdict, reserveCaseSlot } from '../temporal/case-rate-limiter-client';
 import type { Playbook } from '../domain/playbook';
 import { routeAlert } from '../domain/playbook-routing';
 import { caseWorkflowOptions } from '../temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
+import type { AlertIntakeMemory } from './alert-intake-memory';
 import type { ErrorDetail } from './http-errors';
 import type { AlertRefusalReason } from './metrics';
 
@@ -27,6 +35,8 @@ export interface AlertIntakeDeps {
   client: Client;
   playbooks: Playbook[];
   taskQueue: string;
+  /** One per process, kept across alerts: what it learnt from Temporal (alert-intake-memory.ts). */
+  memory: AlertIntakeMemory;
 }
 
 export interface AlertAccepted {
@@ -45,7 +55,15 @@ export interface AlertRefusal {
   details: ErrorDetail[];
 }
 
-export type AlertIntakeResult = { ok: true; accepted: AlertAccepted; playbook: string } | AlertRefusal;
+export type AlertIntakeResult =
+  | {
+      ok: true;
+      accepted: AlertAccepted;
+      playbook: string;
+      /** The case-rate limiter's answer, when this alert asked it (for phasegate_case_limiter_requests_total). */
+      limiter?: SlotVerdict;
+    }
+  | AlertRefusal;
 
 export function parseAlertJson(raw: Buffer | string): { ok: true; json: unknown } | AlertRefusal {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
@@ -58,9 +76,9 @@ export function parseAlertJson(raw: Buffer | string): { ok: true; json: unknown 
 }
 
 /**
- * Starts the case for an alert, or joins the case its fingerprint already opened. Resolves only once
- * Temporal has the alert: the workflow is started, or the running case was signalled (a finished
- * case is simply named). Throws what Temporal throws.
+ * Starts the case for an alert, or joins the case its fingerprint (or its group's window) already
+ * has. Resolves only once Temporal has the alert: the workflow is started, or the running case was
+ * signalled (a single alert's finished case is simply named). Throws what Temporal throws.
  */
 export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Date = new Date()): Promise<AlertIntakeResult> {
   const parsed = parseAlert(json);
@@ -71,63 +89,154 @@ export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Dat
   if (!routed.ok) return refusal(422, 'no_playbook', 'no playbook takes this alert', [{ path: '(alert)', message: routed.reason }]);
 
   const { playbook } = routed;
-  const fingerprint = alertFingerprint(alert);
-  // An alert that names its SIR case is about that case: it is never grouped nor limited.
-  const grouped = playbook.group !== undefined && !alert.caseId;
-  const at = alertTime(alert, now);
-  const caseFingerprint = grouped ? groupFingerprint(playbook.name, playbook.group!, alert, at) : fingerprint;
-  // The joining alert itself, for grouped and storm cases (alert-group.ts).
-  const member: GroupMember = { fingerprint, severity: alert.severity, at: at.toISOString(), group: caseFingerprint };
-  const input: CasePlaybookInput = {
-    fingerprint: caseFingerprint,
-    playbook,
-    severity: alert.severity,
-    ...(alert.caseId ? { caseId: alert.caseId } : { newCase: newCaseFromAlert(playbook, alert, now) }),
-    ...(grouped && { group: { kind: 'group' as const, first: member } }),
-  };
-  const limited = playbook.maxNewCasesPerHour !== undefined && !alert.caseId;
-  if (limited && !(await mayOpenCase(deps, playbook, caseWorkflowId(caseFingerprint), now))) {
-    // Past the hour's limit: the alert joins the playbook's storm case for the hour. Nothing is dropped.
-    const storm: CasePlaybookInput = {
-      fingerprint: stormFingerprint(playbook.name, now),
-      playbook,
-      severity: alert.severity,
-      newCase: stormCase(newCaseFromAlert(playbook, alert, now), playbook),
-      group: { kind: 'storm', first: member },
-    };
-    const accepted = await startOrJoin(deps, storm, member);
-    return { ok: true, accepted: { ...accepted, storm: true }, playbook: playbook.name };
-  }
-  const accepted = await startOrJoin(deps, input, grouped ? member : undefined);
-  return { ok: true, accepted, playbook: playbook.name };
+  const intake: Intake = { deps, playbook, alert, now, fingerprint: alertFingerprint(alert) };
+  const accepted = alert.caseId
+    ? // An alert that names its SIR case is about that case: it is never grouped nor limited.
+      await acceptSingle(intake, { fingerprint: intake.fingerprint, playbook, severity: alert.severity, caseId: alert.caseId })
+    : playbook.group
+      ? await acceptGrouped(intake)
+      : await acceptSingle(intake, { fingerprint: intake.fingerprint, playbook, severity: alert.severity, newCase: newCaseFromAlert(playbook, alert, now) });
+  return { ok: true, accepted, playbook: playbook.name, ...(intake.limiter && { limiter: intake.limiter }) };
 }
 
-async function startOrJoin(deps: AlertIntakeDeps, input: CasePlaybookInput, member: GroupMember | undefined): Promise<AlertAccepted> {
-  const options = caseWorkflowOptions(input, deps.taskQueue);
-  try {
-    // REJECT_DUPLICATE: a fingerprint (an alert's, a group's in its window, a storm's hour) opens one case, ever; later alerts join it.
-    const handle = await deps.client.workflow.start(casePlaybook, { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    return { caseWorkflowId: handle.workflowId, runId: handle.firstExecutionRunId, duplicate: false };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return joinExistingCase(deps.client, options.workflowId, member);
-  }
+/** One alert on its way to a case. */
+interface Intake {
+  deps: AlertIntakeDeps;
+  playbook: Playbook;
+  alert: Alert;
+  /** When phasegate received the alert: the limiter's hour and the storm case's. */
+  now: Date;
+  fingerprint: string;
+  /** What the limiter answered, if it was asked. */
+  limiter?: SlotVerdict;
 }
 
 /**
- * Whether the playbook may open this case now (maxNewCasesPerHour). A case that already exists needs
- * no slot: it is joined, not opened (a group case whose window began in an earlier hour, say).
+ * An alert without a group: its own case. A finished one is named, not started again (SPEC §3: the
+ * same alert fingerprint never starts a second case).
  */
-async function mayOpenCase(deps: AlertIntakeDeps, playbook: Playbook, workflowId: string, now: Date): Promise<boolean> {
-  const verdict = await reserveCaseSlot(deps.client, deps.taskQueue, playbook.name, playbook.maxNewCasesPerHour!, workflowId, now);
-  if (verdict !== 'limit-reached') return true;
-  try {
-    await deps.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
+async function acceptSingle(intake: Intake, input: CasePlaybookInput): Promise<AlertAccepted> {
+  const { playbook } = intake;
+  const limited = playbook.maxNewCasesPerHour !== undefined && !input.caseId;
+  const workflowId = caseWorkflowId(input.fingerprint);
+  const outcome = await openOrJoin(intake.deps, input, undefined, limited ? () => mayOpenCase(intake, workflowId) : undefined);
+  if (outcome.kind === 'limited') return joinStorm(intake, intake.fingerprint);
+  return { caseWorkflowId: workflowId, runId: outcome.runId, duplicate: outcome.kind !== 'started' };
+}
+
+/** Group windows opened and closed in a row for one alert before giving up (each round means another intake raced it). */
+const GROUP_ATTEMPTS = 5;
+
+/**
+ * An alert of a grouped playbook joins the case of its group's open window, or opens it. A case that
+ * has finished closes its window with it: the alert then opens the group's next window and case.
+ */
+async function acceptGrouped(intake: Intake): Promise<AlertAccepted> {
+  const { deps, playbook, alert, now } = intake;
+  const spec = playbook.group!;
+  const group = groupId(playbook.name, spec, alert);
+  const member: GroupMember = { fingerprint: intake.fingerprint, severity: alert.severity, at: alertTime(alert, now).toISOString(), group };
+  const newCase = newCaseFromAlert(playbook, alert, now);
+  for (let attempt = 0; attempt < GROUP_ATTEMPTS; attempt++) {
+    const window = await deps.memory.groupWindow(group, () =>
+      openGroupWindow(deps.client, deps.taskQueue, { playbook: playbook.name, group, by: spec.by, windowMs: spec.windowMs }),
+    );
+    const input: CasePlaybookInput = {
+      fingerprint: window.caseFingerprint,
+      playbook,
+      severity: alert.severity,
+      newCase,
+      group: { kind: 'group', first: member, window: { openedAt: window.openedAt.toISOString(), endsAt: window.endsAt.toISOString() } },
+    };
+    const workflowId = caseWorkflowId(window.caseFingerprint);
+    const limited = playbook.maxNewCasesPerHour !== undefined;
+    const outcome = await openOrJoin(deps, input, member, limited ? () => mayOpenCase(intake, workflowId) : undefined);
+    if (outcome.kind === 'limited') return joinStorm(intake, group);
+    if (outcome.kind !== 'finished') return { caseWorkflowId: workflowId, runId: outcome.runId, duplicate: outcome.kind === 'joined' };
+    await closeGroupWindow(deps.client, window, `the group's case ${workflowId} has finished: its next alert opens a new window and case`);
+    deps.memory.forgetGroupWindow(window);
   }
+  throw new Error(`${group}: no open window with a running case after ${GROUP_ATTEMPTS} attempts`);
+}
+
+/**
+ * Past the hour's limit: the alert joins the playbook's storm case for the hour. One that finished
+ * within its hour is followed by the next (at most STORM_CASES_PER_HOUR); nothing is dropped below that.
+ */
+async function joinStorm(intake: Intake, group: string): Promise<AlertAccepted> {
+  const { deps, playbook, alert, now } = intake;
+  const member: GroupMember = { fingerprint: intake.fingerprint, severity: alert.severity, at: alertTime(alert, now).toISOString(), group };
+  const hour = hourNumber(now);
+  const spec = stormCase(newCaseFromAlert(playbook, alert, now), playbook);
+  let generation = deps.memory.stormGeneration(playbook.name, hour);
+  for (;;) {
+    const fingerprint = stormFingerprint(playbook.name, now, generation);
+    const input: CasePlaybookInput = { fingerprint, playbook, severity: alert.severity, newCase: spec, group: { kind: 'storm', first: member } };
+    const outcome = await openOrJoin(deps, input, member);
+    if (outcome.kind === 'limited') throw new Error('a storm case has no limit to reach');
+    const last = generation >= STORM_CASES_PER_HOUR;
+    if (outcome.kind !== 'finished' || last) {
+      deps.memory.rememberStormGeneration(playbook.name, hour, generation);
+      // Past STORM_CASES_PER_HOUR finished storm cases, the last one is named, as a finished single case is.
+      return { caseWorkflowId: caseWorkflowId(fingerprint), runId: outcome.runId, duplicate: outcome.kind !== 'started', storm: true };
+    }
+    generation += 1;
+  }
+}
+
+type CaseOutcome =
+  /** This alert started the case. */
+  | { kind: 'started'; runId: string }
+  /** The case was running and has the alert (signalled). */
+  | { kind: 'joined'; runId: string }
+  /** The case exists and has finished: nothing recorded the alert. */
+  | { kind: 'finished'; runId: string }
+  /** The case does not exist and the playbook may not open one now. */
+  | { kind: 'limited' };
+
+/**
+ * Starts the case, or signals the alert to it while it runs. `mayOpen` (a limited playbook) is asked
+ * only when the case does not exist yet, so an alert that joins a case never takes a slot.
+ */
+async function openOrJoin(deps: AlertIntakeDeps, input: CasePlaybookInput, member: GroupMember | undefined, mayOpen?: () => Promise<boolean>): Promise<CaseOutcome> {
+  const workflowId = caseWorkflowId(input.fingerprint);
+  const known = deps.memory.runningCase(workflowId);
+  if (known !== undefined) {
+    if (await signalAlert(deps.client, workflowId, member)) return { kind: 'joined', runId: known };
+    deps.memory.caseNotRunning(workflowId);
+  }
+  if (mayOpen) {
+    const existing = await joinExistingCase(deps, workflowId, member);
+    if (existing) return existing;
+    if (!(await mayOpen())) return { kind: 'limited' };
+  }
+  try {
+    // REJECT_DUPLICATE: a fingerprint (an alert's, a group window's, a storm's) opens one case, ever; later alerts join it.
+    const handle = await deps.client.workflow.start(casePlaybook, { ...caseWorkflowOptions(input, deps.taskQueue), workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    deps.memory.caseRunning(workflowId, handle.firstExecutionRunId);
+    return { kind: 'started', runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  const existing = await joinExistingCase(deps, workflowId, member);
+  if (!existing) throw new Error(`${workflowId} was started, yet Temporal does not find it`);
+  return existing;
+}
+
+/**
+ * Whether the playbook may open this case now (maxNewCasesPerHour). Once the limiter has said the hour
+ * is full (a refusal, or granting its last slot), this process does not ask it again that hour (at
+ * that limit).
+ */
+async function mayOpenCase(intake: Intake, workflowId: string): Promise<boolean> {
+  const { deps, playbook, now } = intake;
+  const limit = playbook.maxNewCasesPerHour!;
+  const hour = hourNumber(now);
+  if (deps.memory.hourFull(playbook.name, hour, limit)) return false;
+  const answer = await reserveCaseSlot(deps.client, deps.taskQueue, playbook.name, limit, workflowId, now);
+  intake.limiter = answer.verdict;
+  if (answer.verdict === 'limit-reached' || answer.lastSlot) deps.memory.rememberFullHour(playbook.name, hour, limit);
+  return answer.verdict !== 'limit-reached';
 }
 
 /** The storm case says what it is in its SIR title and description. */
@@ -140,20 +249,36 @@ function stormCase(spec: NewCaseSpec, playbook: Playbook): NewCaseSpec {
   };
 }
 
-/** Records the duplicate (or the joining member) on the running case (state + SIR comment); a finished case just answers. */
-async function joinExistingCase(client: Client, workflowId: string, member?: GroupMember): Promise<AlertAccepted> {
-  const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
-  if (description.status.name === 'RUNNING') {
-    try {
-      await handle.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString(), ...(member && { member }) });
-    } catch (err) {
-      // The case finished between describe and signal: nothing is left to record the duplicate on.
-      // Anything else (Temporal unreachable) must reach the caller, which then keeps the alert.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+/**
+ * The case as Temporal has it: undefined when it does not exist; joined when it runs (the duplicate,
+ * or the joining member, is recorded on it: state and SIR comment); else finished.
+ */
+async function joinExistingCase(deps: AlertIntakeDeps, workflowId: string, member: GroupMember | undefined): Promise<CaseOutcome | undefined> {
+  let description;
+  try {
+    description = await deps.client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
   }
-  return { caseWorkflowId: workflowId, runId: description.runId, duplicate: true };
+  if (description.status.name === 'RUNNING' && (await signalAlert(deps.client, workflowId, member))) {
+    deps.memory.caseRunning(workflowId, description.runId);
+    return { kind: 'joined', runId: description.runId };
+  }
+  return { kind: 'finished', runId: description.runId };
+}
+
+/** Signals the alert to the running case; false when there is no running case to take it. */
+async function signalAlert(client: Client, workflowId: string, member: GroupMember | undefined): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(duplicateAlertSignal, { receivedAt: new Date().toISOString(), ...(member && { member }) });
+    return true;
+  } catch (err) {
+    // The case finished (or never ran). Anything else (Temporal unreachable) must reach the caller,
+    // which then keeps the alert.
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 function refusal(status: AlertRefusal['status'], reason: AlertRefusal['reason'], error: string, details: ErrorDetail[]): AlertRefusal {

@@ -13,6 +13,7 @@ import { sendError } from './http-errors';
 import { caseListQuery } from '../temporal/case-commands';
 import { ServerMetrics } from './metrics';
 import { AcceptedRequests } from './accepted-requests';
+import { AlertIntakeMemory } from './alert-intake-memory';
 import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCodecRoutes } from './routes/codec';
@@ -99,6 +100,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     alertKeys: options.alertKeys,
     taskQueue,
     metrics,
+    memory: new AlertIntakeMemory(),
     acceptedRequests: new AcceptedRequests(),
     sirIdentities: options.sirIdentities ?? [],
   });

@@ -1,5 +1,6 @@
 /** Prometheus metrics of the HTTP side (GET /metrics). Worker metrics come from the Temporal Runtime. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SlotVerdict } from '../temporal/case-rate-limiter-client';
 
 export type AlertOutcome = 'accepted' | 'duplicate' | 'refused' | 'replayed';
 
@@ -44,6 +45,13 @@ export function alertCounters(registry: Registry, refused: string) {
       labelNames: ['playbook'] as const,
       registers: [registry],
     }),
+    /** What this process asked the case-rate limiters: only alerts that would open a case ask, and none once an hour is known full (issue 18). */
+    limiterRequests: new Counter({
+      name: 'phasegate_case_limiter_requests_total',
+      help: 'reserveCase updates this process sent to case-rate limiters, by playbook and answer (granted, already_granted, limit_reached)',
+      labelNames: ['playbook', 'answer'] as const,
+      registers: [registry],
+    }),
     alertRefusals: new Counter({
       name: 'phasegate_alert_refusals_total',
       help: 'Alerts refused, by reason (authentication, key scope, validation, routing, Temporal unreachable)',
@@ -53,11 +61,17 @@ export function alertCounters(registry: Registry, refused: string) {
   };
 }
 
+/** The `answer` label of phasegate_case_limiter_requests_total. */
+export function limiterAnswerLabel(verdict: SlotVerdict): string {
+  return verdict.replace('-', '_');
+}
+
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly alertCounters = alertCounters(this.registry, '4xx');
   readonly alerts = this.alertCounters.alerts;
   readonly stormAlerts = this.alertCounters.stormAlerts;
+  readonly limiterRequests = this.alertCounters.limiterRequests;
   readonly alertRefusals = this.alertCounters.alertRefusals;
 
   readonly requests = new Counter({

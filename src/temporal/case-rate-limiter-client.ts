@@ -11,17 +11,23 @@ import { caseRateLimiter } from '../../workflows';
 
 export type SlotVerdict = 'granted' | 'already-granted' | 'limit-reached';
 
-export async function reserveCaseSlot(client: Client, taskQueue: string, playbook: string, limit: number, caseWorkflowId: string, now: Date): Promise<SlotVerdict> {
+export interface SlotAnswer {
+  verdict: SlotVerdict;
+  /** Granted: the slot just granted was the hour's last one (no need to wait for a refusal to know). */
+  lastSlot?: boolean;
+}
+
+export async function reserveCaseSlot(client: Client, taskQueue: string, playbook: string, limit: number, caseWorkflowId: string, now: Date): Promise<SlotAnswer> {
   const hour = hourNumber(now);
   const workflowId = caseRateLimiterId(playbook, hour);
-  const ask = async (): Promise<SlotVerdict> => {
+  const ask = async (): Promise<SlotAnswer> => {
     try {
-      await client.workflow.getHandle(workflowId).executeUpdate(reserveCaseUpdate, { args: [{ caseWorkflowId, limit }] });
-      return 'granted';
+      const { used } = await client.workflow.getHandle(workflowId).executeUpdate(reserveCaseUpdate, { args: [{ caseWorkflowId, limit }] });
+      return { verdict: 'granted', lastSlot: used >= limit };
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type === RESERVE_REFUSALS.alreadyGranted) return 'already-granted';
-      if (cause instanceof ApplicationFailure && cause.type === RESERVE_REFUSALS.limitReached) return 'limit-reached';
+      if (cause instanceof ApplicationFailure && cause.type === RESERVE_REFUSALS.alreadyGranted) return { verdict: 'already-granted' };
+      if (cause instanceof ApplicationFailure && cause.type === RESERVE_REFUSALS.limitReached) return { verdict: 'limit-reached' };
       throw err;
     }
   };

@@ -20,7 +20,7 @@ export function caseWorkflowOptions(
     : input.group?.kind === 'storm'
       ? `STORM case: playbook over ${input.playbook.maxNewCasesPerHour} new cases/hour; further alerts of the hour join here`
       : input.group
-        ? `grouped SIR case (by ${input.playbook.group?.by.join(', ')}, window ${formatDuration(input.playbook.group?.windowMs ?? 0)}) from alert ${input.group.first.fingerprint}`
+        ? `grouped SIR case (by ${input.playbook.group?.by.join(', ')}, window ${formatDuration(input.playbook.group?.windowMs ?? 0)}${input.group.window ? ` from ${input.group.window.openedAt} to ${input.group.window.endsAt}` : ''}) from alert ${input.group.first.fingerprint}`
         : `new SIR case for alert ${input.fingerprint}`;
   return {
     taskQueue,
@@ -47,7 +47,7 @@ export function describePlaybook(playbook: Playbook): string {
     lines.push(`${lines.length + 1}. Closed (CloseCase)${gate}`);
   }
   const limits = [
-    ...(playbook.group ? [`Alerts grouped by ${playbook.group.by.join(', ')} per ${formatDuration(playbook.group.windowMs)} window.`] : []),
+    ...(playbook.group ? [`Alerts grouped by ${playbook.group.by.join(', ')}; a group's window opens with its first alert and lasts ${formatDuration(playbook.group.windowMs)}.`] : []),
     ...(playbook.maxNewCasesPerHour !== undefined ? [`At most ${playbook.maxNewCasesPerHour} new cases per hour; further alerts join the hour's storm case.`] : []),
   ];
   return [`**Playbook ${playbook.name}**`, '', ...lines, '', `On rejection: ${playbook.onReject === 'close' ? 'close the case' : 'stay and wait for a new request'}.`, ...limits].join('\n');

@@ -1,11 +1,11 @@
 /**
- * The pure parts of grouping (src/domain/alert-group.ts): what makes two alerts one group, the window
- * they fall in, and how a case keeps its members within bounds.
+ * The pure parts of grouping (src/domain/alert-group.ts): what makes two alerts one group, how a
+ * group's case is named by its window, and how a case keeps its members within bounds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../src/domain/alert';
-import { GROUP_MEMBERS_KEPT, OTHER_GROUPS, STORM_GROUPS_KEPT, addMember, alertTime, groupFingerprint, startGroup, stormFingerprint } from '../../src/domain/alert-group';
+import { GROUP_MEMBERS_KEPT, OTHER_GROUPS, STORM_GROUPS_KEPT, addMember, alertTime, groupCaseFingerprint, groupId, startGroup, stormFingerprint } from '../../src/domain/alert-group';
 import { FINGERPRINT_PATTERN } from '../../src/domain/fingerprint';
 
 const alert = (extra: Partial<Alert> = {}): Alert => ({
@@ -23,33 +23,41 @@ const alert = (extra: Partial<Alert> = {}): Alert => ({
 const spec = { by: ['accountId', 'type', 'resourceId'] as Array<'accountId' | 'type' | 'resourceId'>, windowMs: 3_600_000 };
 const at = new Date('2026-11-30T09:30:00Z');
 
-describe('group fingerprints', () => {
-  it('are the same for alerts that differ only outside the grouped fields, and valid fingerprints', () => {
-    const a = groupFingerprint('pb', spec, alert(), at);
-    assert.equal(groupFingerprint('pb', spec, alert({ id: 'f2', severity: 9, region: 'eu-west-1', title: 'other' }), at), a);
-    assert.match(a, FINGERPRINT_PATTERN);
-    assert.match(a, /^group-pb-[0-9a-f]{32}-\d+$/);
+describe('groups and their case fingerprints', () => {
+  it('name one group for alerts that differ only outside the grouped fields', () => {
+    const a = groupId('pb', spec, alert());
+    assert.equal(groupId('pb', spec, alert({ id: 'f2', severity: 9, region: 'eu-west-1', title: 'other', observedAt: '2020-01-01T00:00:00Z' })), a);
+    assert.match(a, /^group-pb-[0-9a-f]{32}$/);
   });
 
-  it('differ by a grouped field, the playbook, the window, and a missing field versus an empty one', () => {
-    const a = groupFingerprint('pb', spec, alert(), at);
+  it('differ by a grouped field, the playbook, and a missing field versus an empty one', () => {
+    const a = groupId('pb', spec, alert());
     for (const other of [
-      groupFingerprint('pb', spec, alert({ resourceId: 'i-2' }), at),
-      groupFingerprint('pb', spec, alert({ type: 'Recon:EC2/Other' }), at),
-      groupFingerprint('pb2', spec, alert(), at),
-      groupFingerprint('pb', spec, alert(), new Date(at.getTime() + 3_600_000)),
-      groupFingerprint('pb', spec, alert({ resourceId: undefined }), at),
+      groupId('pb', spec, alert({ resourceId: 'i-2' })),
+      groupId('pb', spec, alert({ type: 'Recon:EC2/Other' })),
+      groupId('pb2', spec, alert()),
+      groupId('pb', spec, alert({ resourceId: undefined })),
     ]) assert.notEqual(other, a);
-    assert.notEqual(groupFingerprint('pb', spec, alert({ resourceId: undefined }), at), groupFingerprint('pb', spec, alert({ resourceId: '' }), at));
+    assert.notEqual(groupId('pb', spec, alert({ resourceId: undefined })), groupId('pb', spec, alert({ resourceId: '' })));
     // Field boundaries are kept: ("ab", "c") is not ("a", "bc").
-    const two = { by: ['type', 'resourceId'] as Array<'type' | 'resourceId'>, windowMs: 60_000 };
-    assert.notEqual(groupFingerprint('pb', two, alert({ type: 'ab', resourceId: 'c' }), at), groupFingerprint('pb', two, alert({ type: 'a', resourceId: 'bc' }), at));
+    const two = { by: ['type', 'resourceId'] as Array<'type' | 'resourceId'> };
+    assert.notEqual(groupId('pb', two, alert({ type: 'ab', resourceId: 'c' })), groupId('pb', two, alert({ type: 'a', resourceId: 'bc' })));
   });
 
-  it('take the window from observedAt, else the time received; the storm case from the hour', () => {
+  it("name a group's case by the moment its window opened, to the millisecond, as a valid fingerprint", () => {
+    const group = groupId('pb', spec, alert());
+    const fingerprint = groupCaseFingerprint(group, new Date('2026-11-30T11:59:40.123Z'));
+    assert.equal(fingerprint, `${group}-20261130T115940123Z`);
+    assert.match(fingerprint, FINGERPRINT_PATTERN);
+    assert.notEqual(groupCaseFingerprint(group, new Date('2026-11-30T11:59:40.124Z')), fingerprint);
+  });
+
+  it("keep the alert's own time for its members list, and name the storm cases of an hour", () => {
     assert.deepEqual(alertTime({ observedAt: '2026-01-01T00:00:00.000Z' }, at), new Date('2026-01-01T00:00:00.000Z'));
     assert.deepEqual(alertTime({}, at), at);
     assert.equal(stormFingerprint('pb', at), `storm-pb-${Math.floor(at.getTime() / 3_600_000)}`);
+    assert.equal(stormFingerprint('pb', at, 1), stormFingerprint('pb', at));
+    assert.equal(stormFingerprint('pb', at, 2), `storm-pb-${Math.floor(at.getTime() / 3_600_000)}-2`);
     assert.equal(stormFingerprint('pb', new Date('2026-11-30T09:59:59Z')), stormFingerprint('pb', at));
     assert.notEqual(stormFingerprint('pb', new Date('2026-11-30T10:00:00Z')), stormFingerprint('pb', at));
   });

@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { acceptAlert } from '../../server/alert-intake';
+import { AlertIntakeMemory } from '../../server/alert-intake-memory';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { TASK_QUEUE } from '../../domain/temporal-names';
 import { IntakeMetrics, parseAddress, serveIntakeMetrics } from '../../intake/intake-metrics';
@@ -56,10 +57,11 @@ export function intakeCommand(): Command {
         const sqs = sqsClientFor(queueUrl, process.env);
         lifetime.started('the SQS client', { stop: () => sqs.destroy() });
         const metrics = new IntakeMetrics();
+        const intakeDeps = { client, playbooks, taskQueue: TASK_QUEUE, memory: new AlertIntakeMemory() };
         const intake = new SqsIntake({
           sqs,
           queueUrl,
-          accept: (json) => acceptAlert({ client, playbooks, taskQueue: TASK_QUEUE }, json),
+          accept: (json) => acceptAlert(intakeDeps, json),
           logger,
           metrics,
           waitTimeSeconds: flags.waitTime,

@@ -11,11 +11,12 @@ import type { Playbook } from '../../domain/playbook';
 import type { AcceptedRequests } from '../accepted-requests';
 import { authenticateAlert, checkSenderScope } from '../alert-auth';
 import { acceptAlert, parseAlertJson, type AlertAccepted } from '../alert-intake';
+import type { AlertIntakeMemory } from '../alert-intake-memory';
 import type { AlertKeyring } from '../alert-keys';
 import { handleSirEvent, isSirEvent } from '../sir-events';
 import { isTemporalUnavailable, sendTemporalUnavailable } from '../temporal-availability';
 import { type ErrorDetail, sendError } from '../http-errors';
-import type { AlertRefusalReason, ServerMetrics } from '../metrics';
+import { type AlertRefusalReason, type ServerMetrics, limiterAnswerLabel } from '../metrics';
 import { SIGNATURE_HEADER } from '../webhook-signature';
 
 export type { AlertAccepted } from '../alert-intake';
@@ -28,6 +29,8 @@ export interface AlertRouteDeps {
   alertKeys?: AlertKeyring;
   taskQueue: string;
   metrics: ServerMetrics;
+  /** What the server learnt from Temporal about group windows, running cases and full hours. */
+  memory: AlertIntakeMemory;
   /** Signed requests already accepted: a replay gets the first answer and sends no new signal. */
   acceptedRequests: AcceptedRequests;
   /** `detail.updatedBy` values of SIR events phasegate caused itself (PHASEGATE_SIR_IDENTITY). */
@@ -79,6 +82,7 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       const { accepted } = result;
       deps.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
       if (accepted.storm) deps.metrics.stormAlerts.inc({ playbook: result.playbook });
+      if (result.limiter) deps.metrics.limiterRequests.inc({ playbook: result.playbook, answer: limiterAnswerLabel(result.limiter) });
       if (!accepted.duplicate) request.log.info({ workflowId: accepted.caseWorkflowId, playbook: result.playbook, key: sender.key }, 'case started');
       remember(accepted);
       return reply.code(202).send(accepted satisfies AlertAccepted);
