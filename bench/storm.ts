@@ -19,7 +19,7 @@ import { stateQuery } from '../src/domain/messages';
 import { TASK_QUEUE } from '../src/domain/temporal-names';
 import { IntakeMetrics } from '../src/intake/intake-metrics';
 import { SqsIntake } from '../src/intake/sqs-intake';
-import { acceptAlert } from '../src/server/alert-intake';
+import { QUEUE_ADOPTION, acceptAlert } from '../src/intake/alert-intake';
 import { loadPlaybooksOrThrow } from '../src/server/playbook-directory';
 import { startElasticMq } from '../test/helpers/elasticmq';
 import { mapLimit } from './lib/alerts';
@@ -86,13 +86,13 @@ async function main(): Promise<void> {
         const intake = new SqsIntake({
           sqs: mq.sqs,
           queueUrl,
-          accept: async (json) => {
-            const result = await acceptAlert({ client: stack.client, playbooks, taskQueue: TASK_QUEUE }, json);
+          take: async (json) => {
+            const result = await acceptAlert({ client: stack.client, playbooks, taskQueue: TASK_QUEUE }, json, QUEUE_ADOPTION);
             if (result.ok) {
               acceptedSqs += 1;
               seen.add(result.accepted.caseWorkflowId);
             }
-            return result;
+            return { kind: 'alert', result };
           },
           logger: pino({ level: 'warn' }),
           metrics,

@@ -26,6 +26,8 @@ export interface ServerOptions {
   client: Client;
   playbooks: Playbook[];
   webhookSecrets: string[];
+  /** PHASEGATE_WEBHOOK_ADOPT_SECRET: secrets whose signed alerts may also adopt an existing SIR case. */
+  adoptSecrets?: string[];
   /** PHASEGATE_ALERT_KEYS: API keys / Basic credentials for EventBridge API destinations. */
   alertKeys?: AlertKeyring;
   users?: UserDirectory;
@@ -41,8 +43,13 @@ export interface ServerOptions {
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  if (options.webhookSecrets.length === 0 && (options.alertKeys?.size ?? 0) === 0) {
-    throw new Error('alerts need a webhook secret (PHASEGATE_WEBHOOK_SECRET) or alert keys (PHASEGATE_ALERT_KEYS)');
+  const adoptSecrets = options.adoptSecrets ?? [];
+  if (options.webhookSecrets.length === 0 && adoptSecrets.length === 0 && (options.alertKeys?.size ?? 0) === 0) {
+    throw new Error('alerts need a webhook secret (PHASEGATE_WEBHOOK_SECRET or PHASEGATE_WEBHOOK_ADOPT_SECRET) or alert keys (PHASEGATE_ALERT_KEYS)');
+  }
+  // Checked here too, for servers built without the environment (dev, tests): see parseAdoptSecrets.
+  if (adoptSecrets.some((secret) => options.webhookSecrets.includes(secret))) {
+    throw new Error('a secret is in both PHASEGATE_WEBHOOK_SECRET and PHASEGATE_WEBHOOK_ADOPT_SECRET; list an adopt-capable secret only in PHASEGATE_WEBHOOK_ADOPT_SECRET');
   }
   const metrics = options.metrics ?? new ServerMetrics();
   for (const playbook of options.playbooks) {
@@ -96,6 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     client: options.client,
     playbooks: options.playbooks,
     webhookSecrets: options.webhookSecrets,
+    adoptSecrets,
     alertKeys: options.alertKeys,
     taskQueue,
     metrics,

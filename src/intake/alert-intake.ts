@@ -1,15 +1,17 @@
 /**
- * From an authenticated alert body to its case: parse, route to a playbook, start the case workflow
- * or join the one its fingerprint already has. POST /v1/alerts and the SQS intake both go through
- * here, so an alert is accepted or refused the same way whichever door it came through.
+ * From an authenticated alert body to its case: parse, check that a sender naming an existing SIR case
+ * may adopt it, route to a playbook, start the case workflow or join the one its fingerprint already
+ * has. POST /v1/alerts and the SQS intake both go through here, so an alert is accepted or refused the
+ * same way whichever door it came through.
  *
- * Refusals (bad JSON, invalid alert, no playbook) are returned: they are about the alert and will not
- * change on a retry. Temporal errors are thrown: the caller decides between 503 and keeping the SQS
- * message for later (see isTemporalUnavailable).
+ * Refusals (bad JSON, invalid alert, adoption not allowed, no playbook) are returned: they are about
+ * the alert and its sender and will not change on a retry. Temporal errors are thrown: the caller
+ * decides between 503 and keeping the SQS message for later (see isTemporalUnavailable).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { parseAlert } from '../domain/alert-parse';
 import { type GroupMember, alertTime, groupFingerprint, stormFingerprint } from '../domain/alert-group';
+import type { AlertProblem } from '../domain/alert-issues';
 import type { CasePlaybookInput, NewCaseSpec } from '../domain/case-playbook-input';
 import { alertFingerprint } from '../domain/fingerprint';
 import { duplicateAlertSignal } from '../domain/messages';
@@ -20,8 +22,7 @@ import type { Playbook } from '../domain/playbook';
 import { routeAlert } from '../domain/playbook-routing';
 import { caseWorkflowOptions } from '../temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
-import type { ErrorDetail } from './http-errors';
-import type { AlertRefusalReason } from './metrics';
+import type { AlertRefusalReason } from './intake-counters';
 
 export interface AlertIntakeDeps {
   client: Client;
@@ -39,11 +40,27 @@ export interface AlertAccepted {
 
 export interface AlertRefusal {
   ok: false;
-  status: 400 | 422;
-  reason: Extract<AlertRefusalReason, 'empty_body' | 'malformed_json' | 'invalid_alert' | 'no_playbook'>;
+  status: 400 | 403 | 422;
+  reason: Extract<AlertRefusalReason, 'empty_body' | 'malformed_json' | 'invalid_alert' | 'adoption_not_allowed' | 'no_playbook'>;
   error: string;
-  details: ErrorDetail[];
+  details: AlertProblem[];
 }
+
+/**
+ * Whether the sender may make an alert adopt an existing SIR case (`caseId`), as the door that
+ * authenticated it says: taking over a case the worker's IAM role can see is a permission, off unless
+ * the sender's credential is explicitly scoped for it. `by` names that credential for the record
+ * (never a secret); a refusal names the sender and how the permission is given.
+ */
+export type AdoptionPermission = { allowed: true; by: string } | { allowed: false; sender: string; howToAllow: string };
+
+/** SQS messages carry no credential of their sender: nothing vouches that they may take over a case. */
+export const QUEUE_ADOPTION: AdoptionPermission = {
+  allowed: false,
+  sender: 'a message from the SQS queue',
+  howToAllow:
+    'queue messages carry no alert key or signature to scope; send alerts that adopt a case to POST /v1/alerts with an alert key that has mayAdoptCases: true, or signed with a PHASEGATE_WEBHOOK_ADOPT_SECRET',
+};
 
 export type AlertIntakeResult = { ok: true; accepted: AlertAccepted; playbook: string } | AlertRefusal;
 
@@ -62,10 +79,19 @@ export function parseAlertJson(raw: Buffer | string): { ok: true; json: unknown 
  * Temporal has the alert: the workflow is started, or the running case was signalled (a finished
  * case is simply named). Throws what Temporal throws.
  */
-export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Date = new Date()): Promise<AlertIntakeResult> {
+export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, adoption: AdoptionPermission, now: Date = new Date()): Promise<AlertIntakeResult> {
   const parsed = parseAlert(json);
   if (!parsed.ok) return refusal(400, 'invalid_alert', parsed.error, parsed.details.map((d) => ({ path: d.path || '(body)', message: d.message })));
   const { alert } = parsed;
+  // Checked before anything else about the alert: a sender without the permission learns nothing more.
+  if (alert.caseId && !adoption.allowed) {
+    return refusal(403, 'adoption_not_allowed', 'this sender may not adopt an existing SIR case', [
+      {
+        path: 'caseId',
+        message: `${adoption.sender} lacks the permission to adopt existing SIR cases: ${adoption.howToAllow}; or leave caseId out to open a new case`,
+      },
+    ]);
+  }
 
   const routed = routeAlert(deps.playbooks, alert);
   if (!routed.ok) return refusal(422, 'no_playbook', 'no playbook takes this alert', [{ path: '(alert)', message: routed.reason }]);
@@ -82,7 +108,9 @@ export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Dat
     fingerprint: caseFingerprint,
     playbook,
     severity: alert.severity,
-    ...(alert.caseId ? { caseId: alert.caseId } : { newCase: newCaseFromAlert(playbook, alert, now) }),
+    ...(alert.caseId && adoption.allowed
+      ? { caseId: alert.caseId, adoption: { by: adoption.by, at: now.toISOString() } }
+      : { newCase: newCaseFromAlert(playbook, alert, now) }),
     ...(grouped && { group: { kind: 'group' as const, first: member } }),
   };
   const limited = playbook.maxNewCasesPerHour !== undefined && !alert.caseId;
@@ -156,6 +184,6 @@ async function joinExistingCase(client: Client, workflowId: string, member?: Gro
   return { caseWorkflowId: workflowId, runId: description.runId, duplicate: true };
 }
 
-function refusal(status: AlertRefusal['status'], reason: AlertRefusal['reason'], error: string, details: ErrorDetail[]): AlertRefusal {
+function refusal(status: AlertRefusal['status'], reason: AlertRefusal['reason'], error: string, details: AlertProblem[]): AlertRefusal {
   return { ok: false, status, reason, error, details };
 }
