@@ -24,8 +24,8 @@ import { stateQuery } from '../src/domain/messages';
 import { TASK_QUEUE } from '../src/domain/temporal-names';
 import { IntakeMetrics } from '../src/intake/intake-metrics';
 import { SqsIntake } from '../src/intake/sqs-intake';
-import { acceptAlert } from '../src/server/alert-intake';
-import { AlertIntakeMemory } from '../src/server/alert-intake-memory';
+import { QUEUE_ADOPTION, acceptAlert } from '../src/intake/alert-intake';
+import { AlertIntakeMemory } from '../src/intake/alert-intake-memory';
 import { loadPlaybooksOrThrow } from '../src/server/playbook-directory';
 import { startElasticMq } from '../test/helpers/elasticmq';
 import { mapLimit } from './lib/alerts';
@@ -109,14 +109,14 @@ async function main(): Promise<void> {
         const intake = new SqsIntake({
           sqs: mq.sqs,
           queueUrl,
-          accept: async (json) => {
-            const result = await acceptAlert(intakeDeps, json);
+          take: async (json) => {
+            const result = await acceptAlert(intakeDeps, json, QUEUE_ADOPTION);
             if (result.ok) {
               acceptedSqs += 1;
               if (result.accepted.storm) stormSqs += 1;
               seen.add(result.accepted.caseWorkflowId);
             }
-            return result;
+            return { kind: 'alert', result };
           },
           logger: pino({ level: 'warn' }),
           metrics,

@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     );
     await save('timeout-escalate-approve', timeouts);
 
-    // 4. An AWS-supported case: no UpdateCaseStatus, closed on approval.
+    // 4. An AWS-supported case an alert adopted (on the authority it names): no UpdateCaseStatus, closed on approval.
     const { caseId } = await sir.createCase({
       clientToken: randomUUID(),
       resolverType: 'AWS',
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       impactedAccounts: [],
       watchers: [],
     });
-    const aws = await start(GATED, { caseId, newCase: undefined });
+    const aws = await start(GATED, { caseId, newCase: undefined, adoption: { by: 'key:recorder', at: '2026-11-20T10:00:00.000Z' } });
     await pending(aws, 'Closed');
     await decide(aws, 'approve', 'alice');
     await save('aws-supported-close', aws);

@@ -105,6 +105,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   const state: CaseState = {
     ...(input.carried ?? {
       workflowId: workflowInfo().workflowId,
+      // Who let the alert take over this existing case: kept for the record (no command, no patch).
+      ...(input.caseId && input.adoption && { adoption: { by: input.adoption.by, at: input.adoption.at } }),
       playbook: input.playbook.name,
       phase: 'opening',
       stepIndex: -1,
@@ -420,7 +422,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         commentBestEffort(
           ctx,
           'playbook-started',
-          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).`,
+          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).${adoptionNote(state)}`,
           'CreateCaseComment: playbook started',
         ),
       );
@@ -509,6 +511,12 @@ const UNVERIFIED_START = 'UnverifiedStart';
 
 /** Handlers prove who decided through a queued activity (issue 18; workflows/case-operations.ts proveActor). */
 const PROOF_IN_HISTORY = 'proof-in-history';
+
+/** An adopted case says so in its first comment, and on whose authority; a case phasegate opened says nothing more. */
+function adoptionNote(state: CaseState): string {
+  if (!state.adoption) return '';
+  return ` The case existed before: an alert naming it adopted it on the authority of ${state.adoption.by} (allowed at ${state.adoption.at}).`;
+}
 
 /** Signals one run holds for the next while it continues as new; beyond this they are taken as usual. */
 const DEFERRED_SIGNALS_MAX = 500;

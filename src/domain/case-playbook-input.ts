@@ -1,5 +1,5 @@
 import type { GroupMember, GroupState } from './alert-group';
-import type { CaseState } from './case-state';
+import type { CaseAdoption, CaseState } from './case-state';
 import type { EngagementType, ResolverType } from './case-status';
 import type { Playbook } from './playbook';
 
@@ -23,8 +23,10 @@ export interface CasePlaybookInput {
   fingerprint: string;
   /** The whole playbook travels with the case, so editing a file never changes a running case. */
   playbook: Playbook;
-  /** Adopt this existing case instead of opening one. */
+  /** Adopt this existing case instead of opening one (only with `adoption`: who allowed it). */
   caseId?: string;
+  /** Who allowed this alert to adopt the existing case `caseId`, and when (intake's adoption check). */
+  adoption?: CaseAdoption;
   newCase?: NewCaseSpec;
   /** Normalised 0–10, shown as the AlertSeverity search attribute. */
   severity?: number;

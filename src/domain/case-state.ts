@@ -163,9 +163,22 @@ export interface PendingApproval {
 export type CasePhase = 'opening' | 'running' | 'awaiting-approval' | 'awaiting-request' | 'closed' | 'completed' | 'cancelled';
 
 /** What the `state` query answers: everything an operator needs to see about a case. */
+/**
+ * The authority under which an alert took over an existing SIR case: an alert key's name
+ * (`key:<name>`) or an adopt-capable webhook secret's place (`signature:adopt-secret-<n>`), never a
+ * secret. Kept in the case state and said in the case's first SIR comment.
+ */
+export interface CaseAdoption {
+  by: string;
+  /** ISO-8601: when the intake allowed it. */
+  at: string;
+}
+
 export interface CaseState {
   workflowId?: string;
   caseId?: string;
+  /** The case existed before phasegate: an alert adopted it, on this authority (cases started with `adoption`). */
+  adoption?: CaseAdoption;
   playbook: string;
   status?: CaseStatus;
   resolverType?: ResolverType;

@@ -1,13 +1,14 @@
 /**
  * Prometheus metrics of `phasegate intake`, and the small HTTP endpoint that serves them with a
- * health check (the intake has no API of its own). Alert outcomes and refusal reasons carry the same
- * names as the server's, so one dashboard adds up both doors.
+ * health check (the intake has no API of its own). Alert and SIR event outcomes and refusal reasons
+ * carry the same names as the server's (intake-counters.ts), so one dashboard adds up both doors.
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { ALERT_REFUSAL_REASONS, alertCounters } from '../server/metrics';
+import { alertCounters } from './intake-counters';
 
-export type IntakeMessageOutcome = 'accepted' | 'duplicate' | 'refused' | 'deferred' | 'failed';
+export const INTAKE_MESSAGE_OUTCOMES = ['accepted', 'duplicate', 'signalled', 'ignored', 'refused', 'deferred', 'failed'] as const;
+export type IntakeMessageOutcome = (typeof INTAKE_MESSAGE_OUTCOMES)[number];
 
 export class IntakeMetrics {
   readonly registry = new Registry();
@@ -16,11 +17,12 @@ export class IntakeMetrics {
   readonly stormAlerts = this.alertCounters.stormAlerts;
   readonly limiterRequests = this.alertCounters.limiterRequests;
   readonly alertRefusals = this.alertCounters.alertRefusals;
+  readonly sirEvents = this.alertCounters.sirEvents;
 
   readonly messages = new Counter({
     name: 'phasegate_intake_messages_total',
     help:
-      'SQS messages handled, by outcome: accepted/duplicate (deleted), refused (left for redrive), ' +
+      'SQS messages handled, by outcome: accepted/duplicate (alerts, deleted), signalled/ignored (SIR events, deleted), refused (left for redrive), ' +
       'deferred (Temporal unreachable, kept for later), failed (unexpected error, left for redrive)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
@@ -59,8 +61,7 @@ export class IntakeMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });
     for (const outcome of ['accepted', 'duplicate', 'refused'] as const) this.alerts.inc({ outcome }, 0);
-    for (const reason of ALERT_REFUSAL_REASONS) this.alertRefusals.inc({ reason }, 0);
-    for (const outcome of ['accepted', 'duplicate', 'refused', 'deferred', 'failed'] as const) this.messages.inc({ outcome }, 0);
+    for (const outcome of INTAKE_MESSAGE_OUTCOMES) this.messages.inc({ outcome }, 0);
   }
 }
 

@@ -1,15 +1,19 @@
 /**
- * The SQS intake: alerts from a queue that an EventBridge rule targets (each message body is the
- * EventBridge event), handed to Temporal exactly as POST /v1/alerts hands them (alert-intake.ts).
+ * The SQS intake: alerts and SIR's own events from a queue that EventBridge rules target (each message
+ * body is the EventBridge event), taken by the code POST /v1/alerts takes them with past its
+ * authentication (event-intake.ts). Queue messages carry no credential of their sender, so an alert
+ * from the queue may not adopt an existing SIR case (QUEUE_ADOPTION).
  *
  * Delivery rules, and why:
- * - A message is deleted only once Temporal has its alert (the case workflow started, or the running
- *   case signalled). A crash in between leaves the message in the queue; when it comes back, its
- *   start finds the workflow `case-<fingerprint>` already there and joins it, so no case starts twice.
- * - A message the alert checks refuse (not JSON, not an alert, no playbook) is left alone: the queue
- *   delivers it again after its visibility timeout, and its redrive policy moves it to the dead-letter
- *   queue after maxReceiveCount receives. That keeps the decision where operators configure it, and
- *   gives a playbook fixed in the meantime a chance to take the alert.
+ * - A message is deleted only once Temporal has it: the case workflow started, or the running case
+ *   signalled (a duplicate alert, a SIR event), or a SIR event found nothing to do. A crash in between
+ *   leaves the message in the queue; when it comes back, its start finds the workflow
+ *   `case-<fingerprint>` already there and joins it, so no case starts twice.
+ * - A message the checks refuse (not JSON, not an alert, a case it may not adopt, no playbook, a
+ *   malformed SIR event) is left alone: the queue delivers it again after its visibility timeout, and
+ *   its redrive policy moves it to the dead-letter queue after maxReceiveCount receives. That keeps the
+ *   decision where operators configure it, and gives a playbook fixed in the meantime a chance to take
+ *   the alert.
  * - Temporal unreachable is no fault of the message: it is held (its visibility renewed while it is
  *   in hand) and retried with backoff, and no further batch is received meanwhile, so an outage does
  *   not spend the receives that would otherwise send good alerts to the dead-letter queue.
@@ -24,16 +28,17 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { type AlertIntakeResult, parseAlertJson } from '../server/alert-intake';
-import { limiterAnswerLabel } from '../server/metrics';
-import { isTemporalUnavailable } from '../server/temporal-availability';
+import { isTemporalUnavailable } from '../temporal/temporal-availability';
+import { parseAlertJson } from './alert-intake';
+import type { EventIntakeResult } from './event-intake';
+import { limiterAnswerLabel } from './intake-counters';
 import type { IntakeMetrics } from './intake-metrics';
 
 export interface SqsIntakeOptions {
   sqs: SQSClient;
   queueUrl: string;
-  /** Hands one alert to Temporal: acceptAlert from alert-intake.ts, bound to a client and playbooks. */
-  accept: (json: unknown) => Promise<AlertIntakeResult>;
+  /** Takes one message body: takeEvent from event-intake.ts, bound to a client, playbooks and QUEUE_ADOPTION. */
+  take: (json: unknown) => Promise<EventIntakeResult>;
   logger: Logger;
   metrics: IntakeMetrics;
   /** Long-poll wait per ReceiveMessage, 1–20 s (SQS's maximum, and the cheapest). */
@@ -52,7 +57,7 @@ export interface QueueSettings {
   deadLetterTargetArn?: string;
 }
 
-type HeldResult = AlertIntakeResult | 'abandoned' | 'failed';
+type HeldResult = EventIntakeResult | 'abandoned' | 'failed';
 
 export class SqsIntake {
   private readonly sqs: SQSClient;
@@ -156,12 +161,12 @@ export class SqsIntake {
       if (body.ok) {
         const invisible = this.keepInvisible(message, queue, log);
         try {
-          result = await this.acceptHeld(body.json, log);
+          result = await this.takeHeld(body.json, log);
         } finally {
           await invisible.stop();
         }
       } else {
-        result = body;
+        result = { kind: 'alert', result: body };
       }
 
       if (result === 'abandoned') {
@@ -176,33 +181,53 @@ export class SqsIntake {
         this.noteLastReceive(receiveCount, queue, log);
         return;
       }
-      if (!result.ok) {
+      if (!result.result.ok) {
+        const refusal = result.result;
         this.metrics.messages.inc({ outcome: 'refused' });
-        this.metrics.alerts.inc({ outcome: 'refused' });
-        this.metrics.alertRefusals.inc({ reason: result.reason });
+        if (result.kind === 'sir-event') {
+          this.metrics.sirEvents.inc({ outcome: 'refused' });
+        } else {
+          this.metrics.alerts.inc({ outcome: 'refused' });
+          this.metrics.alertRefusals.inc({ reason: refusal.reason });
+        }
+        const what = result.kind === 'sir-event' ? 'SIR event' : 'alert';
         // Paths only: the messages quote the alert, and alert contents stay out of the logs.
         log.warn(
-          { reason: result.reason, paths: result.details.map((d) => d.path), maxReceiveCount: queue.maxReceiveCount },
-          `alert refused (${result.reason}); left for the queue's redrive policy`,
+          { reason: refusal.reason, paths: refusal.details.map((d) => d.path), maxReceiveCount: queue.maxReceiveCount },
+          `${what} refused (${refusal.reason}); left for the queue's redrive policy`,
         );
         this.noteLastReceive(receiveCount, queue, log);
         return;
       }
 
-      const { accepted } = result;
-      this.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
-      this.metrics.messages.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
-      if (accepted.storm) this.metrics.stormAlerts.inc({ playbook: result.playbook });
-      if (result.limiter) this.metrics.limiterRequests.inc({ playbook: result.playbook, answer: limiterAnswerLabel(result.limiter) });
+      let done: { outcome: 'accepted' | 'duplicate' | 'signalled' | 'ignored'; fields: Record<string, unknown>; line: string };
+      if (result.kind === 'sir-event') {
+        const { answer } = result.result;
+        const outcome = answer.ignored ? 'ignored' : 'signalled';
+        this.metrics.sirEvents.inc({ outcome });
+        done = {
+          outcome,
+          fields: { caseId: answer.caseId, detailType: answer.detailType, workflowId: answer.caseWorkflowId, reason: answer.reason },
+          line: answer.ignored ? 'SIR event ignored' : 'SIR event passed to its case',
+        };
+      } else {
+        const { accepted, playbook } = result.result;
+        const outcome = accepted.duplicate ? 'duplicate' : 'accepted';
+        this.metrics.alerts.inc({ outcome });
+        if (accepted.storm) this.metrics.stormAlerts.inc({ playbook });
+        if (result.result.limiter) this.metrics.limiterRequests.inc({ playbook, answer: limiterAnswerLabel(result.result.limiter) });
+        done = { outcome, fields: { workflowId: accepted.caseWorkflowId, duplicate: accepted.duplicate, playbook }, line: accepted.duplicate ? 'alert joined its case' : 'case started' };
+      }
+      this.metrics.messages.inc({ outcome: done.outcome });
       try {
         await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.ReceiptHandle }));
       } catch (err) {
-        // Temporal has the alert; the message comes back after its timeout and joins the case as a duplicate.
+        // Temporal has it; the message comes back after its timeout (an alert joins its case as a duplicate, an event re-reads the case).
         this.metrics.deleteErrors.inc();
-        log.warn({ err: firstLine(err), workflowId: accepted.caseWorkflowId }, 'DeleteMessage failed; the message will come back as a duplicate');
+        log.warn({ err: firstLine(err), ...done.fields }, 'DeleteMessage failed; the message will come back');
         return;
       }
-      log.info({ workflowId: accepted.caseWorkflowId, duplicate: accepted.duplicate, playbook: result.playbook }, accepted.duplicate ? 'alert joined its case' : 'case started');
+      log.info(done.fields, done.line);
     } finally {
       this.metrics.inFlight.dec();
     }
@@ -233,11 +258,11 @@ export class SqsIntake {
     };
   }
 
-  /** Hands the alert to Temporal, retrying with backoff for as long as Temporal is unreachable. */
-  private async acceptHeld(json: unknown, log: Logger): Promise<HeldResult> {
+  /** Hands the body to Temporal, retrying with backoff for as long as Temporal is unreachable. */
+  private async takeHeld(json: unknown, log: Logger): Promise<HeldResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const result = await this.options.accept(json);
+        const result = await this.options.take(json);
         this.temporalDown = false;
         return result;
       } catch (err) {

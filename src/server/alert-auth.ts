@@ -1,20 +1,23 @@
 /**
  * Who sent an alert to POST /v1/alerts, and what it may send. Three schemes:
- * - `X-Phasegate-Signature` (HMAC of the body with PHASEGATE_WEBHOOK_SECRET): any alert source;
+ * - `X-Phasegate-Signature` (HMAC of the body with PHASEGATE_WEBHOOK_SECRET, or with
+ *   PHASEGATE_WEBHOOK_ADOPT_SECRET, whose alerts may also adopt an existing SIR case): any alert source;
  * - `X-Phasegate-Api-Key: <key>` (an EventBridge Connection with API key authorization);
  * - `Authorization: Basic base64(<key name>:<key>)` (an EventBridge Connection with Basic authorization);
- * the last two checked against PHASEGATE_ALERT_KEYS, each key limited to its sources.
+ * the last two checked against PHASEGATE_ALERT_KEYS, each key limited to its sources and adopting
+ * existing cases only with `mayAdoptCases`.
  *
  * With keys configured, a request carrying more than one credential is refused: which one counted
  * would otherwise depend on our order of checks, and a valid key must not let a broken signature slip
  * by, or the reverse. Without keys, only the signature is looked at, exactly as before keys existed.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AlertKeyring, AlertKeySource } from './alert-keys';
+import type { AdoptionPermission } from '../intake/alert-intake';
+import type { AlertRefusalReason } from '../intake/intake-counters';
+import type { AlertKey, AlertKeyring, AlertKeySource } from './alert-keys';
 import { alertKeySourceOf } from './alert-keys';
 import type { ErrorDetail } from './http-errors';
-import type { AlertRefusalReason } from './metrics';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from './webhook-signature';
+import { SIGNATURE_HEADER, adoptSecretName, matchWebhookSecret } from './webhook-signature';
 
 export const API_KEY_HEADER = 'x-phasegate-api-key';
 
@@ -26,6 +29,8 @@ export interface AlertSender {
   key?: string;
   /** Undefined: every source (the signature scheme predates keys and is not scoped). */
   sources?: ReadonlySet<AlertKeySource>;
+  /** Whether its alerts may name an existing SIR case to adopt, and under whose name. */
+  adoption: AdoptionPermission;
 }
 
 export interface AlertAuthRefusal {
@@ -40,6 +45,8 @@ export type AlertAuthResult = { ok: true; sender: AlertSender } | AlertAuthRefus
 
 export interface AlertAuthConfig {
   webhookSecrets: readonly string[];
+  /** PHASEGATE_WEBHOOK_ADOPT_SECRET: secrets whose signed alerts may also adopt an existing SIR case. */
+  adoptSecrets?: readonly string[];
   keys?: AlertKeyring;
 }
 
@@ -47,7 +54,7 @@ const DISPLAY = { [SIGNATURE_HEADER]: 'X-Phasegate-Signature', [API_KEY_HEADER]:
 
 export function authenticateAlert(headers: IncomingHttpHeaders, rawBody: Buffer, config: AlertAuthConfig): AlertAuthResult {
   const presented = ([SIGNATURE_HEADER, API_KEY_HEADER, 'authorization'] as const).filter((h) => headers[h] !== undefined);
-  if (!config.keys || config.keys.size === 0) return signatureOnly(headers, rawBody, config.webhookSecrets, presented);
+  if (!config.keys || config.keys.size === 0) return signatureOnly(headers, rawBody, config, presented);
 
   if (presented.length > 1) {
     return refuse(
@@ -59,7 +66,7 @@ export function authenticateAlert(headers: IncomingHttpHeaders, rawBody: Buffer,
   }
   if (presented.length === 0) {
     return refuse(401, 'missing_credentials', 'missing credentials', [
-      ...(config.webhookSecrets.length > 0 ? [{ path: DISPLAY[SIGNATURE_HEADER], message: 'sign the body: t=<unix seconds>,v1=<hex HMAC-SHA256("<t>.<body>")>' }] : []),
+      ...(signingSecrets(config).length > 0 ? [{ path: DISPLAY[SIGNATURE_HEADER], message: 'sign the body: t=<unix seconds>,v1=<hex HMAC-SHA256("<t>.<body>")>' }] : []),
       { path: DISPLAY[API_KEY_HEADER], message: 'or send an API key from PHASEGATE_ALERT_KEYS (EventBridge Connection, API key authorization)' },
       { path: DISPLAY.authorization, message: 'or send Basic <key name>:<key> (EventBridge Connection, Basic authorization)' },
     ]);
@@ -67,21 +74,21 @@ export function authenticateAlert(headers: IncomingHttpHeaders, rawBody: Buffer,
 
   const header = presented[0]!;
   if (header === SIGNATURE_HEADER) {
-    if (config.webhookSecrets.length === 0) {
+    if (signingSecrets(config).length === 0) {
       return refuse(401, 'scheme_not_configured', 'invalid signature', [
         { path: DISPLAY[SIGNATURE_HEADER], message: 'this server has no webhook secret (PHASEGATE_WEBHOOK_SECRET); send an API key or Basic credentials' },
       ]);
     }
-    const check = verifyWebhookSignature(single(headers[SIGNATURE_HEADER]), rawBody, config.webhookSecrets);
+    const check = matchWebhookSecret(single(headers[SIGNATURE_HEADER]), rawBody, signingSecrets(config));
     if (!check.ok) return refuse(401, check.code, 'invalid signature', [{ path: DISPLAY[SIGNATURE_HEADER], message: check.reason }]);
-    return { ok: true, sender: { scheme: 'signature' } };
+    return { ok: true, sender: signatureSender(check.secretIndex, config) };
   }
 
   if (header === API_KEY_HEADER) {
     const value = single(headers[API_KEY_HEADER]) ?? '';
     const key = value === '' ? undefined : config.keys.authenticateApiKey(value);
     if (!key) return refuse(401, 'unknown_key', 'invalid API key', [{ path: DISPLAY[API_KEY_HEADER], message: 'matches no key in PHASEGATE_ALERT_KEYS' }]);
-    return { ok: true, sender: { scheme: 'api-key', key: key.name, sources: key.sources } };
+    return { ok: true, sender: keySender('api-key', key) };
   }
 
   const basic = parseBasic(single(headers.authorization) ?? '');
@@ -92,7 +99,36 @@ export function authenticateAlert(headers: IncomingHttpHeaders, rawBody: Buffer,
   }
   const key = config.keys.authenticateBasic(basic.name, basic.key);
   if (!key) return refuse(401, 'unknown_key', 'invalid credentials', [{ path: DISPLAY.authorization, message: 'the name and key match no key in PHASEGATE_ALERT_KEYS' }]);
-  return { ok: true, sender: { scheme: 'basic', key: key.name, sources: key.sources } };
+  return { ok: true, sender: keySender('basic', key) };
+}
+
+/** Every secret a signature may be made with: the plain ones first, then the adopt-capable ones. */
+function signingSecrets(config: AlertAuthConfig): readonly string[] {
+  return config.adoptSecrets?.length ? [...config.webhookSecrets, ...config.adoptSecrets] : config.webhookSecrets;
+}
+
+function signatureSender(secretIndex: number, config: AlertAuthConfig): AlertSender {
+  const adoptIndex = secretIndex - config.webhookSecrets.length;
+  if (adoptIndex >= 0) return { scheme: 'signature', adoption: { allowed: true, by: `signature:${adoptSecretName(adoptIndex)}` } };
+  return {
+    scheme: 'signature',
+    adoption: {
+      allowed: false,
+      sender: 'a signature with PHASEGATE_WEBHOOK_SECRET',
+      howToAllow: 'sign alerts that adopt a case with a secret from PHASEGATE_WEBHOOK_ADOPT_SECRET instead',
+    },
+  };
+}
+
+function keySender(scheme: 'api-key' | 'basic', key: AlertKey): AlertSender {
+  return {
+    scheme,
+    key: key.name,
+    sources: key.sources,
+    adoption: key.mayAdoptCases
+      ? { allowed: true, by: `key:${key.name}` }
+      : { allowed: false, sender: `key "${key.name}"`, howToAllow: 'set mayAdoptCases: true on its entry in PHASEGATE_ALERT_KEYS' },
+  };
 }
 
 /**
@@ -102,11 +138,11 @@ export function authenticateAlert(headers: IncomingHttpHeaders, rawBody: Buffer,
 function signatureOnly(
   headers: IncomingHttpHeaders,
   rawBody: Buffer,
-  secrets: readonly string[],
+  config: AlertAuthConfig,
   presented: ReadonlyArray<keyof typeof DISPLAY>,
 ): AlertAuthResult {
-  const check = verifyWebhookSignature(single(headers[SIGNATURE_HEADER]), rawBody, secrets);
-  if (check.ok) return { ok: true, sender: { scheme: 'signature' } };
+  const check = matchWebhookSecret(single(headers[SIGNATURE_HEADER]), rawBody, signingSecrets(config));
+  if (check.ok) return { ok: true, sender: signatureSender(check.secretIndex, config) };
   const details: ErrorDetail[] = [{ path: DISPLAY[SIGNATURE_HEADER], message: check.reason }];
   for (const header of presented) {
     if (header !== SIGNATURE_HEADER && check.code === 'missing_credentials') {
@@ -120,7 +156,7 @@ function signatureOnly(
  * The key's scope, once the body is JSON: a key may send only the sources its entry lists. Bodies
  * that are no alert kind at all pass here, for the parser to refuse with its precise reasons.
  */
-export function checkSenderScope(sender: AlertSender, body: unknown): AlertAuthRefusal | undefined {
+export function checkSenderScope(sender: Pick<AlertSender, 'scheme' | 'key' | 'sources'>, body: unknown): AlertAuthRefusal | undefined {
   if (!sender.sources) return undefined;
   const source = alertKeySourceOf(body);
   if (source === undefined || sender.sources.has(source)) return undefined;

@@ -8,8 +8,14 @@
  *     - name: eventbridge-2026-11          # the Basic user name; shows in /metrics
  *       keySha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
  *       sources: [guardduty, securityhub, sir-events]
+ *     - name: soc-tooling
+ *       keySha256: …
+ *       sources: [generic]
+ *       mayAdoptCases: true                # its generic alerts may name an existing SIR case (caseId)
  *
- * Several keys may share sources: that is how a key is rotated without downtime.
+ * Several keys may share sources: that is how a key is rotated without downtime. Taking over an
+ * existing case is a permission of its own (off by default): a key that may send generic alerts could
+ * otherwise point a playbook at any case the worker's IAM role can see.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -17,32 +23,39 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { GUARDDUTY_EVENT_SOURCE } from '../domain/alert-guardduty';
 import { SECURITYHUB_EVENT_SOURCE } from '../domain/alert-securityhub';
+import { SIR_EVENT_SOURCE } from '../domain/sir-event';
 
 /** What a key may send: the three alert kinds, and AWS SIR's own `aws.security-ir` events. */
 export const ALERT_KEY_SOURCES = ['guardduty', 'securityhub', 'generic', 'sir-events'] as const;
 export type AlertKeySource = (typeof ALERT_KEY_SOURCES)[number];
-
-/** The EventBridge `source` of AWS Security Incident Response's own events (case updated, closed…). */
-export const SIR_EVENT_SOURCE = 'aws.security-ir';
 
 /** Letters, digits and . _ @ -: no colon, so a name is always a valid Basic user name. */
 const NAME = /^[A-Za-z0-9._@-]{1,128}$/;
 
 const keysFileSchema = z.strictObject({
   keys: z.array(
-    z.strictObject({
-      name: z.string().regex(NAME, 'key names use letters, digits and . _ @ - (at most 128)'),
-      keySha256: z.string().regex(/^[0-9a-f]{64}$/i, 'keySha256 is the hex SHA-256 of the key (64 hex digits)'),
-      sources: z
-        .array(z.enum(ALERT_KEY_SOURCES, { error: () => `each source is one of ${ALERT_KEY_SOURCES.join(', ')}` }))
-        .min(1, `list the sources this key may send (${ALERT_KEY_SOURCES.join(', ')})`),
-    }),
+    z
+      .strictObject({
+        name: z.string().regex(NAME, 'key names use letters, digits and . _ @ - (at most 128)'),
+        keySha256: z.string().regex(/^[0-9a-f]{64}$/i, 'keySha256 is the hex SHA-256 of the key (64 hex digits)'),
+        sources: z
+          .array(z.enum(ALERT_KEY_SOURCES, { error: () => `each source is one of ${ALERT_KEY_SOURCES.join(', ')}` }))
+          .min(1, `list the sources this key may send (${ALERT_KEY_SOURCES.join(', ')})`),
+        mayAdoptCases: z.boolean({ error: () => 'mayAdoptCases is true or false (default false)' }).optional(),
+      })
+      // Only a generic alert names a caseId: the permission would otherwise be a silent no-op.
+      .refine((key) => !key.mayAdoptCases || key.sources.includes('generic'), {
+        path: ['mayAdoptCases'],
+        message: 'only generic alerts name a caseId: add generic to sources, or drop mayAdoptCases',
+      }),
   ),
 });
 
 export interface AlertKey {
   name: string;
   sources: ReadonlySet<AlertKeySource>;
+  /** Its alerts may name an existing SIR case (`caseId`) for a playbook to take over. */
+  mayAdoptCases: boolean;
 }
 
 interface Entry extends AlertKey {
@@ -53,7 +66,7 @@ interface Entry extends AlertKey {
 export class AlertKeyring {
   private readonly entries: Entry[];
 
-  constructor(keys: Array<{ name: string; keySha256: string; sources: readonly AlertKeySource[] }>) {
+  constructor(keys: Array<{ name: string; keySha256: string; sources: readonly AlertKeySource[]; mayAdoptCases?: boolean }>) {
     const names = new Set<string>();
     const digests = new Set<string>();
     for (const key of keys) {
@@ -66,6 +79,7 @@ export class AlertKeyring {
     this.entries = keys.map((k) => ({
       name: k.name,
       sources: new Set(k.sources),
+      mayAdoptCases: k.mayAdoptCases === true,
       nameDigest: sha256(k.name),
       keyDigest: Buffer.from(k.keySha256, 'hex'),
     }));
@@ -160,7 +174,7 @@ export function alertKeySourceOf(body: unknown): AlertKeySource | undefined {
 }
 
 function publicKey(entry: Entry): AlertKey {
-  return { name: entry.name, sources: entry.sources };
+  return { name: entry.name, sources: entry.sources, mayAdoptCases: entry.mayAdoptCases };
 }
 
 function sha256(text: string): Buffer {

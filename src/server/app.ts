@@ -13,7 +13,7 @@ import { sendError } from './http-errors';
 import { caseListQuery } from '../temporal/case-commands';
 import { ServerMetrics } from './metrics';
 import { AcceptedRequests } from './accepted-requests';
-import { AlertIntakeMemory } from './alert-intake-memory';
+import { AlertIntakeMemory } from '../intake/alert-intake-memory';
 import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCodecRoutes } from './routes/codec';
@@ -27,6 +27,8 @@ export interface ServerOptions {
   client: Client;
   playbooks: Playbook[];
   webhookSecrets: string[];
+  /** PHASEGATE_WEBHOOK_ADOPT_SECRET: secrets whose signed alerts may also adopt an existing SIR case. */
+  adoptSecrets?: string[];
   /** PHASEGATE_ALERT_KEYS: API keys / Basic credentials for EventBridge API destinations. */
   alertKeys?: AlertKeyring;
   users?: UserDirectory;
@@ -42,8 +44,13 @@ export interface ServerOptions {
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  if (options.webhookSecrets.length === 0 && (options.alertKeys?.size ?? 0) === 0) {
-    throw new Error('alerts need a webhook secret (PHASEGATE_WEBHOOK_SECRET) or alert keys (PHASEGATE_ALERT_KEYS)');
+  const adoptSecrets = options.adoptSecrets ?? [];
+  if (options.webhookSecrets.length === 0 && adoptSecrets.length === 0 && (options.alertKeys?.size ?? 0) === 0) {
+    throw new Error('alerts need a webhook secret (PHASEGATE_WEBHOOK_SECRET or PHASEGATE_WEBHOOK_ADOPT_SECRET) or alert keys (PHASEGATE_ALERT_KEYS)');
+  }
+  // Checked here too, for servers built without the environment (dev, tests): see parseAdoptSecrets.
+  if (adoptSecrets.some((secret) => options.webhookSecrets.includes(secret))) {
+    throw new Error('a secret is in both PHASEGATE_WEBHOOK_SECRET and PHASEGATE_WEBHOOK_ADOPT_SECRET; list an adopt-capable secret only in PHASEGATE_WEBHOOK_ADOPT_SECRET');
   }
   const metrics = options.metrics ?? new ServerMetrics();
   for (const playbook of options.playbooks) {
@@ -97,6 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     client: options.client,
     playbooks: options.playbooks,
     webhookSecrets: options.webhookSecrets,
+    adoptSecrets,
     alertKeys: options.alertKeys,
     taskQueue,
     metrics,

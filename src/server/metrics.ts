@@ -1,70 +1,8 @@
 /** Prometheus metrics of the HTTP side (GET /metrics). Worker metrics come from the Temporal Runtime. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SlotVerdict } from '../temporal/case-rate-limiter-client';
+import { alertCounters } from '../intake/intake-counters';
 
 export type AlertOutcome = 'accepted' | 'duplicate' | 'refused' | 'replayed';
-
-/**
- * Why an alert was refused, as a metric label: authentication and key scope (the route), then the
- * checks the route and the SQS intake share (src/server/alert-intake.ts).
- */
-export const ALERT_REFUSAL_REASONS = [
-  'missing_credentials',
-  'ambiguous_credentials',
-  'malformed_signature',
-  'stale_signature',
-  'bad_signature',
-  'scheme_not_configured',
-  'malformed_authorization',
-  'unknown_key',
-  'source_not_allowed',
-  'empty_body',
-  'malformed_json',
-  'invalid_alert',
-  'no_playbook',
-  'temporal_unavailable',
-] as const;
-export type AlertRefusalReason = (typeof ALERT_REFUSAL_REASONS)[number];
-
-/**
- * The alert counters both doors (the API server and `phasegate intake`) export under the same names,
- * so one dashboard adds them up; `refused` says what a refusal means at that door.
- */
-export function alertCounters(registry: Registry, refused: string) {
-  return {
-    alerts: new Counter({
-      name: 'phasegate_alerts_total',
-      help: `Alerts received, by outcome: accepted (new case), duplicate (joined a case), refused (${refused})`,
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
-    /** Alerts that joined a playbook's storm case because it was past maxNewCasesPerHour (issue 13). */
-    stormAlerts: new Counter({
-      name: 'phasegate_storm_alerts_total',
-      help: 'Alerts that joined the hour storm case of their playbook, past its maxNewCasesPerHour',
-      labelNames: ['playbook'] as const,
-      registers: [registry],
-    }),
-    /** What this process asked the case-rate limiters: only alerts that would open a case ask, and none once an hour is known full (issue 18). */
-    limiterRequests: new Counter({
-      name: 'phasegate_case_limiter_requests_total',
-      help: 'reserveCase updates this process sent to case-rate limiters, by playbook and answer (granted, already_granted, limit_reached)',
-      labelNames: ['playbook', 'answer'] as const,
-      registers: [registry],
-    }),
-    alertRefusals: new Counter({
-      name: 'phasegate_alert_refusals_total',
-      help: 'Alerts refused, by reason (authentication, key scope, validation, routing, Temporal unreachable)',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
-  };
-}
-
-/** The `answer` label of phasegate_case_limiter_requests_total. */
-export function limiterAnswerLabel(verdict: SlotVerdict): string {
-  return verdict.replace('-', '_');
-}
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -73,6 +11,7 @@ export class ServerMetrics {
   readonly stormAlerts = this.alertCounters.stormAlerts;
   readonly limiterRequests = this.alertCounters.limiterRequests;
   readonly alertRefusals = this.alertCounters.alertRefusals;
+  readonly sirEvents = this.alertCounters.sirEvents;
 
   readonly requests = new Counter({
     name: 'phasegate_http_requests_total',
@@ -101,13 +40,6 @@ export class ServerMetrics {
     name: 'phasegate_alert_senders_total',
     help: 'Authenticated alert requests, by scheme (signature, api-key, basic) and key name',
     labelNames: ['scheme', 'key'] as const,
-    registers: [this.registry],
-  });
-
-  readonly sirEvents = new Counter({
-    name: 'phasegate_sir_events_total',
-    help: 'SIR events (aws.security-ir) received, by outcome: signalled (passed to a case), ignored (202, nothing to do), refused',
-    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
@@ -140,8 +72,5 @@ export class ServerMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'phasegate_' });
     for (const outcome of ['accepted', 'duplicate', 'refused', 'replayed'] as const) this.alerts.inc({ outcome }, 0);
-    // Zeros from the start, so a rate() over a refusal reason works before its first occurrence.
-    for (const reason of ALERT_REFUSAL_REASONS) this.alertRefusals.inc({ reason }, 0);
-    for (const outcome of ['signalled', 'ignored', 'refused'] as const) this.sirEvents.inc({ outcome }, 0);
   }
 }

@@ -24,6 +24,17 @@ export function verifyWebhookSignature(
   secrets: readonly string[],
   nowSeconds = Math.floor(Date.now() / 1000),
 ): SignatureCheck {
+  const check = matchWebhookSecret(header, rawBody, secrets, nowSeconds);
+  return check.ok ? { ok: true } : check;
+}
+
+/** As verifyWebhookSignature, and which of `secrets` signed (what that secret may do depends on its list). */
+export function matchWebhookSecret(
+  header: string | undefined,
+  rawBody: Buffer,
+  secrets: readonly string[],
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Exclude<SignatureCheck, { ok: true }> | { ok: true; secretIndex: number } {
   if (!header) return { ok: false, code: 'missing_credentials', reason: `missing ${SIGNATURE_HEADER} header` };
   const parts = header.split(',').map((part) => part.trim().split('='));
   const timestamps = parts.filter(([k]) => k === 't').map(([, v]) => v ?? '');
@@ -37,9 +48,9 @@ export function verifyWebhookSignature(
   if (-age > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, code: 'stale_signature', reason: `signature timestamp is ${-age} s in the future` };
 
   const candidates = signatures.filter((s) => /^[0-9a-f]{64}$/i.test(s)).map((s) => Buffer.from(s, 'hex'));
-  for (const secret of secrets) {
+  for (const [secretIndex, secret] of secrets.entries()) {
     const expected = Buffer.from(hmac(secret, timestamp, rawBody), 'hex');
-    if (candidates.some((candidate) => timingSafeEqual(candidate, expected))) return { ok: true };
+    if (candidates.some((candidate) => timingSafeEqual(candidate, expected))) return { ok: true, secretIndex };
   }
   return { ok: false, code: 'bad_signature', reason: 'signature does not match the body with any configured secret' };
 }
@@ -47,6 +58,27 @@ export function verifyWebhookSignature(
 /** `PHASEGATE_WEBHOOK_SECRET`, comma-separated so the old and the new secret work during a rotation. */
 export function parseWebhookSecrets(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * `PHASEGATE_WEBHOOK_ADOPT_SECRET`: secrets that sign like PHASEGATE_WEBHOOK_SECRET's and whose alerts
+ * may also adopt an existing SIR case (comma-separated for a rotation). A secret in both lists would
+ * leave what its signatures may do to the order of checks, so it is refused.
+ */
+export function parseAdoptSecrets(value: string | undefined, webhookSecrets: readonly string[]): string[] {
+  const secrets = parseWebhookSecrets(value);
+  const shared = secrets.findIndex((secret) => webhookSecrets.includes(secret));
+  if (shared >= 0) {
+    throw new Error(
+      `PHASEGATE_WEBHOOK_ADOPT_SECRET: its secret #${shared + 1} is also in PHASEGATE_WEBHOOK_SECRET; list an adopt-capable secret only in PHASEGATE_WEBHOOK_ADOPT_SECRET`,
+    );
+  }
+  return secrets;
+}
+
+/** How an adopt-capable secret is named in the case's record: its place in the list, never the secret. */
+export function adoptSecretName(index: number): string {
+  return `adopt-secret-${index + 1}`;
 }
 
 function hmac(secret: string, timestamp: number, body: Buffer | string): string {

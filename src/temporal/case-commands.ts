@@ -78,7 +78,7 @@ export async function findCase(client: Client, ref: string): Promise<CaseHandle>
 }
 
 /**
- * The running case that drives a SIR case, for SIR's own events (src/server/sir-events.ts); undefined
+ * The running case that drives a SIR case, for SIR's own events (src/intake/sir-event-intake.ts); undefined
  * when no running case does (a case phasegate never drove, or whose playbook has ended).
  */
 export async function findRunningCaseBySirId(client: Client, sirCaseId: string): Promise<CaseHandle | undefined> {

@@ -170,6 +170,12 @@ describe('a failed start', { timeout: 240_000, concurrency: 3 }, () => {
     await assertFailsWith(p, /broken-users\.yaml/);
   });
 
+  it('server: an adopt-capable secret that is also a plain webhook secret, named by its place, never shown', async () => {
+    const p = run(['server', '--port', String(await freePort())], { ...serverEnv(), PHASEGATE_WEBHOOK_ADOPT_SECRET: 'adopt-secret-a,failed-start-secret' });
+    await assertFailsWith(p, /^phasegate: PHASEGATE_WEBHOOK_ADOPT_SECRET: its secret #2 is also in PHASEGATE_WEBHOOK_SECRET; list an adopt-capable secret only in PHASEGATE_WEBHOOK_ADOPT_SECRET$/);
+    assert.doesNotMatch(p.stdout() + p.stderr(), /failed-start-secret|adopt-secret-a/);
+  });
+
   it('server: an unreachable Temporal', async () => {
     const closed = await freePort();
     const port = await freePort();

@@ -57,6 +57,8 @@ export interface ServerFixtureOptions {
   alertKeys?: AlertKeyring;
   logger?: FastifyBaseLogger;
   webhookSecrets?: string[];
+  /** PHASEGATE_WEBHOOK_ADOPT_SECRET: signatures with these may adopt an existing SIR case. */
+  adoptSecrets?: string[];
   /** Playbooks a test needs besides the shipped ones (grouping, case-rate limits). */
   extraPlaybooks?: Playbook[];
 }
@@ -74,6 +76,7 @@ export async function startServerFixture(options: ServerFixtureOptions = {}): Pr
     users,
     decisionKeys: DECISION_KEYS,
     webhookSecrets: options.webhookSecrets ?? [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET],
+    ...(options.adoptSecrets && { adoptSecrets: options.adoptSecrets }),
     alertKeys: options.alertKeys,
     logger: options.logger,
     taskQueue,

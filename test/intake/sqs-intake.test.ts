@@ -6,16 +6,22 @@
  *
  * What must hold: each message becomes its case and is then deleted; a repeated message joins its
  * case; a message no check lets through reaches the dead-letter queue after maxReceiveCount receives,
- * counted; an intake SIGKILLed with alerts handed to Temporal but not yet deleted loses nothing and
- * starts nothing twice once restarted; SIGTERM finishes what is in hand and exits 0; with Temporal
- * down at start nothing is taken from the queue, and a message in hand when Temporal goes away is
- * held until it returns instead of spending its receives.
+ * counted; an alert naming an existing SIR case is one of those (nothing on a queue vouches that its
+ * sender may adopt a case); SIR's own events (an EventBridge rule for aws.security-ir targets the
+ * queue) reach the case they are about, which notices a change made outside phasegate, while the
+ * events phasegate's own calls caused are ignored and malformed ones dead-lettered; an intake
+ * SIGKILLed with alerts handed to Temporal but not yet deleted loses nothing and starts nothing twice
+ * once restarted; SIGTERM finishes what is in hand and exits 0; with Temporal down at start nothing is
+ * taken from the queue, and a message in hand when Temporal goes away is held until it returns
+ * instead of spending its receives.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,12 +30,15 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { CaseState } from '../../src/domain/case-state';
 import { alertFingerprint } from '../../src/domain/fingerprint';
+import { stateQuery } from '../../src/domain/messages';
 import { TASK_QUEUE, caseWorkflowId } from '../../src/domain/temporal-names';
 import { ensureSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { createPhasegateWorker } from '../../src/temporal/worker';
+import { SANDBOX_DEFAULT_CREDENTIALS } from '../../src/sandbox';
 import { ELASTICMQ_CREDENTIALS, ELASTICMQ_REGION, startElasticMq, type ElasticMq } from '../helpers/elasticmq';
-import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
+import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
 import { startSqsProxy, type SqsProxy } from '../helpers/sqs-proxy';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { installQuietRuntime } from '../helpers/temporal';
@@ -46,6 +55,21 @@ function finding(id: string): Record<string, unknown> {
   (event.detail as Record<string, unknown>).id = id;
   return event;
 }
+
+const ANALYST = 'arn:aws:iam::123456789012:user/analyst';
+
+/**
+ * A generic alert type only the test's `adoption-probe` playbook takes: an alert of it that names a
+ * SIR case has a playbook, so only the adoption check stands between it and the case.
+ */
+const ADOPTION_PROBE_PLAYBOOK = [
+  'name: adoption-probe',
+  'match: {source: generic, type: "Phasegate:AdoptionProbe/*"}',
+  'case: {engagementType: Investigation, resolverType: Self, title: "probe {{alert.id}}", description: "probe"}',
+  'steps:',
+  '  - status: Detection and Analysis',
+  '',
+].join('\n');
 
 const workflowIdOf = (findingId: string): string => caseWorkflowId(alertFingerprint({ source: 'guardduty', id: findingId }));
 const clientTokenOf = (findingId: string): string => `phasegate:${alertFingerprint({ source: 'guardduty', id: findingId })}`;
@@ -68,6 +92,13 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
   const intakes: IntakeProcess[] = [];
   const proxies: SqsProxy[] = [];
   const tcpProxies: TcpProxy[] = [];
+  /**
+   * EventBridge's rule for aws.security-ir events, targeting a queue: the sandbox POSTs each SIR event
+   * here and it is sent on, unchanged, to `sirEventsQueue` (events of the other tests, with no queue
+   * set, are dropped).
+   */
+  let eventBridge: Server;
+  let sirEventsQueue: string | undefined;
 
   before(async () => {
     mq = await startElasticMq({ onProgress: (line) => console.log(`[elasticmq] ${line}`) });
@@ -77,12 +108,28 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     await registerNamespace(address, namespace);
     installQuietRuntime();
     env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
-    sandbox = await startSandboxFixture();
+    eventBridge = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const sent = sirEventsQueue ? mq.sqs.send(new SendMessageCommand({ QueueUrl: sirEventsQueue, MessageBody: body })) : Promise.resolve();
+        sent.then(
+          () => response.writeHead(200).end(),
+          () => response.writeHead(500).end(),
+        );
+      });
+    });
+    await new Promise<void>((resolveListen) => eventBridge.listen(0, '127.0.0.1', resolveListen));
+    const eventsUrl = `http://127.0.0.1:${(eventBridge.address() as AddressInfo).port}/events`;
+    // The secret signs the sandbox's POSTs; EventBridge drops that header on its way to the queue.
+    sandbox = await startSandboxFixture({ events: { url: eventsUrl, secret: 'unused-by-the-queue' } });
     worker = await createPhasegateWorker({ connection: env.nativeConnection, namespace, sir: sandbox.sir, taskQueue: TASK_QUEUE });
     workerRunning = worker.run();
     // Only the GuardDuty high-severity playbook: a generic alert then has no playbook (a poison message).
     playbooksDir = await mkdtemp(join(tmpdir(), 'phasegate-intake-playbooks-'));
     await copyFile(join(ROOT, 'playbooks', 'guardduty-high-severity.yaml'), join(playbooksDir, 'guardduty-high-severity.yaml'));
+    await writeFile(join(playbooksDir, 'adoption-probe.yaml'), ADOPTION_PROBE_PLAYBOOK);
   });
 
   after(async () => {
@@ -97,6 +144,10 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     worker?.shutdown();
     await workerRunning;
     await sandbox?.sandbox.close();
+    if (eventBridge) {
+      eventBridge.closeAllConnections();
+      await new Promise((resolveClose) => eventBridge.close(resolveClose));
+    }
     await env?.teardown();
     await mq?.stop();
     if (playbooksDir) await rm(playbooksDir, { recursive: true, force: true });
@@ -264,6 +315,129 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
       const response = await fetch(`${intake.metricsUrl}/healthz`);
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { ok: true, detail: 'polling' });
+    });
+  });
+
+  describe('what the code shared with POST /v1/alerts decides: SIR events, case adoption', () => {
+    let queueUrl: string;
+    let dlqUrl: string;
+    let intake: IntakeProcess;
+    const ownIdentity = (): string => sandbox.sandbox.principalOf(SANDBOX_DEFAULT_CREDENTIALS.accessKeyId);
+
+    before(async () => {
+      ({ queueUrl, dlqUrl } = await mq.createQueueWithDlq(`shared-${randomUUID().slice(0, 8)}`, { visibilityTimeoutSeconds: 4, maxReceiveCount: 3 }));
+      sirEventsQueue = queueUrl;
+      // The worker's SIR calls are phasegate's own: SIR names its key in the events they cause.
+      intake = await startIntake(queueUrl, { env: { PHASEGATE_SIR_IDENTITY: ownIdentity() } });
+    });
+    after(async () => {
+      sirEventsQueue = undefined;
+      intake.child.kill('SIGTERM');
+      await intake.exited;
+    });
+
+    const caseState = (workflowId: string): Promise<CaseState> => env.client.workflow.getHandle(workflowId).query(stateQuery);
+    const caseUntil = (workflowId: string, what: string, test: (s: CaseState) => boolean, timeoutMs = 60_000): Promise<CaseState> =>
+      waitFor(what, async () => {
+        const state = await caseState(workflowId);
+        return test(state) ? state : undefined;
+      }, timeoutMs, { intervalMs: 100 });
+
+    /** The analyst's console: PATCH /__sandbox/cases/:id, whose SIR event EventBridge puts on the queue. */
+    async function analystChanges(caseId: string, change: Record<string, string>): Promise<void> {
+      const response = await fetch(`${sandbox.sandbox.url}/__sandbox/cases/${caseId}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ updatedBy: ANALYST, ...change }),
+      });
+      assert.equal(response.status, 200, await response.clone().text());
+      assert.equal(((await response.json()) as { event?: { delivery: string } }).event?.delivery, 'delivered', 'the event is on the queue');
+    }
+
+    it('a Case Updated event off the queue makes a case notice a change made in SIR outside phasegate; the events of its own calls are ignored', async () => {
+      const ignoredBefore = await metric(intake, 'phasegate_sir_events_total', 'outcome="ignored"');
+      const id = `intake-drift-${randomUUID().replace(/-/g, '')}`;
+      await send(queueUrl, [JSON.stringify(finding(id))]);
+      const waiting = await caseUntil(workflowIdOf(id), 'the case at its Containment gate', (st) => st.pendingApproval?.target === 'Containment, Eradication and Recovery');
+      const caseId = waiting.caseId!;
+      // SIR published the case's own move and start comment; the intake took them off the queue and left them out.
+      await waitFor('the events of phasegate\'s own calls ignored', async () => {
+        const ignored = await metric(intake, 'phasegate_sir_events_total', 'outcome="ignored"');
+        return ignored >= ignoredBefore + 2 ? true : undefined;
+      }, 60_000);
+      const own = sandbox.sandbox.eventDeliveries().filter((d) => d.event.detail.caseId === caseId);
+      assert.ok(own.length >= 2 && own.every((d) => d.event.detail.updatedBy === ownIdentity()), JSON.stringify(own.map((d) => d.event)));
+      await drained(queueUrl);
+      assert.equal((await caseState(workflowIdOf(id))).sirEvents, undefined, 'no event of its own calls reached the case');
+      // The intake finds the case of an event through visibility, which trails a new case by a moment.
+      await waitFor('SirCaseId in visibility', async () => {
+        const { count } = await env.client.workflow.count(`WorkflowId = '${workflowIdOf(id)}' AND SirCaseId = '${caseId}'`);
+        return count === 1 ? true : undefined;
+      });
+
+      const signalledBefore = await metric(intake, 'phasegate_sir_events_total', 'outcome="signalled"');
+      await analystChanges(caseId, { caseStatus: 'Post-incident Activities' });
+      // The slow re-read is 15 minutes away: only the event can make the case know this soon.
+      const state = await caseUntil(workflowIdOf(id), 'the case to adopt the change', (st) => (st.driftCount ?? 0) >= 1, 30_000);
+      assert.equal(state.status, 'Post-incident Activities');
+      assert.deepEqual([state.drifts![0]!.source, state.drifts![0]!.event, state.drifts![0]!.found.status], ['event', `Case Updated by ${ANALYST}`, 'Post-incident Activities']);
+      assert.equal(state.sirEvents, 1);
+      assert.equal(await metric(intake, 'phasegate_sir_events_total', 'outcome="signalled"'), signalledBefore + 1);
+      assert.equal(sandbox.sandbox.getCase(caseId)?.caseStatus, 'Post-incident Activities', 'never moved back');
+      // The case says so on SIR; that comment's event (phasegate's own) is taken off the queue before the next test counts.
+      await waitFor('the drift comment on SIR', async () => (sandbox.sandbox.getComments(caseId).some((c) => /phasegate adopted what SIR says/.test(c.body)) ? true : undefined), 30_000);
+      await waitFor('every event of the case delivered', async () => (sandbox.sandbox.eventDeliveries().every((d) => d.state !== 'pending') ? true : undefined));
+      await drained(queueUrl);
+      assert.deepEqual(await mq.depth(dlqUrl), { visible: 0, inFlight: 0, delayed: 0 });
+      await env.client.workflow.getHandle(workflowIdOf(id)).terminate('test done');
+    });
+
+    it('deletes well-formed events it has nothing to do for, as the API answers them 202; leaves a malformed one to the dead-letter queue', async () => {
+      const envelope = (detailType: string, detail: Record<string, unknown>) =>
+        JSON.stringify({ version: '0', id: randomUUID(), 'detail-type': detailType, source: 'aws.security-ir', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail });
+      const before = {
+        ignored: await metric(intake, 'phasegate_sir_events_total', 'outcome="ignored"'),
+        refused: await metric(intake, 'phasegate_sir_events_total', 'outcome="refused"'),
+        ignoredMessages: await metric(intake, 'phasegate_intake_messages_total', 'outcome="ignored"'),
+        alertRefusals: await metric(intake, 'phasegate_alerts_total', 'outcome="refused"'),
+        deadLettered: await metric(intake, 'phasegate_intake_dead_lettered_total'),
+      };
+      const malformed = envelope('Case Updated', { updatedBy: ANALYST });
+      await send(queueUrl, [envelope('Case Updated', { caseId: '9999999999', updatedBy: ANALYST }), envelope('Case Created', { caseId: '9999999998', updatedBy: ANALYST }), malformed]);
+
+      await waitFor('the malformed event in the dead-letter queue', async () => ((await mq.depth(dlqUrl)).visible === 1 ? true : undefined), 90_000, { intervalMs: 500 });
+      await drained(queueUrl);
+      // Kept invisible for the rest of the file, so the next test counts its own dead letter alone.
+      const received = await mq.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 600 }));
+      assert.deepEqual((received.Messages ?? []).map((m) => m.Body), [malformed]);
+      assert.equal(await metric(intake, 'phasegate_sir_events_total', 'outcome="ignored"'), before.ignored + 2);
+      assert.equal(await metric(intake, 'phasegate_intake_messages_total', 'outcome="ignored"'), before.ignoredMessages + 2);
+      assert.equal(await metric(intake, 'phasegate_sir_events_total', 'outcome="refused"'), before.refused + 3, 'each receive of the malformed one');
+      assert.equal(await metric(intake, 'phasegate_alerts_total', 'outcome="refused"'), before.alertRefusals, 'a SIR event is not counted as an alert');
+      assert.equal(await metric(intake, 'phasegate_intake_dead_lettered_total'), before.deadLettered + 1);
+      assert.match(intake.output(), /SIR event refused \(invalid_sir_event\); left for the queue's redrive policy/);
+      assert.match(intake.output(), /no running phasegate case drives SIR case 9999999999/);
+    });
+
+    it('refuses an alert naming an existing SIR case (nothing on a queue vouches its sender may adopt): dead-lettered, counted, no workflow, the case untouched', async () => {
+      const { caseId } = await sandbox.sir.createCase({ ...SAMPLE_CASE, clientToken: randomUUID() });
+      const before = await metric(intake, 'phasegate_alert_refusals_total', 'reason="adoption_not_allowed"');
+      const alert = { ...GENERIC_ALERT, id: `intake-adopt-${randomUUID()}`, type: 'Phasegate:AdoptionProbe/Test', caseId };
+      await send(queueUrl, [JSON.stringify(alert)]);
+
+      await waitFor('the alert in the dead-letter queue', async () => ((await mq.depth(dlqUrl)).visible === 1 ? true : undefined), 90_000, { intervalMs: 500 });
+      await drained(queueUrl);
+      assert.equal(await metric(intake, 'phasegate_alert_refusals_total', 'reason="adoption_not_allowed"'), before + 3, 'each receive');
+      assert.match(intake.output(), /alert refused \(adoption_not_allowed\); left for the queue's redrive policy/);
+      await assert.rejects(env.client.workflow.getHandle(caseWorkflowId(alertFingerprint({ source: 'generic', id: alert.id }))).describe(), /not found/i);
+      assert.deepEqual(sandbox.sandbox.calls.list({ caseId }).map((c) => c.operation), [], 'only the test touched the SIR case');
+      assert.equal(sandbox.sandbox.getComments(caseId).length, 0);
+
+      // The same alert without caseId opens a case of its own: the playbook takes it.
+      const { caseId: _, ...fresh } = { ...alert, id: `intake-adopt-fresh-${randomUUID()}` };
+      await send(queueUrl, [JSON.stringify(fresh)]);
+      await drained(queueUrl);
+      assert.equal((await env.client.workflow.getHandle(caseWorkflowId(alertFingerprint({ source: 'generic', id: fresh.id }))).describe()).type, 'casePlaybook');
     });
   });
 

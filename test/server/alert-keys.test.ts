@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { authenticateAlert, checkSenderScope } from '../../src/server/alert-auth';
 import { AlertKeyring, alertKeySourceOf, loadAlertKeysFile, parseAlertKeysFile } from '../../src/server/alert-keys';
 import { sha256Hex } from '../../src/server/users';
-import { signWebhook } from '../../src/server/webhook-signature';
+import { parseAdoptSecrets, signWebhook } from '../../src/server/webhook-signature';
 
 const GD_KEY = 'pgk_guardduty_0123456789abcdef0123456789abcdef';
 const NEW_GD_KEY = 'pgk_guardduty_rotated_fedcba9876543210fedcba98765';
@@ -34,6 +34,25 @@ describe('alert keys file', () => {
     assert.deepEqual([...keys.authenticateApiKey('k1')!.sources], ['guardduty', 'sir-events']);
   });
 
+  it('reads mayAdoptCases, off unless set', () => {
+    const keys = parseAlertKeysFile(
+      [
+        'keys:',
+        '  - name: soc',
+        `    keySha256: ${sha256Hex('k1')}`,
+        '    sources: [generic]',
+        '    mayAdoptCases: true',
+        '  - name: siem',
+        `    keySha256: ${sha256Hex('k2')}`,
+        '    sources: [generic, guardduty]',
+        '',
+      ].join('\n'),
+      'keys.yaml',
+    );
+    assert.equal(keys.authenticateApiKey('k1')!.mayAdoptCases, true);
+    assert.equal(keys.authenticateApiKey('k2')!.mayAdoptCases, false);
+  });
+
   it('may list no keys at all (the signature scheme alone)', () => {
     assert.equal(parseAlertKeysFile('keys: []\n', 'keys.yaml').size, 0);
   });
@@ -45,6 +64,13 @@ describe('alert keys file', () => {
     ['an unknown source', `keys: [{name: a, keySha256: ${sha256Hex('x')}, sources: [inspector]}]`, /keys\.yaml: keys\.0\.sources\.0: each source is one of guardduty, securityhub, generic, sir-events/],
     ['no sources', `keys: [{name: a, keySha256: ${sha256Hex('x')}, sources: []}]`, /keys\.yaml: keys\.0\.sources: list the sources/],
     ['a name with a colon (no Basic user name)', `keys: [{name: "a:b", keySha256: ${sha256Hex('x')}, sources: [generic]}]`, /keys\.yaml: keys\.0\.name: key names use/],
+    ['mayAdoptCases that is not true or false', `keys: [{name: a, keySha256: ${sha256Hex('x')}, sources: [generic], mayAdoptCases: "yes"}]`, /keys\.yaml: keys\.0\.mayAdoptCases: mayAdoptCases is true or false/],
+    [
+      'mayAdoptCases on a key that may not send generic alerts',
+      `keys: [{name: a, keySha256: ${sha256Hex('x')}, sources: [guardduty], mayAdoptCases: true}]`,
+      /keys\.yaml: keys\.0\.mayAdoptCases: only generic alerts name a caseId: add generic to sources, or drop mayAdoptCases/,
+    ],
+    ['a scopes list instead of mayAdoptCases', `keys: [{name: a, keySha256: ${sha256Hex('x')}, sources: [generic], scopes: [adopt-case]}]`, /keys\.yaml: keys\.0: .*scopes/],
     ['a plaintext key field', `keys: [{name: a, key: secret, keySha256: ${sha256Hex('x')}, sources: [generic]}]`, /keys\.yaml: keys\.0: .*key/],
     [
       'a name listed twice',
@@ -101,7 +127,17 @@ describe('authenticateAlert', () => {
   const config = { webhookSecrets: ['whsec'], keys: ring };
 
   it('takes each of the three schemes', () => {
-    assert.deepEqual(authenticateAlert({ 'x-phasegate-signature': signWebhook('whsec', raw) }, raw, config), { ok: true, sender: { scheme: 'signature' } });
+    assert.deepEqual(authenticateAlert({ 'x-phasegate-signature': signWebhook('whsec', raw) }, raw, config), {
+      ok: true,
+      sender: {
+        scheme: 'signature',
+        adoption: {
+          allowed: false,
+          sender: 'a signature with PHASEGATE_WEBHOOK_SECRET',
+          howToAllow: 'sign alerts that adopt a case with a secret from PHASEGATE_WEBHOOK_ADOPT_SECRET instead',
+        },
+      },
+    });
     const apiKey = authenticateAlert({ 'x-phasegate-api-key': GD_KEY }, raw, config);
     assert.ok(apiKey.ok && apiKey.sender.scheme === 'api-key' && apiKey.sender.key === 'eb-guardduty-2026-10');
     const viaBasic = authenticateAlert({ authorization: basic('eb-sir', SIR_KEY) }, raw, config);
@@ -147,6 +183,53 @@ describe('authenticateAlert', () => {
     assert.match(result.details[1]!.message, /no alert keys/);
     const signedWithProxyAuth = authenticateAlert({ 'x-phasegate-signature': signWebhook('whsec', raw), authorization: 'Bearer proxy' }, raw, { webhookSecrets: ['whsec'] });
     assert.equal(signedWithProxyAuth.ok, true);
+  });
+});
+
+describe('who may adopt an existing SIR case', () => {
+  const raw = Buffer.from('{"id":"x","caseId":"1234567890"}');
+  const adopterRing = new AlertKeyring([
+    { name: 'soc', keySha256: sha256Hex('soc-key'), sources: ['generic'], mayAdoptCases: true },
+    { name: 'siem', keySha256: sha256Hex('siem-key'), sources: ['generic'] },
+  ]);
+  const adoptionOf = (headers: Record<string, string>, config: Parameters<typeof authenticateAlert>[2]) => {
+    const result = authenticateAlert(headers, raw, config);
+    assert.ok(result.ok, JSON.stringify(result));
+    return result.sender.adoption;
+  };
+
+  it('a key with mayAdoptCases may, named by its key name; a key without it may not, and is told how', () => {
+    const config = { webhookSecrets: ['whsec'], keys: adopterRing };
+    assert.deepEqual(adoptionOf({ 'x-phasegate-api-key': 'soc-key' }, config), { allowed: true, by: 'key:soc' });
+    assert.deepEqual(adoptionOf({ authorization: basic('soc', 'soc-key') }, config), { allowed: true, by: 'key:soc' });
+    assert.deepEqual(adoptionOf({ 'x-phasegate-api-key': 'siem-key' }, config), {
+      allowed: false,
+      sender: 'key "siem"',
+      howToAllow: 'set mayAdoptCases: true on its entry in PHASEGATE_ALERT_KEYS',
+    });
+  });
+
+  it('a signature may only with a PHASEGATE_WEBHOOK_ADOPT_SECRET, named by its place in that list, with or without keys', () => {
+    for (const keys of [adopterRing, undefined]) {
+      const config = { webhookSecrets: ['whsec', 'whsec-old'], adoptSecrets: ['adopt-new', 'adopt-old'], ...(keys && { keys }) };
+      assert.deepEqual(adoptionOf({ 'x-phasegate-signature': signWebhook('adopt-old', raw) }, config), { allowed: true, by: 'signature:adopt-secret-2' });
+      assert.deepEqual(adoptionOf({ 'x-phasegate-signature': signWebhook('adopt-new', raw) }, config), { allowed: true, by: 'signature:adopt-secret-1' });
+      assert.equal(adoptionOf({ 'x-phasegate-signature': signWebhook('whsec-old', raw) }, config).allowed, false);
+    }
+    // An adopt secret alone is a webhook secret: the signature scheme is configured.
+    assert.deepEqual(adoptionOf({ 'x-phasegate-signature': signWebhook('adopt-new', raw) }, { webhookSecrets: [], adoptSecrets: ['adopt-new'], keys: adopterRing }), {
+      allowed: true,
+      by: 'signature:adopt-secret-1',
+    });
+  });
+
+  it('PHASEGATE_WEBHOOK_ADOPT_SECRET may not repeat a PHASEGATE_WEBHOOK_SECRET', () => {
+    assert.deepEqual(parseAdoptSecrets(' a1, a2 ', ['w1']), ['a1', 'a2']);
+    assert.deepEqual(parseAdoptSecrets(undefined, ['w1']), []);
+    assert.throws(
+      () => parseAdoptSecrets('a1,w1', ['w0', 'w1']),
+      /^Error: PHASEGATE_WEBHOOK_ADOPT_SECRET: its secret #2 is also in PHASEGATE_WEBHOOK_SECRET; list an adopt-capable secret only in PHASEGATE_WEBHOOK_ADOPT_SECRET$/,
+    );
   });
 });
 

@@ -1,12 +1,12 @@
 /**
- * The intake's memory of what Temporal told it (src/server/alert-intake-memory.ts): it must forget a
+ * The intake's memory of what Temporal told it (src/intake/alert-intake-memory.ts): it must forget a
  * window when the window ends, a full hour when the hour ends or the limit is raised, and only the run
  * of a window that was closed; and it must stay bounded.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HOUR_MS } from '../../src/domain/alert-group';
-import { AlertIntakeMemory } from '../../src/server/alert-intake-memory';
+import { AlertIntakeMemory } from '../../src/intake/alert-intake-memory';
 import type { GroupWindow } from '../../src/temporal/alert-group-window-client';
 
 const T0 = Date.parse('2026-11-30T11:59:40.000Z');

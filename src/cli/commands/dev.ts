@@ -24,10 +24,10 @@ import { createLogger, temporalLoggerFor } from '../logger';
 import { createPhasegateWorker } from '../../temporal/worker';
 import { type AlertKeyring, loadAlertKeysFile } from '../../server/alert-keys';
 import { buildServer } from '../../server/app';
-import { parseSirIdentities } from '../../server/sir-events';
+import { parseSirIdentities } from '../../intake/sir-event-intake';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
-import { parseWebhookSecrets } from '../../server/webhook-signature';
+import { parseAdoptSecrets, parseWebhookSecrets } from '../../server/webhook-signature';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from '../../temporal/data-converter';
 import { DecisionKeys } from '../../attestation/decision-keys';
@@ -177,6 +177,8 @@ interface DevApi {
 /** The API's settings: the environment's secrets, users and playbooks, or generated credentials. */
 interface ApiSettings {
   webhookSecrets: string[];
+  /** PHASEGATE_WEBHOOK_ADOPT_SECRET, when set. */
+  adoptSecrets: string[];
   /** PHASEGATE_ALERT_KEYS: keys for EventBridge API destinations, when set. */
   alertKeys?: AlertKeyring;
   users: UserDirectory;
@@ -193,8 +195,10 @@ async function loadApiSettings(generated: GeneratedDevCredentials): Promise<ApiS
     : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
   const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
+  const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
   return {
-    webhookSecrets: envSecrets.length > 0 ? envSecrets : [generated.webhookSecret],
+    webhookSecrets,
+    adoptSecrets: parseAdoptSecrets(process.env.PHASEGATE_WEBHOOK_ADOPT_SECRET, webhookSecrets),
     ...(alertKeys && { alertKeys }),
     users,
     playbooks,
@@ -227,6 +231,7 @@ async function startApi({ lifetime, port, settings, server, logger, codec, decis
     users: settings.users,
     decisionKeys,
     webhookSecrets: settings.webhookSecrets,
+    adoptSecrets: settings.adoptSecrets,
     alertKeys: settings.alertKeys,
     sirIdentities,
     logger,

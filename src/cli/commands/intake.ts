@@ -1,13 +1,16 @@
 /**
- * `phasegate intake --queue-url <url>`: alerts from an SQS queue that an EventBridge rule targets.
+ * `phasegate intake --queue-url <url>`: alerts and SIR's own events from an SQS queue that EventBridge
+ * rules target.
  * The path that needs no public endpoint and loses nothing while phasegate is down: the queue keeps
  * the events until an intake hands them to Temporal.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
-import { acceptAlert } from '../../server/alert-intake';
-import { AlertIntakeMemory } from '../../server/alert-intake-memory';
+import { AlertIntakeMemory } from '../../intake/alert-intake-memory';
+import { QUEUE_ADOPTION } from '../../intake/alert-intake';
+import { takeEvent } from '../../intake/event-intake';
+import { parseSirIdentities } from '../../intake/sir-event-intake';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { TASK_QUEUE } from '../../domain/temporal-names';
 import { IntakeMetrics, parseAddress, serveIntakeMetrics } from '../../intake/intake-metrics';
@@ -27,7 +30,7 @@ interface IntakeFlags {
 
 export function intakeCommand(): Command {
   return new Command('intake')
-    .description('take alerts from an SQS queue that an EventBridge rule targets (message body = the EventBridge event)')
+    .description('take alerts and SIR events from an SQS queue that EventBridge rules target (message body = the EventBridge event)')
     .option('--queue-url <url>', 'the queue to long-poll (default PHASEGATE_INTAKE_QUEUE_URL)')
     .option('--wait-time <seconds>', 'long-poll wait per receive, 1-20', intRange('--wait-time', 1, 20), 20)
     .option('--batch-size <n>', 'messages per receive, 1-10, handled concurrently', intRange('--batch-size', 1, 10), 10)
@@ -48,6 +51,8 @@ export function intakeCommand(): Command {
       await runUntilStopped(async (lifetime) => {
         const logger = createLogger(process.env);
         const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
+        // SIR events that phasegate's own calls caused are left out, as the API leaves them out.
+        const sirIdentities = parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY);
         const target = loadTemporalTarget(process.env);
         const connection = await connectWhenReachable(target.connectionOptions, lifetime.signal, logger);
         if (!connection) return; // stopped while Temporal was still unreachable: nothing was received
@@ -61,7 +66,7 @@ export function intakeCommand(): Command {
         const intake = new SqsIntake({
           sqs,
           queueUrl,
-          accept: (json) => acceptAlert(intakeDeps, json),
+          take: (json) => takeEvent({ ...intakeDeps, sirIdentities }, json, QUEUE_ADOPTION),
           logger,
           metrics,
           waitTimeSeconds: flags.waitTime,

@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { Connection, Client } from '@temporalio/client';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { buildServer } from '../../server/app';
-import { parseSirIdentities } from '../../server/sir-events';
+import { parseSirIdentities } from '../../intake/sir-event-intake';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
 import { loadAlertKeysFile } from '../../server/alert-keys';
 import { loadUsersFile } from '../../server/users';
-import { parseWebhookSecrets } from '../../server/webhook-signature';
+import { parseAdoptSecrets, parseWebhookSecrets } from '../../server/webhook-signature';
 import { loadTemporalTarget } from '../../temporal/connection-config';
 import { codecFromEnv, dataConverterFromEnv } from '../../temporal/data-converter';
 import { setUpTracing } from '../../temporal/tracing';
@@ -23,8 +23,9 @@ export function serverCommand(): Command {
     .action((opts: { port?: number; host?: string }) =>
       runUntilStopped(async (lifetime) => {
         const secrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
+        const adoptSecrets = parseAdoptSecrets(process.env.PHASEGATE_WEBHOOK_ADOPT_SECRET, secrets);
         const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
-        if (secrets.length === 0 && (alertKeys?.size ?? 0) === 0) {
+        if (secrets.length === 0 && adoptSecrets.length === 0 && (alertKeys?.size ?? 0) === 0) {
           throw new UsageError('PHASEGATE_WEBHOOK_SECRET is not set (nor any key in PHASEGATE_ALERT_KEYS): the alert webhook needs a shared secret or keys');
         }
         const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
@@ -61,6 +62,7 @@ export function serverCommand(): Command {
           users,
           decisionKeys,
           webhookSecrets: secrets,
+          adoptSecrets,
           alertKeys,
           sirIdentities: parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
           logger,

@@ -2,29 +2,38 @@
  * POST /v1/alerts: authenticated alert in, one case workflow per alert fingerprint out. The order of
  * checks is deliberate: nothing is parsed before the sender is proven, nothing is parsed past the
  * envelope before the sender's key is known to be allowed that source, and nothing reaches Temporal
- * before the alert is valid and has a playbook (alert-intake.ts, shared with the SQS intake). SIR's
- * own events (source aws.security-ir) arrive on the same route and go to the case they are about.
+ * before the alert is valid, its sender may adopt the case it names (if it names one) and it has a
+ * playbook. SIR's own events (source aws.security-ir) arrive on the same route and go to the case
+ * they are about. Past authentication, both are taken by the code the SQS intake shares
+ * (src/intake/event-intake.ts); this route only turns the outcome into an HTTP answer.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Playbook } from '../../domain/playbook';
 import type { AcceptedRequests } from '../accepted-requests';
+import { isSirEvent } from '../../domain/sir-event';
+import { parseAlertJson, type AlertAccepted } from '../../intake/alert-intake';
+import { takeEvent } from '../../intake/event-intake';
+import type { AlertRefusalReason } from '../../intake/intake-counters';
+import type { SirEventAnswer } from '../../intake/sir-event-intake';
+import { isTemporalUnavailable } from '../../temporal/temporal-availability';
 import { authenticateAlert, checkSenderScope } from '../alert-auth';
-import { acceptAlert, parseAlertJson, type AlertAccepted } from '../alert-intake';
-import type { AlertIntakeMemory } from '../alert-intake-memory';
+import type { AlertIntakeMemory } from '../../intake/alert-intake-memory';
 import type { AlertKeyring } from '../alert-keys';
-import { handleSirEvent, isSirEvent } from '../sir-events';
-import { isTemporalUnavailable, sendTemporalUnavailable } from '../temporal-availability';
+import { sendTemporalUnavailable } from '../temporal-availability';
 import { type ErrorDetail, sendError } from '../http-errors';
-import { type AlertRefusalReason, type ServerMetrics, limiterAnswerLabel } from '../metrics';
+import { limiterAnswerLabel } from '../../intake/intake-counters';
+import type { ServerMetrics } from '../metrics';
 import { SIGNATURE_HEADER } from '../webhook-signature';
 
-export type { AlertAccepted } from '../alert-intake';
+export type { AlertAccepted } from '../../intake/alert-intake';
 
 export interface AlertRouteDeps {
   client: Client;
   playbooks: Playbook[];
   webhookSecrets: string[];
+  /** PHASEGATE_WEBHOOK_ADOPT_SECRET: secrets whose signed alerts may also adopt an existing SIR case. */
+  adoptSecrets?: string[];
   /** PHASEGATE_ALERT_KEYS: API keys and Basic credentials for EventBridge API destinations. */
   alertKeys?: AlertKeyring;
   taskQueue: string;
@@ -49,7 +58,7 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       return refuse({ status: 400, reason: 'empty_body', error: 'empty body', details: [{ path: '(body)', message: 'send the alert as a JSON object' }] });
     }
 
-    const auth = authenticateAlert(request.headers, raw, { webhookSecrets: deps.webhookSecrets, keys: deps.alertKeys });
+    const auth = authenticateAlert(request.headers, raw, { webhookSecrets: deps.webhookSecrets, adoptSecrets: deps.adoptSecrets, keys: deps.alertKeys });
     if (!auth.ok) return refuse(auth);
     const { sender } = auth;
     deps.metrics.alertSenders.inc({ scheme: sender.scheme, key: sender.key ?? '' });
@@ -74,23 +83,45 @@ export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): 
       deps.metrics.alerts.inc({ outcome: 'replayed' });
       return reply.code(202).send({ ...replayed, ...('duplicate' in replayed && { duplicate: true }), replayed: true });
     }
-    if (isSirEvent(body.json)) return handleSirEvent(reply, { client: deps.client, ownIdentities: deps.sirIdentities, metrics: deps.metrics }, body.json, remember);
 
+    let taken;
     try {
-      const result = await acceptAlert(deps, body.json);
-      if (!result.ok) return refuse(result);
-      const { accepted } = result;
-      deps.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
-      if (accepted.storm) deps.metrics.stormAlerts.inc({ playbook: result.playbook });
-      if (result.limiter) deps.metrics.limiterRequests.inc({ playbook: result.playbook, answer: limiterAnswerLabel(result.limiter) });
-      if (!accepted.duplicate) request.log.info({ workflowId: accepted.caseWorkflowId, playbook: result.playbook, key: sender.key }, 'case started');
-      remember(accepted);
-      return reply.code(202).send(accepted satisfies AlertAccepted);
+      taken = await takeEvent(deps, body.json, sender.adoption);
     } catch (err) {
       if (!isTemporalUnavailable(err)) throw err;
-      deps.metrics.alerts.inc({ outcome: 'refused' });
-      deps.metrics.alertRefusals.inc({ reason: 'temporal_unavailable' });
+      if (isSirEvent(body.json)) {
+        deps.metrics.sirEvents.inc({ outcome: 'refused' });
+      } else {
+        deps.metrics.alerts.inc({ outcome: 'refused' });
+        deps.metrics.alertRefusals.inc({ reason: 'temporal_unavailable' });
+      }
       return sendTemporalUnavailable(reply, err);
     }
+
+    if (taken.kind === 'sir-event') {
+      const { result } = taken;
+      if (!result.ok) {
+        deps.metrics.sirEvents.inc({ outcome: 'refused' });
+        return sendError(reply, result.status, result.error, result.details);
+      }
+      const { answer } = result;
+      deps.metrics.sirEvents.inc({ outcome: answer.ignored ? 'ignored' : 'signalled' });
+      if (!answer.ignored) request.log.info({ caseId: answer.caseId, detailType: answer.detailType, workflowId: answer.caseWorkflowId }, 'SIR event passed to its case');
+      remember(answer);
+      return reply.code(202).send(answer satisfies SirEventAnswer);
+    }
+
+    const { result } = taken;
+    if (!result.ok) {
+      if (result.reason === 'adoption_not_allowed') request.log.warn({ key: sender.key, scheme: sender.scheme }, 'alert names an existing SIR case its sender may not adopt');
+      return refuse(result);
+    }
+    const { accepted } = result;
+    deps.metrics.alerts.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
+    if (accepted.storm) deps.metrics.stormAlerts.inc({ playbook: result.playbook });
+    if (result.limiter) deps.metrics.limiterRequests.inc({ playbook: result.playbook, answer: limiterAnswerLabel(result.limiter) });
+    if (!accepted.duplicate) request.log.info({ workflowId: accepted.caseWorkflowId, playbook: result.playbook, key: sender.key }, 'case started');
+    remember(accepted);
+    return reply.code(202).send(accepted satisfies AlertAccepted);
   });
 }

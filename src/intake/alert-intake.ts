@@ -1,21 +1,23 @@
 /**
- * From an authenticated alert body to its case: parse, route to a playbook, start the case workflow
- * or join the one its fingerprint already has. POST /v1/alerts and the SQS intake both go through
- * here, so an alert is accepted or refused the same way whichever door it came through.
+ * From an authenticated alert body to its case: parse, check that a sender naming an existing SIR case
+ * may adopt it, route to a playbook, start the case workflow or join the one its fingerprint already
+ * has. POST /v1/alerts and the SQS intake both go through here, so an alert is accepted or refused the
+ * same way whichever door it came through.
  *
  * Every accepted alert is counted on the case its answer names: a grouped alert whose group's case
  * has finished opens the group's next case (alert-group-window.ts), and a storm alert whose storm case
  * has finished the next storm case. Only an alert that would open a new case asks the case-rate
  * limiter, and not once this process knows the hour is full (alert-intake-memory.ts).
  *
- * Refusals (bad JSON, invalid alert, no playbook) are returned: they are about the alert and will not
- * change on a retry. Temporal errors are thrown: the caller decides between 503 and keeping the SQS
- * message for later (see isTemporalUnavailable).
+ * Refusals (bad JSON, invalid alert, adoption not allowed, no playbook) are returned: they are about
+ * the alert and its sender and will not change on a retry. Temporal errors are thrown: the caller
+ * decides between 503 and keeping the SQS message for later (see isTemporalUnavailable).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Alert } from '../domain/alert';
 import { parseAlert } from '../domain/alert-parse';
 import { type GroupMember, STORM_CASES_PER_HOUR, alertTime, groupId, hourNumber, stormFingerprint } from '../domain/alert-group';
+import type { AlertProblem } from '../domain/alert-issues';
 import type { CasePlaybookInput, NewCaseSpec } from '../domain/case-playbook-input';
 import { alertFingerprint } from '../domain/fingerprint';
 import { duplicateAlertSignal } from '../domain/messages';
@@ -28,8 +30,7 @@ import { routeAlert } from '../domain/playbook-routing';
 import { caseWorkflowOptions } from '../temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import type { AlertIntakeMemory } from './alert-intake-memory';
-import type { ErrorDetail } from './http-errors';
-import type { AlertRefusalReason } from './metrics';
+import type { AlertRefusalReason } from './intake-counters';
 
 export interface AlertIntakeDeps {
   client: Client;
@@ -49,11 +50,27 @@ export interface AlertAccepted {
 
 export interface AlertRefusal {
   ok: false;
-  status: 400 | 422;
-  reason: Extract<AlertRefusalReason, 'empty_body' | 'malformed_json' | 'invalid_alert' | 'no_playbook'>;
+  status: 400 | 403 | 422;
+  reason: Extract<AlertRefusalReason, 'empty_body' | 'malformed_json' | 'invalid_alert' | 'adoption_not_allowed' | 'no_playbook'>;
   error: string;
-  details: ErrorDetail[];
+  details: AlertProblem[];
 }
+
+/**
+ * Whether the sender may make an alert adopt an existing SIR case (`caseId`), as the door that
+ * authenticated it says: taking over a case the worker's IAM role can see is a permission, off unless
+ * the sender's credential is explicitly scoped for it. `by` names that credential for the record
+ * (never a secret); a refusal names the sender and how the permission is given.
+ */
+export type AdoptionPermission = { allowed: true; by: string } | { allowed: false; sender: string; howToAllow: string };
+
+/** SQS messages carry no credential of their sender: nothing vouches that they may take over a case. */
+export const QUEUE_ADOPTION: AdoptionPermission = {
+  allowed: false,
+  sender: 'a message from the SQS queue',
+  howToAllow:
+    'queue messages carry no alert key or signature to scope; send alerts that adopt a case to POST /v1/alerts with an alert key that has mayAdoptCases: true, or signed with a PHASEGATE_WEBHOOK_ADOPT_SECRET',
+};
 
 export type AlertIntakeResult =
   | {
@@ -80,10 +97,19 @@ export function parseAlertJson(raw: Buffer | string): { ok: true; json: unknown 
  * has. Resolves only once Temporal has the alert: the workflow is started, or the running case was
  * signalled (a single alert's finished case is simply named). Throws what Temporal throws.
  */
-export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Date = new Date()): Promise<AlertIntakeResult> {
+export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, adoption: AdoptionPermission, now: Date = new Date()): Promise<AlertIntakeResult> {
   const parsed = parseAlert(json);
   if (!parsed.ok) return refusal(400, 'invalid_alert', parsed.error, parsed.details.map((d) => ({ path: d.path || '(body)', message: d.message })));
   const { alert } = parsed;
+  // Checked before anything else about the alert: a sender without the permission learns nothing more.
+  if (alert.caseId && !adoption.allowed) {
+    return refusal(403, 'adoption_not_allowed', 'this sender may not adopt an existing SIR case', [
+      {
+        path: 'caseId',
+        message: `${adoption.sender} lacks the permission to adopt existing SIR cases: ${adoption.howToAllow}; or leave caseId out to open a new case`,
+      },
+    ]);
+  }
 
   const routed = routeAlert(deps.playbooks, alert);
   if (!routed.ok) return refusal(422, 'no_playbook', 'no playbook takes this alert', [{ path: '(alert)', message: routed.reason }]);
@@ -92,7 +118,7 @@ export async function acceptAlert(deps: AlertIntakeDeps, json: unknown, now: Dat
   const intake: Intake = { deps, playbook, alert, now, fingerprint: alertFingerprint(alert) };
   const accepted = alert.caseId
     ? // An alert that names its SIR case is about that case: it is never grouped nor limited.
-      await acceptSingle(intake, { fingerprint: intake.fingerprint, playbook, severity: alert.severity, caseId: alert.caseId })
+      await acceptSingle(intake, { fingerprint: intake.fingerprint, playbook, severity: alert.severity, caseId: alert.caseId, ...(adoption.allowed && { adoption: { by: adoption.by, at: now.toISOString() } }) })
     : playbook.group
       ? await acceptGrouped(intake)
       : await acceptSingle(intake, { fingerprint: intake.fingerprint, playbook, severity: alert.severity, newCase: newCaseFromAlert(playbook, alert, now) });
@@ -281,6 +307,6 @@ async function signalAlert(client: Client, workflowId: string, member: GroupMemb
   }
 }
 
-function refusal(status: AlertRefusal['status'], reason: AlertRefusal['reason'], error: string, details: ErrorDetail[]): AlertRefusal {
+function refusal(status: AlertRefusal['status'], reason: AlertRefusal['reason'], error: string, details: AlertProblem[]): AlertRefusal {
   return { ok: false, status, reason, error, details };
 }
