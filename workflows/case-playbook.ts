@@ -38,6 +38,7 @@ import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/d
 import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
 import { formatDuration } from '../src/domain/playbook-duration';
 import { adoptSirCase, describeDrift, driftsFrom } from '../src/domain/sir-drift';
+import { planAdoption } from '../src/domain/case-adoption';
 import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestation';
 import {
   REFUSAL_TYPES,
@@ -401,12 +402,18 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         state.sirReadAt = new Date().toISOString();
         state.nextSirCheckAt = new Date(Date.now() + recheckEveryMs).toISOString();
       }
-      publish(ctx, `Case ${state.caseId} is "${state.status}".`);
+      // An adopted case goes on from its status, never back to an earlier step (asked only when adopting).
+      const adopted = input.caseId !== undefined && patched('adopt-from-status') ? planAdoption(playbook, { status: state.status, resolverType: state.resolverType }) : undefined;
+      if (adopted) {
+        state.stepIndex = adopted.stepIndex;
+        if (adopted.closedOutsidePhasegate) state.closedOutsidePhasegate = true;
+      }
+      publish(ctx, `Case ${state.caseId} is "${state.status}".${adopted ? ` ${adopted.why}` : ''}`);
       background(
         commentBestEffort(
           ctx,
           'playbook-started',
-          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).`,
+          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).${adopted ? ` ${adopted.why}` : ''}`,
           'CreateCaseComment: playbook started',
         ),
       );
