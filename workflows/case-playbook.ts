@@ -85,10 +85,11 @@ export interface CaseOutcome {
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
-  // Asked once per case, newest patch first: a new case records only `local-sir-calls` (each marker
-  // costs an event and a visibility write), which implies `read-before-write`, `grouped-alerts` and
-  // `attested-decisions`; a run continued as new carries the answers.
-  const localSirCalls = input.carried?.localSirCalls === true || patched('local-sir-calls');
+  // Asked once per case, newest patch first: a new case records only `own-writes-only` (each marker
+  // costs an event and a visibility write), which implies `local-sir-calls`, `read-before-write`,
+  // `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
+  const ownWritesOnly = input.carried?.ownWritesOnly === true || patched('own-writes-only');
+  const localSirCalls = ownWritesOnly || input.carried?.localSirCalls === true || patched('local-sir-calls');
   const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
   if (!readBeforeWrite && !input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
@@ -114,6 +115,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   }
   if (readBeforeWrite) state.readBeforeWrite = true;
   if (localSirCalls) state.localSirCalls = true;
+  if (ownWritesOnly) state.ownWritesOnly = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -124,6 +126,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     published: publishedAtStart(),
     readBeforeWrite,
     ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
+    ...(ownWritesOnly && { ownWritesOnly }),
   };
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;

@@ -202,6 +202,8 @@ export interface CaseState {
   readBeforeWrite?: boolean;
   /** Set by cases since the `local-sir-calls` patch: SIR calls are tried as local activities first. */
   localSirCalls?: boolean;
+  /** Set by cases since the `own-writes-only` patch: only a try that may have written counts a status found at the target as its own. */
+  ownWritesOnly?: boolean;
   /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
   sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */
