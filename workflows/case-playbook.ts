@@ -43,6 +43,7 @@ import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestati
 import {
   REFUSAL_TYPES,
   type Refusal,
+  approvedMove,
   describeOutcome,
   recordDecision,
   refuseDecisionBy,
@@ -85,10 +86,11 @@ export interface CaseOutcome {
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
-  // Asked once per case, newest patch first: a new case records only `own-writes-only` (each marker
-  // costs an event and a visibility write), which implies `local-sir-calls`, `read-before-write`,
-  // `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
-  const ownWritesOnly = input.carried?.ownWritesOnly === true || patched('own-writes-only');
+  // Asked once per case, newest patch first: a new case records only `decision-outcomes` (each marker
+  // costs an event and a visibility write), which implies `own-writes-only`, `local-sir-calls`,
+  // `read-before-write`, `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
+  const decisionOutcomes = input.carried?.decisionOutcomes === true || patched('decision-outcomes');
+  const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
   const localSirCalls = ownWritesOnly || input.carried?.localSirCalls === true || patched('local-sir-calls');
   const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
@@ -116,6 +118,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   if (readBeforeWrite) state.readBeforeWrite = true;
   if (localSirCalls) state.localSirCalls = true;
   if (ownWritesOnly) state.ownWritesOnly = true;
+  if (decisionOutcomes) state.decisionOutcomes = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -177,6 +180,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     if (early) throw refuseAndRecord(request, what, early);
     const { workflowId, namespace } = workflowInfo();
     const verdict = await proveOrRefuse(request, what, { kind: 'decide', namespace, workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment });
+    // The same decision may have been taken while this one's proof was checked (a signal racing its update).
+    const takenMeanwhile = state.decisionOutcomes ? repeatedDecision(state, request) : undefined;
+    if (takenMeanwhile) return { ...takenMeanwhile, state: snapshot(state) };
     // The world may have moved while the proof was checked: the rules run again on today's state.
     const refusal = refuseDecisionBy(state, request, verdict.groups);
     if (refusal) throw refuseAndRecord(request, what, refusal);
@@ -384,6 +390,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       alreadyApplied: result.outcome === 'already-applied',
       at: new Date(now).toISOString(),
       ...who,
+      ...(move.partialApprovals?.length && { partialApprovals: move.partialApprovals.join(', ') }),
     };
     state.transitions.push(record);
     state.status = record.to;
@@ -444,10 +451,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
           const { pending } = step;
           background(commentBestEffort(ctx, `approval-${pending.approvalId}-decision`, decisionComment(state, pending.approvalId), `CreateCaseComment: approved by ${pending.decidedBy!.by}`));
           state.pendingApproval = undefined;
-          state.queue = [
-            { to: pending.target, requestedBy: pending.requestedBy, approvedBy: [...(pending.approvedBy ?? []), ...(pending.decidedBy!.by === 'phasegate-timeout' ? ['phasegate-timeout'] : [])], ...(pending.stepIndex !== undefined && { stepIndex: pending.stepIndex }), ...(pending.requestId && { requestId: pending.requestId }) },
-            ...(state.queue ?? []),
-          ];
+          state.queue = [approvedMove(pending), ...(state.queue ?? [])];
           break;
         }
         case 'rejected': {
@@ -505,11 +509,14 @@ const DEFERRED_SIGNALS_MAX = 500;
 
 function decisionComment(state: CaseState, approvalId: number): string {
   const outcome = state.approvalOutcomes!.find((o) => o.approvalId === approvalId)!;
-  const records = state.decisions.filter((d) => d.approvalId === approvalId && (outcome.decision === 'reject' ? d.decision === 'reject' : d.decision === 'approve'));
+  const records = state.decisions.filter((d) => d.approvalId === approvalId && d.decision === outcome.decision);
+  // The deciders, then the approvals a timeout decided without (cases since `decision-outcomes`).
+  const decided = records.filter((r) => outcome.by.includes(r.by));
+  const partial = records.filter((r) => outcome.partialApprovals?.includes(r.by));
   const from = records[0]?.phase ?? state.status;
   const verb = outcome.decision === 'approve' ? 'approved' : 'rejected';
-  const who = records.map((r) => `${r.by} (${r.via}, ${r.at})${r.comment ? `: ${r.comment}` : ''}`).join('; ');
-  return `phasegate: approval #${approvalId} ${verb} moving case from "${from}" to "${outcome.target}" by ${who}`;
+  const who = (list: DecisionRecord[]): string => list.map((r) => `${r.by} (${r.via}, ${r.at})${r.comment ? `: ${r.comment}` : ''}`).join('; ');
+  return `phasegate: approval #${approvalId} ${verb} moving case from "${from}" to "${outcome.target}" by ${who(decided)}${partial.length > 0 ? `; counted before the deadline: ${who(partial)}` : ''}`;
 }
 
 async function recordCancellation(ctx: CaseContext): Promise<void> {

@@ -1,8 +1,10 @@
 /**
  * SIR calls as local activities first (cases since `local-sir-calls`, issue 14), on the real dev
- * server and sandbox: a local attempt that SIR answered but whose answer came too late is recognised
- * by the queued call that takes over (no drift, no second write), and a worker with a task-queue-wide
- * SIR rate limit makes every call queued, so the limit holds for every SIR call.
+ * server and sandbox: a local attempt that SIR answered but whose answer came too late (or came as a
+ * 500) is recognised by the queued call that takes over (no drift, no second write), while an
+ * analyst's move to the very target is drift, not phasegate's move (`own-writes-only`, issue 18); and
+ * a worker with a task-queue-wide SIR rate limit makes every call queued, so the limit holds for every
+ * SIR call.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
