@@ -13,6 +13,7 @@ import type { GetCaseOutput, SirCallOptions, SirClient, SirOperation } from '../
 import { SirError } from '../src/sir';
 import { type RetryMark, measured } from './sir-call-metrics';
 import { illegalTransitionFailure, sirFailure } from './sir-failure';
+import { inRetriedWorkflowTask } from './workflow-task-retry';
 
 export interface CaseSnapshot {
   caseId: string;
@@ -46,9 +47,10 @@ export interface MoveCaseRequest extends RetryMark {
   /** A status UpdateCaseStatus accepts, or Closed (sent through CloseCase). */
   to: SelfManagedStatus | typeof CLOSED;
   /**
-   * An earlier try of this move may have written (cases since `local-sir-calls`: a local attempt runs
-   * again from scratch when its workflow task is lost, and a queued call follows a local attempt that
-   * failed after SIR took it), so finding the case already in `to` counts as the move made.
+   * An earlier try of this move may have written, so finding the case already in `to` counts as the
+   * move made: since `own-writes-only`, sent only on the queued call after a local try that failed
+   * after SIR may have acted (a timeout, a 5xx, a lost connection); cases between `local-sir-calls`
+   * and `own-writes-only` send it on every try.
    */
   mayHaveWritten?: boolean;
 }
@@ -172,10 +174,13 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
       const actual = { status: found.caseStatus, resolverType: found.resolverType };
       if (actual.resolverType !== expected.resolverType) return drifted(caseId, expected, actual);
       if (actual.status === to) {
-        // Already there. On a retried attempt that is this activity's own write whose answer was lost
-        // (a 500, a reset, a timeout after SIR applied it); on a first attempt, unless the workflow
-        // already believed it, someone else moved the case, and the workflow must hear about it.
-        if (expected.status === to || Context.current().info.attempt > 1 || request.mayHaveWritten) return applied(to, found);
+        // Already there. When an earlier try of this move may have written, that is its own write whose
+        // answer was lost (a 500, a reset, a timeout after SIR applied it): a retried attempt, the
+        // queued call after a local try that may have written (mayHaveWritten), a local try whose
+        // workflow task was lost and runs again. Otherwise, unless the workflow already believed it,
+        // someone else moved the case (an analyst), and the workflow must hear about it.
+        const info = Context.current().info;
+        if (expected.status === to || info.attempt > 1 || request.mayHaveWritten || (info.isLocal && (await inRetriedWorkflowTask()))) return applied(to, found);
         return drifted(caseId, expected, actual);
       }
       if (actual.status !== expected.status) return drifted(caseId, expected, actual);

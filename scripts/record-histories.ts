@@ -349,6 +349,49 @@ async function main(): Promise<void> {
     // 16. A window opened with its start delay and ending on its own when the delay is over.
     const window = await openGroupWindow(client, taskQueue, { playbook: 'grouped', group: `group-grouped-${randomUUID().replace(/-/g, '')}`, by: ['accountId', 'type'], windowMs: 2_000 });
     await save('alert-group-window', client.workflow.getHandle(window.group, window.runId));
+
+    // Since issue 18 (v9 on): adopt-from-status, own-writes-only and decision-outcomes.
+    // 17. An alert names a SIR case an analyst already moved to Containment: the playbook goes on from
+    //     there (the Post-incident gate, then close), never back to Detection and Analysis.
+    const { caseId: adoptedCase } = await sir.createCase({
+      clientToken: randomUUID(),
+      resolverType: 'Self',
+      title: 'Adopted in Containment',
+      description: 'Recorded',
+      engagementType: 'Security Incident',
+      reportedIncidentStartDate: new Date('2026-11-20T10:00:00Z'),
+      impactedAccounts: [],
+      watchers: [],
+    });
+    await sandbox.changeCase(adoptedCase, { caseStatus: DA, updatedBy: analyst });
+    await sandbox.changeCase(adoptedCase, { caseStatus: CER, updatedBy: analyst });
+    const adopted = await start(GATED, { caseId: adoptedCase, newCase: undefined });
+    await pending(adopted, PIA);
+    await decide(adopted, 'approve', 'carol');
+    await pending(adopted, 'Closed');
+    await decide(adopted, 'approve', 'alice');
+    await save('adopt-from-status', adopted);
+
+    // 18. A two-person gate approved by one, then by its timeout: the clock is the decider and the
+    //     approval it counted stays partial.
+    const partial = await start(
+      base('timeout-decider', [
+        { status: DA },
+        { status: CER, approval: { approvers: ['alice', 'group:ir-leads'], minApprovers: 2, timeoutMs: 3_000, onTimeout: 'approve' } },
+      ]),
+    );
+    await pending(partial, CER);
+    await decide(partial, 'approve', 'alice', 'contain');
+    await save('timeout-decider', partial);
+
+    // 19. An analyst moves the case to the very target its approved move is for: drift, not phasegate's move.
+    const sameTarget = await start(GATED);
+    const sameTargetCase = (await pending(sameTarget, CER)).caseId!;
+    await sandbox.changeCase(sameTargetCase, { caseStatus: CER, updatedBy: analyst });
+    await decide(sameTarget, 'approve', 'alice');
+    await until(sameTarget, (s) => s.driftCount === 1 && s.pendingApproval?.target === PIA);
+    await sameTarget.terminate('recording done');
+    await save('analyst-moved-to-target', sameTarget);
   });
 
   await native.close();

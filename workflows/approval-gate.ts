@@ -60,7 +60,7 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
       if (!pending.escalated && spec.onTimeout === 'escalate' && spec.escalation) escalate(ctx, pending, spec, deadline, background, tell);
       else {
         const action = pending.escalated ? spec.escalation!.onTimeout : spec.onTimeout === 'escalate' ? 'reject' : spec.onTimeout;
-        recordTimeout(ctx.state, action, new Date(now).toISOString());
+        recordTimeout(ctx.state, action, new Date(now).toISOString(), { timeoutDecides: ctx.state.decisionOutcomes === true });
         tell('approval-timed-out', action);
       }
     }

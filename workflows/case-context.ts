@@ -32,6 +32,12 @@ export interface CaseContext {
    * to wait (flushPublished), so a task that opens, moves and parks a case upserts once.
    */
   readonly localSirCalls?: boolean;
+  /**
+   * Cases since the `own-writes-only` patch (issue 18): a move that finds the case already at its target
+   * counts it as its own write only when a try of it may really have written (case-operations.ts,
+   * moveSirCase); otherwise someone else moved the case, and it is adopted as drift.
+   */
+  readonly ownWritesOnly?: boolean;
   readonly unpublished?: Map<string, SearchAttributePair>;
   /** Best-effort comments tried locally that the main line has not joined yet (case-operations.ts). */
   readonly localComments?: LocalComment[];

@@ -10,7 +10,7 @@ import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
 import { createCaseClientToken } from '../src/domain/case-playbook-input';
 import { capCommentBody } from '../src/domain/comment-body';
 import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
-import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE } from '../src/domain/sir-errors';
+import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE, failedTryMayHaveWritten } from '../src/domain/sir-errors';
 import { type CaseContext, flushPublished } from './case-context';
 import { activityFailureCause, asCaseFailure } from './case-failure';
 import { COMMENT_LOCAL_ACTIVITY_OPTIONS, SIR_ACTIVITY_OPTIONS, SIR_FIRST_RETRY_MS, SIR_LOCAL_ACTIVITY_OPTIONS, SIR_LONGEST_RETRY_AFTER_MS } from './sir-activity-options';
@@ -32,14 +32,16 @@ function localWithSummary(summary: string) {
  * policy (and from then on every call of a case whose worker limits SIR calls globally is queued).
  * A refusal that no attempt can fix (Conflict, Validation…) is the queued call's answer too: thrown.
  */
-async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: (mark: RetryMark) => Promise<T>): Promise<T> {
+async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: (mark: RetryMark, localFailure?: unknown) => Promise<T>): Promise<T> {
   let afterLocalTry = false;
+  let localFailure: unknown;
   if (ctx.localSirCalls) {
     if (!ctx.state.sirCallsQueued) {
       try {
         return await local();
       } catch (err) {
         if (!goesOnQueued(err)) throw err;
+        localFailure = err;
         // The case may wait a while from here on: the Web UI shows where it stands meanwhile.
         flushPublished(ctx);
         if (mustQueue(err)) ctx.state.sirCallsQueued = true;
@@ -53,7 +55,7 @@ async function localFirst<T>(ctx: CaseContext, local: () => Promise<T>, queued: 
     flushPublished(ctx);
   }
   // The mark only counts the queued call as a retry in phasegate_sir_calls; older cases never send it.
-  return queued(afterLocalTry ? { afterLocalTry } : {});
+  return queued(afterLocalTry ? { afterLocalTry } : {}, localFailure);
 }
 
 /** SIR's Retry-After (at most the retry policy's longest interval), else the policy's first interval. */
@@ -74,6 +76,19 @@ function goesOnQueued(err: unknown): boolean {
   const failure = activityFailureCause(err);
   if (failure instanceof ApplicationFailure) return !failure.nonRetryable && !NON_RETRYABLE_SIR_ERROR_TYPES.includes(failure.type ?? '');
   return failure instanceof TimeoutFailure;
+}
+
+/** Whether SIR may have applied the write whose local try failed with `err` (timeouts arrive wrapped or bare, see goesOnQueued). */
+function localTryMayHaveWritten(err: unknown): boolean {
+  const failure = activityFailureCause(err);
+  if (failure instanceof TimeoutFailure) return failedTryMayHaveWritten({ timedOut: true });
+  if (!(failure instanceof ApplicationFailure)) return failedTryMayHaveWritten({});
+  const detail = failure.details?.[0] as { operation?: unknown; httpStatus?: unknown } | undefined;
+  return failedTryMayHaveWritten({
+    ...(failure.type && { type: failure.type }),
+    ...(typeof detail?.operation === 'string' && { operation: detail.operation }),
+    ...(typeof detail?.httpStatus === 'number' && { httpStatus: detail.httpStatus }),
+  });
 }
 
 function mustQueue(err: unknown): boolean {
@@ -150,14 +165,18 @@ export async function moveSirCase(ctx: CaseContext, to: CaseTarget): Promise<Mov
     caseId,
     expected: { status: state.status ?? 'Submitted', resolverType: state.resolverType ?? 'Self' },
     to,
-    // A local attempt runs again from scratch when its task is lost (a worker restart), and a queued
-    // call follows a local attempt that may have written: any attempt may find its own write.
-    ...(ctx.localSirCalls && { mayHaveWritten: true }),
+    // Cases between `local-sir-calls` and `own-writes-only` count any try finding the case at `to` as their own write.
+    ...(ctx.localSirCalls && !ctx.ownWritesOnly && { mayHaveWritten: true }),
   };
+  // Since `own-writes-only` only a try that may really have written counts so, else it is drift: the
+  // queued call after a local try that failed after SIR may have acted (a timeout, a 5xx, a lost
+  // connection; not a 429 or a refusal). A local try that runs again because its workflow task was
+  // lost asks Temporal itself (the activity: the task's attempt).
+  const mayHaveWritten = (localFailure: unknown): boolean => ctx.ownWritesOnly === true && localFailure !== undefined && localTryMayHaveWritten(localFailure);
   return localFirst(
     ctx,
     () => sirLocal.moveCase.executeWithOptions(localWithSummary(summary), [request]),
-    (mark) => sir.moveCase.executeWithOptions(withSummary(summary), [{ ...request, ...mark }]),
+    (mark, localFailure) => sir.moveCase.executeWithOptions(withSummary(summary), [{ ...request, ...mark, ...(mayHaveWritten(localFailure) && { mayHaveWritten: true }) }]),
   ).catch(failAs(summary));
 }
 

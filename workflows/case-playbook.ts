@@ -38,10 +38,12 @@ import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/d
 import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
 import { formatDuration } from '../src/domain/playbook-duration';
 import { adoptSirCase, describeDrift, driftsFrom } from '../src/domain/sir-drift';
+import { planAdoption } from '../src/domain/case-adoption';
 import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestation';
 import {
   REFUSAL_TYPES,
   type Refusal,
+  approvedMove,
   describeOutcome,
   recordDecision,
   refuseDecisionBy,
@@ -93,10 +95,13 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       message: 'a case cannot be started with carried state: only a run that continues a case as new takes its state over',
     });
   }
-  // Asked once per case, newest patch first: a new case records only `proof-in-history` (each marker
-  // costs an event and a visibility write), which implies `local-sir-calls`, `read-before-write`,
-  // `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
-  const proofInHistory = input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
+  // Asked once per case, newest patch first: a new case records only `decision-outcomes` (each marker
+  // costs an event and a visibility write), which implies `own-writes-only`, `proof-in-history`,
+  // `local-sir-calls`, `read-before-write`, `grouped-alerts` and `attested-decisions`; a run continued
+  // as new carries the answers.
+  const decisionOutcomes = input.carried?.decisionOutcomes === true || patched('decision-outcomes');
+  const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
+  const proofInHistory = ownWritesOnly || input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
   const localSirCalls = proofInHistory || input.carried?.localSirCalls === true || patched('local-sir-calls');
   const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
@@ -126,6 +131,8 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   if (readBeforeWrite) state.readBeforeWrite = true;
   if (localSirCalls) state.localSirCalls = true;
   if (proofInHistory) state.proofInHistory = true;
+  if (ownWritesOnly) state.ownWritesOnly = true;
+  if (decisionOutcomes) state.decisionOutcomes = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -136,6 +143,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     published: publishedAtStart(),
     readBeforeWrite,
     ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
+    ...(ownWritesOnly && { ownWritesOnly }),
   };
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
@@ -189,6 +197,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     if (early) throw refuseAndRecord(request, what, early);
     const { workflowId, namespace } = workflowInfo();
     const verdict = await proveOrRefuse(request, what, { kind: 'decide', namespace, workflowId, approvalId: request.approvalId, decision: request.decision, comment: request.comment });
+    // The same decision may have been taken while this one's proof was checked (a signal racing its update).
+    const takenMeanwhile = state.decisionOutcomes ? repeatedDecision(state, request) : undefined;
+    if (takenMeanwhile) return { ...takenMeanwhile, state: snapshot(state) };
     // The world may have moved while the proof was checked: the rules run again on today's state.
     const refusal = refuseDecisionBy(state, request, verdict.groups);
     if (refusal) throw refuseAndRecord(request, what, refusal);
@@ -396,6 +407,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       alreadyApplied: result.outcome === 'already-applied',
       at: new Date(now).toISOString(),
       ...who,
+      ...(move.partialApprovals?.length && { partialApprovals: move.partialApprovals.join(', ') }),
     };
     state.transitions.push(record);
     state.status = record.to;
@@ -417,12 +429,18 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         state.sirReadAt = new Date().toISOString();
         state.nextSirCheckAt = new Date(Date.now() + recheckEveryMs).toISOString();
       }
-      publish(ctx, `Case ${state.caseId} is "${state.status}".`);
+      // An adopted case goes on from its status, never back to an earlier step (asked only when adopting).
+      const adopted = input.caseId !== undefined && patched('adopt-from-status') ? planAdoption(playbook, { status: state.status, resolverType: state.resolverType }) : undefined;
+      if (adopted) {
+        state.stepIndex = adopted.stepIndex;
+        if (adopted.closedOutsidePhasegate) state.closedOutsidePhasegate = true;
+      }
+      publish(ctx, `Case ${state.caseId} is "${state.status}".${adopted ? ` ${adopted.why}` : ''}`);
       background(
         commentBestEffort(
           ctx,
           'playbook-started',
-          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).${adoptionNote(state)}`,
+          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).${adopted ? ` ${adopted.why}` : ''}${adoptionNote(state)}`,
           'CreateCaseComment: playbook started',
         ),
       );
@@ -450,10 +468,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
           const { pending } = step;
           background(commentBestEffort(ctx, `approval-${pending.approvalId}-decision`, decisionComment(state, pending.approvalId), `CreateCaseComment: approved by ${pending.decidedBy!.by}`));
           state.pendingApproval = undefined;
-          state.queue = [
-            { to: pending.target, requestedBy: pending.requestedBy, approvedBy: [...(pending.approvedBy ?? []), ...(pending.decidedBy!.by === 'phasegate-timeout' ? ['phasegate-timeout'] : [])], ...(pending.stepIndex !== undefined && { stepIndex: pending.stepIndex }), ...(pending.requestId && { requestId: pending.requestId }) },
-            ...(state.queue ?? []),
-          ];
+          state.queue = [approvedMove(pending), ...(state.queue ?? [])];
           break;
         }
         case 'rejected': {
@@ -523,11 +538,14 @@ const DEFERRED_SIGNALS_MAX = 500;
 
 function decisionComment(state: CaseState, approvalId: number): string {
   const outcome = state.approvalOutcomes!.find((o) => o.approvalId === approvalId)!;
-  const records = state.decisions.filter((d) => d.approvalId === approvalId && (outcome.decision === 'reject' ? d.decision === 'reject' : d.decision === 'approve'));
+  const records = state.decisions.filter((d) => d.approvalId === approvalId && d.decision === outcome.decision);
+  // The deciders, then the approvals a timeout decided without (cases since `decision-outcomes`).
+  const decided = records.filter((r) => outcome.by.includes(r.by));
+  const partial = records.filter((r) => outcome.partialApprovals?.includes(r.by));
   const from = records[0]?.phase ?? state.status;
   const verb = outcome.decision === 'approve' ? 'approved' : 'rejected';
-  const who = records.map((r) => `${r.by} (${r.via}, ${r.at})${r.comment ? `: ${r.comment}` : ''}`).join('; ');
-  return `phasegate: approval #${approvalId} ${verb} moving case from "${from}" to "${outcome.target}" by ${who}`;
+  const who = (list: DecisionRecord[]): string => list.map((r) => `${r.by} (${r.via}, ${r.at})${r.comment ? `: ${r.comment}` : ''}`).join('; ');
+  return `phasegate: approval #${approvalId} ${verb} moving case from "${from}" to "${outcome.target}" by ${who(decided)}${partial.length > 0 ? `; counted before the deadline: ${who(partial)}` : ''}`;
 }
 
 async function recordCancellation(ctx: CaseContext): Promise<void> {

@@ -15,8 +15,10 @@ export interface TransitionRecord {
   alreadyApplied: boolean;
   /** Who asked for it: 'playbook' for a planned step, else the human who requested it. */
   requestedBy: string;
-  /** Everyone who approved the move (several under a quorum), comma-separated. */
+  /** Everyone who approved the move (several under a quorum), comma-separated; `phasegate-timeout` when the clock decided. */
   approvedBy?: string;
+  /** Approvals counted before the clock approved the move, short of the quorum (cases since `decision-outcomes`), comma-separated. */
+  partialApprovals?: string;
 }
 
 export type DecisionKind = 'approve' | 'reject';
@@ -57,6 +59,11 @@ export interface ApprovalOutcome {
   at: string;
   /** Why a withdrawn approval was withdrawn. */
   reason?: string;
+  /**
+   * Approvals counted before the clock approved (cases since `decision-outcomes`): the decider is
+   * `phasegate-timeout` alone, and these people's approvals stay on record as partial, short of the quorum.
+   */
+  partialApprovals?: string[];
 }
 
 /** What the SIR case looks like: as phasegate believed it, or as SIR answered. */
@@ -118,6 +125,8 @@ export interface QueuedMove {
   to: CaseTarget;
   requestedBy: string;
   approvedBy?: string[];
+  /** Approvals counted before the clock approved the move (see ApprovalOutcome). */
+  partialApprovals?: string[];
   stepIndex?: number;
   requestId?: string;
 }
@@ -220,6 +229,14 @@ export interface CaseState {
    * activity, whose result is a history event, never a local activity (see workflows/case-operations.ts).
    */
   proofInHistory?: boolean;
+  /**
+   * Set by cases since the `decision-outcomes` patch: a timeout that approves a part-approved gate is its
+   * only decider, and a decision already taken by the same person through another path (signal or update)
+   * is answered with its first outcome after its proof, as before it.
+   */
+  decisionOutcomes?: boolean;
+  /** Set by cases since the `own-writes-only` patch: only a try that may have written counts a status found at the target as its own. */
+  ownWritesOnly?: boolean;
   /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
   sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */

@@ -5,7 +5,7 @@
  * decision applies the same rules. Cases started before the `attested-decisions` patch use case-rules.ts.
  */
 import { REFUSAL_TYPES, type Refusal, describeApprovers, refuseActor, refuseFinished } from './case-rules';
-import type { ApprovalOutcome, CaseState, CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from './case-state';
+import type { ApprovalOutcome, CaseState, CaseTarget, DecisionKind, DecisionRecord, PendingApproval, QueuedMove } from './case-state';
 import type { DecisionAnswer, DecisionRequest, TransitionRequest } from './messages';
 import type { ApproverRef } from './playbook';
 import { checkTransition } from './transitions';
@@ -29,7 +29,8 @@ export function describeOutcome(outcome: ApprovalOutcome): string {
   }
   const verb = outcome.decision === 'approve' ? 'approved' : 'rejected';
   const who = outcome.by.includes(TIMEOUT_ACTOR) ? 'on timeout' : `by ${outcome.by.join(', ')}`;
-  return `approval #${outcome.approvalId} to move to "${outcome.target}" was ${verb} ${who} at ${outcome.at}`;
+  const partial = outcome.partialApprovals?.length ? ` (approvals counted before the deadline: ${outcome.partialApprovals.join(', ')})` : '';
+  return `approval #${outcome.approvalId} to move to "${outcome.target}" was ${verb} ${who}${partial} at ${outcome.at}`;
 }
 
 /**
@@ -155,8 +156,12 @@ export function outcomesFromDecisions(decisions: readonly DecisionRecord[]): App
   return [...last.values()].map((d) => ({ approvalId: d.approvalId, target: d.target, decision: d.decision, by: [d.by], at: d.at }));
 }
 
-/** The clock decides as the playbook says. */
-export function recordTimeout(state: CaseState, action: DecisionKind, at: string): void {
+/**
+ * The clock decides as the playbook says. Since `decision-outcomes` (`timeoutDecides`) it is the only
+ * decider of an approval on timeout: the approvals counted before it, short of the quorum, are kept as
+ * partial (older cases named them beside it, as if they had approved the move).
+ */
+export function recordTimeout(state: CaseState, action: DecisionKind, at: string, options: { timeoutDecides?: boolean } = {}): void {
   const pending = state.pendingApproval!;
   state.decisions.push({
     approvalId: pending.approvalId,
@@ -168,12 +173,35 @@ export function recordTimeout(state: CaseState, action: DecisionKind, at: string
     comment: `no decision before the deadline; the playbook says ${action} on timeout`,
     via: 'timeout',
   });
-  decide(state, pending, action, action === 'approve' ? [...(pending.approvedBy ?? []), TIMEOUT_ACTOR] : [TIMEOUT_ACTOR], at);
+  const counted = pending.approvedBy ?? [];
+  if (options.timeoutDecides) decide(state, pending, action, [TIMEOUT_ACTOR], at, action === 'approve' ? counted : []);
+  else decide(state, pending, action, action === 'approve' ? [...counted, TIMEOUT_ACTOR] : [TIMEOUT_ACTOR], at);
 }
 
-function decide(state: CaseState, pending: PendingApproval, decision: DecisionKind, by: string[], at: string): void {
+function decide(state: CaseState, pending: PendingApproval, decision: DecisionKind, by: string[], at: string, partialApprovals: string[] = []): void {
   pending.decidedBy = { decision, by: by.join(', ') };
-  state.approvalOutcomes = [...(state.approvalOutcomes ?? []), { approvalId: pending.approvalId, target: pending.target, decision, by, at }];
+  state.approvalOutcomes = [
+    ...(state.approvalOutcomes ?? []),
+    { approvalId: pending.approvalId, target: pending.target, decision, by, at, ...(partialApprovals.length > 0 && { partialApprovals: [...partialApprovals] }) },
+  ];
+}
+
+/**
+ * The move an approved gate makes, naming who approved it: its approvers, or the clock alone when a
+ * timeout decided (with the approvals it had counted kept as partial). Older cases recorded a timeout
+ * on a part-approved gate as decided by its approvers and the clock together; they keep that record.
+ */
+export function approvedMove(pending: PendingApproval): QueuedMove {
+  const counted = pending.approvedBy ?? [];
+  const byTimeout = pending.decidedBy?.by === TIMEOUT_ACTOR;
+  return {
+    to: pending.target,
+    requestedBy: pending.requestedBy,
+    approvedBy: byTimeout ? [TIMEOUT_ACTOR] : [...counted],
+    ...(byTimeout && counted.length > 0 && { partialApprovals: [...counted] }),
+    ...(pending.stepIndex !== undefined && { stepIndex: pending.stepIndex }),
+    ...(pending.requestId && { requestId: pending.requestId }),
+  };
 }
 
 export function refuseTransitionRequest(state: CaseState, request: TransitionRequest): Refusal | undefined {

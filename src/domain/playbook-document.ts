@@ -152,6 +152,19 @@ const escalationNotify = z.unknown().transform((value, ctx): EscalationNotify =>
   return z.NEVER;
 });
 
+/** The gate's protections an approving timeout may override, when the playbook says so (playbook-rules.ts). */
+export const TIMEOUT_OVERRIDABLE = ['minApprovers', 'separateFrom'] as const;
+
+/** Like approvers, one value may be written without brackets. */
+const timeoutMayOverride = z
+  .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(z.enum(TIMEOUT_OVERRIDABLE)))
+  .superRefine((list, ctx) => {
+    if (list.length === 0) ctx.addIssue({ code: 'custom', message: `must name ${TIMEOUT_OVERRIDABLE.join(' or ')}, or remove the key`, params: { rule: 'no-overrides' } });
+    list.forEach((name, index) => {
+      if (list.indexOf(name) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `repeats ${quote(name)}; remove the duplicate`, params: { rule: 'duplicate-override' } });
+    });
+  });
+
 const minApprovers = checked(z.number(), 'bad-min-approvers', (value) =>
   Number.isInteger(value) && value >= 1 ? undefined : `must be a whole number of at least 1: the distinct people needed (found ${value})`,
 );
@@ -181,6 +194,7 @@ const approval = z.strictObject({
   escalation: escalation.optional(),
   minApprovers: minApprovers.optional(),
   separateFrom: z.enum(SEPARATE_FROM_CHOICES).optional(),
+  timeoutMayOverride: timeoutMayOverride.optional(),
   notify: channels.optional(),
   remindEvery: remindEvery.optional(),
 });

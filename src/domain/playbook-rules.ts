@@ -4,7 +4,7 @@
  * the right shape (playbook-document.ts), so they can trust types and concentrate on meaning.
  */
 import type { CaseStatus } from './case-status';
-import type { ApprovalDocument, PlaybookDocument } from './playbook-document';
+import { type ApprovalDocument, type PlaybookDocument, TIMEOUT_OVERRIDABLE } from './playbook-document';
 import type { DocumentPath } from './playbook-location';
 import { formatDuration } from './playbook-duration';
 import { checkTransition } from './transitions';
@@ -109,7 +109,51 @@ function checkApproval(approval: ApprovalDocument, path: DocumentPath): RuleViol
       `approval.escalation.onTimeout is "${escalation.onTimeout}" but the escalation has no timeout, so it would never fire: add escalation.timeout (e.g. 24h) or remove onTimeout`,
     );
   }
-  violations.push(...checkQuorum(approval, path), ...checkReminders(approval, path));
+  violations.push(...checkQuorum(approval, path), ...checkTimeoutOverrides(approval, path), ...checkReminders(approval, path));
+  return violations;
+}
+
+/**
+ * A timeout that approves moves the case on its own: past a gate that asks for several distinct
+ * approvers, or for someone other than the requester, it would undo that protection by waiting. Such
+ * a gate may approve on timeout only when the playbook names each protection the clock may override
+ * (timeoutMayOverride), so a reviewer sees the choice.
+ */
+function checkTimeoutOverrides(approval: ApprovalDocument, path: DocumentPath): RuleViolation[] {
+  const { escalation } = approval;
+  const approving: { where: DocumentPath; field: string } | undefined =
+    approval.onTimeout === 'approve' && approval.timeout !== undefined
+      ? { where: ['onTimeout'], field: 'approval.onTimeout' }
+      : approval.onTimeout === 'escalate' && approval.timeout !== undefined && escalation?.onTimeout === 'approve' && escalation.timeout !== undefined
+        ? { where: ['escalation', 'onTimeout'], field: 'approval.escalation.onTimeout' }
+        : undefined;
+  const protections: Array<{ name: (typeof TIMEOUT_OVERRIDABLE)[number]; rule: string; undone: string }> = [
+    ...((approval.minApprovers ?? 1) > 1
+      ? [{ name: 'minApprovers' as const, rule: 'timeout-overrides-quorum', undone: `with fewer than the ${approval.minApprovers} distinct approvers minApprovers asks for` }]
+      : []),
+    ...(approval.separateFrom ? [{ name: 'separateFrom' as const, rule: 'timeout-overrides-separation', undone: `without anyone but the requester approving (separateFrom: ${approval.separateFrom})` }] : []),
+  ];
+  const allowed = approval.timeoutMayOverride ?? [];
+  const violations: RuleViolation[] = [];
+  if (approving) {
+    for (const protection of protections.filter((p) => !allowed.includes(p.name))) {
+      violations.push({
+        path: [...path, ...approving.where],
+        rule: protection.rule,
+        message:
+          `${approving.field} is "approve": when the deadline passes the clock would move the case ${protection.undone}; ` +
+          `if that is intended, say so with approval.timeoutMayOverride: [${protection.name}], else choose onTimeout: reject (or escalate to people)`,
+      });
+    }
+  }
+  for (const name of allowed.filter((n) => !approving || !protections.some((p) => p.name === n))) {
+    const why = !approving ? 'no timeout of this approval approves' : name === 'minApprovers' ? 'the approval needs only one approver' : 'the approval has no separateFrom';
+    violations.push({
+      path: [...path, 'timeoutMayOverride'],
+      rule: 'timeout-override-unused',
+      message: `approval.timeoutMayOverride names ${name}, but ${why}, so there is nothing for the clock to override: remove it`,
+    });
+  }
   return violations;
 }
 

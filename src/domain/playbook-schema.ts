@@ -26,6 +26,9 @@
  *       minApprovers: 2                      # optional: distinct people who must approve (default 1); with
  *                                            #   no group named it cannot exceed the named approvers
  *       separateFrom: requester              # optional, the only value: who asked for the move cannot approve it
+ *       timeoutMayOverride: [minApprovers]   # required to approve on timeout (onTimeout or escalation.onTimeout:
+ *                                            #   approve) past minApprovers > 1 or separateFrom: names each
+ *                                            #   protection the clock may override (minApprovers, separateFrom)
  *       notify: [ir-leads-slack]             # optional: channel names (^[a-z0-9][a-z0-9-]{0,62}$, no repeats)
  *                                            #   from the worker's channels file (PHASEGATE_CHANNELS), told
  *                                            #   when the gate opens, escalates and times out

@@ -107,3 +107,31 @@ export const NON_RETRYABLE_SIR_ERROR_TYPES: string[] = [
   ...SIR_ERROR_NAMES.filter((n) => !SIR_ERRORS[n].retryable),
   ...GENERIC_AWS_ERRORS.filter((n) => n !== 'InvalidSignatureException' && n !== 'ExpiredTokenException'),
 ];
+
+/** What the workflow can read from a failed try of a SIR write (a local activity's failure). */
+export interface FailedTry {
+  /** The try ran out of time: SIR may have acted and its answer been lost. */
+  timedOut?: boolean;
+  type?: string;
+  /** The SIR call that failed (its SirError's operation), when the failure came from a SIR answer or its transport. */
+  operation?: string;
+  httpStatus?: number;
+}
+
+const STATUS_WRITES: ReadonlySet<string> = new Set(['UpdateCaseStatus', 'CloseCase']);
+
+/**
+ * Whether SIR may have applied a status write whose try failed, so that finding the case at the
+ * target afterwards is that try's own write and not someone else's (issue 18: the audit trail says who
+ * moved the case). A timeout, a server error (5xx) or a lost connection may hide an applied write; a
+ * throttled or refused request (any 4xx: 429, a bad signature, an invalid token), a try the worker
+ * refused to send (SirCallMustQueue), and a failure of the read before the write did not write.
+ */
+export function failedTryMayHaveWritten(failed: FailedTry): boolean {
+  if (failed.timedOut) return true;
+  if (failed.type === SIR_CALL_MUST_QUEUE) return false;
+  if (failed.operation !== undefined && !STATUS_WRITES.has(failed.operation)) return false;
+  if (failed.httpStatus !== undefined) return failed.httpStatus >= 500;
+  // No answer from SIR (a reset, a network error) or a failure outside the SIR client: cannot be ruled out.
+  return true;
+}

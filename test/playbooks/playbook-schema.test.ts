@@ -368,6 +368,62 @@ const BROKEN: BrokenCase[] = [
     step: 'close',
   },
   {
+    name: 'a quorum gate that approves on timeout without saying the clock may override the quorum',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 2\ntimeout: 4h\nonTimeout: approve'),
+    rule: 'timeout-overrides-quorum',
+    message: /approval\.onTimeout is "approve": when the deadline passes the clock would move the case with fewer than the 2 distinct approvers minApprovers asks for; .*timeoutMayOverride: \[minApprovers\]/,
+    path: 'steps[1].approval.onTimeout',
+    step: STEP2,
+  },
+  {
+    name: 'a four-eyes gate that approves on timeout without saying so',
+    yaml: gated('approvers: [group:ir-leads]\nseparateFrom: requester\ntimeout: 4h\nonTimeout: approve'),
+    rule: 'timeout-overrides-separation',
+    message: /without anyone but the requester approving \(separateFrom: requester\); .*timeoutMayOverride: \[separateFrom\]/,
+    path: 'steps[1].approval.onTimeout',
+    step: STEP2,
+  },
+  {
+    name: 'a quorum gate whose escalation approves on timeout',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 2\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [group:ciso], timeout: 1d, onTimeout: approve }'),
+    rule: 'timeout-overrides-quorum',
+    message: /approval\.escalation\.onTimeout is "approve"/,
+    path: 'steps[1].approval.escalation.onTimeout',
+    step: STEP2,
+  },
+  {
+    name: 'a quorum close gate that approves on timeout, with only the other protection overridden',
+    yaml: withSteps(DA, 'close:\n  approval: { approvers: [group:ir-leads], minApprovers: 3, separateFrom: requester, timeoutMayOverride: separateFrom, timeout: 3d, onTimeout: approve }\n'),
+    rule: 'timeout-overrides-quorum',
+    message: /fewer than the 3 distinct approvers/,
+    path: 'close.approval.onTimeout',
+    step: 'close',
+  },
+  {
+    name: 'timeoutMayOverride on a gate whose timeout rejects',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 2\ntimeout: 4h\ntimeoutMayOverride: [minApprovers]'),
+    rule: 'timeout-override-unused',
+    message: /names minApprovers, but no timeout of this approval approves/,
+    path: 'steps[1].approval.timeoutMayOverride',
+    step: STEP2,
+  },
+  {
+    name: 'timeoutMayOverride naming something the gate does not ask for',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 2\ntimeout: 4h\nonTimeout: approve\ntimeoutMayOverride: [minApprovers, separateFrom]'),
+    rule: 'timeout-override-unused',
+    message: /names separateFrom, but the approval has no separateFrom/,
+    path: 'steps[1].approval.timeoutMayOverride',
+    step: STEP2,
+  },
+  {
+    name: 'timeoutMayOverride naming something that is no protection',
+    yaml: gated('approvers: [group:ir-leads]\nminApprovers: 2\ntimeout: 4h\nonTimeout: approve\ntimeoutMayOverride: [approvers]'),
+    rule: 'bad-value',
+    message: /approval\.timeoutMayOverride\[0\] "approvers" is not one of "minApprovers", "separateFrom"/,
+    path: 'steps[1].approval.timeoutMayOverride[0]',
+    step: STEP2,
+  },
+  {
     name: 'separateFrom something other than requester',
     yaml: gated('approvers: [group:ir-leads]\nseparateFrom: approvers'),
     rule: 'bad-value',
@@ -764,6 +820,17 @@ onReject: close
       remindEveryMs: 60_000,
     });
     assert.deepEqual(JSON.parse(JSON.stringify(playbook)), playbook, 'the playbook travels as JSON in workflow input');
+  });
+
+  it('lets a quorum, four-eyes gate approve on timeout when the playbook names what the clock overrides', () => {
+    const both = gated('approvers: [group:ir-leads]\nminApprovers: 2\nseparateFrom: requester\ntimeout: 4h\nonTimeout: approve\ntimeoutMayOverride: [minApprovers, separateFrom]');
+    const approval = playbookOf(parsePlaybook(both, 'a')).steps[1]!.approval!;
+    assert.deepEqual([approval.onTimeout, approval.minApprovers, approval.separateFrom], ['approve', 2, 'requester']);
+    assert.ok(!('timeoutMayOverride' in approval), 'an acknowledgement for reviewers, not something the workflow runs');
+    playbookOf(parsePlaybook(gated('approvers: [group:ir-leads]\nminApprovers: 2\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [group:ciso], timeout: 1d, onTimeout: approve }\ntimeoutMayOverride: minApprovers'), 'b'));
+    // Nothing to override: a one-person gate, or a quorum gate whose timeout rejects.
+    playbookOf(parsePlaybook(gated('approvers: [alice]\nminApprovers: 1\ntimeout: 4h\nonTimeout: approve'), 'c'));
+    playbookOf(parsePlaybook(gated('approvers: [group:ir-leads]\nminApprovers: 2\nseparateFrom: requester\ntimeout: 4h\nonTimeout: reject'), 'd'));
   });
 
   it('drops minApprovers: 1, which is what a gate needs anyway, and accepts as many people as named', () => {

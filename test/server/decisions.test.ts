@@ -10,14 +10,39 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { CaseState } from '../../src/domain/case-state';
 import { type DecisionAnswer, type TransitionAnswer, approveSignal, decideUpdate, stateQuery } from '../../src/domain/messages';
+import { decisionUpdateId } from '../../src/temporal/case-commands';
 import type { casePlaybook } from '../../workflows';
 import { DECISION_KEYS, startServerFixture, type ServerFixture, type UserName } from '../helpers/server';
+import { createTestWorker } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
+
+/** Opens a case on the NIST default playbook and waits until it asks ir-leads about Containment. */
+async function waitingCaseOn(fx: ServerFixture): Promise<{ workflowId: string; caseId: string }> {
+  const alert = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'generic-alert.json'), 'utf8')) as Record<string, unknown>;
+  alert.id = `${String(alert.id)}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const response = await fx.postAlert(alert);
+  assert.equal(response.status, 202);
+  const { caseWorkflowId } = (await response.json()) as { caseWorkflowId: string };
+  const state = await waitFor('the Containment approval', async () => {
+    const s = await fx.env.client.workflow.getHandle(caseWorkflowId).query(stateQuery);
+    return s.pendingApproval?.target === CER ? s : undefined;
+  });
+  return { workflowId: caseWorkflowId, caseId: state.caseId! };
+}
+
+function postDecision(fx: ServerFixture, ref: string, user: UserName | undefined, body: unknown): Promise<Response> {
+  return fetch(`${fx.url}/v1/cases/${ref}/decisions`, {
+    method: 'POST',
+    headers: user ? fx.as(user) : { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
 
 describe('decisions API and case inspection', { timeout: 240_000 }, () => {
   let fx: ServerFixture;
@@ -26,27 +51,8 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
   });
   after(() => fx.close());
 
-  /** Opens a case on the NIST default playbook and waits until it asks ir-leads about Containment. */
-  async function waitingCase(): Promise<{ workflowId: string; caseId: string }> {
-    const alert = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'generic-alert.json'), 'utf8')) as Record<string, unknown>;
-    alert.id = `${String(alert.id)}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const response = await fx.postAlert(alert);
-    assert.equal(response.status, 202);
-    const { caseWorkflowId } = (await response.json()) as { caseWorkflowId: string };
-    const state = await waitFor('the Containment approval', async () => {
-      const s = await fx.env.client.workflow.getHandle(caseWorkflowId).query(stateQuery);
-      return s.pendingApproval?.target === CER ? s : undefined;
-    });
-    return { workflowId: caseWorkflowId, caseId: state.caseId! };
-  }
-
-  function post(ref: string, user: UserName | undefined, body: unknown): Promise<Response> {
-    return fetch(`${fx.url}/v1/cases/${ref}/decisions`, {
-      method: 'POST',
-      headers: user ? fx.as(user) : { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  }
+  const waitingCase = (): Promise<{ workflowId: string; caseId: string }> => waitingCaseOn(fx);
+  const post = (ref: string, user: UserName | undefined, body: unknown): Promise<Response> => postDecision(fx, ref, user, body);
 
   async function pendingId(workflowId: string): Promise<number> {
     return (await fx.env.client.workflow.getHandle(workflowId).query(stateQuery)).pendingApproval!.approvalId;
@@ -265,5 +271,69 @@ describe('decisions API and case inspection', { timeout: 240_000 }, () => {
     });
     assert.ok(pending >= 1);
     await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+});
+
+describe('one person\'s decision arriving as a signal and as an update (SPEC §3)', { timeout: 120_000 }, () => {
+  let fx: ServerFixture;
+  before(async () => {
+    fx = await startServerFixture({ worker: false });
+  });
+  after(() => fx.close());
+
+  /** The production worker (attested decisions only), stopped and started by the test. */
+  async function startWorker(): Promise<() => Promise<void>> {
+    const worker = await createTestWorker(fx.env, fx.sandbox.sir, fx.taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false });
+    const running = worker.run();
+    return async () => {
+      worker.shutdown();
+      await running;
+    };
+  }
+
+  it('answers the update with the first outcome (200, never 409) when both reach the case together, and records one decision and no refusal', async () => {
+    let stopWorker = await startWorker();
+    const { workflowId } = await waitingCaseOn(fx);
+    const handle = fx.env.client.workflow.getHandle<typeof casePlaybook>(workflowId);
+    const approvalId = (await handle.query(stateQuery)).pendingApproval!.approvalId;
+    // With no worker both wait for the case's next workflow task, so each one's proof is checked while the other's is.
+    await stopWorker();
+    const attestation = DECISION_KEYS.attest({ kind: 'decide', namespace: fx.env.namespace ?? 'default', workflowId, approvalId, decision: 'approve' }, 'alice', ['ir-leads']);
+    await handle.signal(approveSignal, { approvalId, by: 'alice', attestation });
+    const response = postDecision(fx, workflowId, 'alice', { approvalId, decision: 'approve' });
+    const updateId = decisionUpdateId({ approvalId, by: 'alice', decision: 'approve' });
+    await waitFor('the update admitted by Temporal', async () =>
+      fx.env.client.workflowService
+        .pollWorkflowExecutionUpdate({
+          namespace: fx.env.namespace ?? 'default',
+          updateRef: { workflowExecution: { workflowId }, updateId },
+          waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+        })
+        .then(
+          () => true,
+          () => undefined,
+        ),
+    );
+    stopWorker = await startWorker();
+    try {
+      const answered = await response;
+      assert.equal(answered.status, 200, await answered.clone().text());
+      const answer = (await answered.json()) as DecisionAnswer;
+      assert.deepEqual([answer.approvalId, answer.by, answer.result, answer.next], [approvalId, 'alice', 'approved', 'moving']);
+      const state = await waitFor('the signal taken too', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pendingApproval?.approvalId !== approvalId || s.status === CER ? s : undefined;
+      });
+      assert.deepEqual(state.decisions.map((d) => [d.approvalId, d.by, d.decision]), [[approvalId, 'alice', 'approve']], 'one decision, taken once');
+      assert.equal(state.refusalCount ?? 0, 0, `no refusal: ${JSON.stringify(state.refusals)}`);
+      assert.doesNotMatch(state.note ?? '', /refused/);
+      // And again by HTTP, later: the same first outcome.
+      const again = await postDecision(fx, workflowId, 'alice', { approvalId, decision: 'approve' });
+      assert.equal(again.status, 200);
+      assert.equal(((await again.json()) as DecisionAnswer).result, 'approved');
+      await handle.terminate('test done');
+    } finally {
+      await stopWorker();
+    }
   });
 });

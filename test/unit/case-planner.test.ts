@@ -10,6 +10,8 @@ import { openApproval, planNext, takeRequest } from '../../src/domain/case-plann
 import type { CaseState } from '../../src/domain/case-state';
 import {
   approvalsNeeded,
+  approvedMove,
+  describeOutcome,
   outcomesFromDecisions,
   recordDecision,
   recordTimeout,
@@ -145,6 +147,35 @@ describe('decisions on a quorum, four-eyes gate', () => {
     decide(state, 'alice', 'approve');
     assert.equal(repeatedDecision(state, { approvalId: 1, by: 'erin', decision: 'approve' })?.result, 'approved');
     assert.equal(state.decisions.length, 2);
+  });
+
+  it('lets the clock alone decide a part-approved gate on timeout, keeping the approvals it counted as partial (decision-outcomes)', () => {
+    const state = opened();
+    decide(state, 'erin', 'approve');
+    recordTimeout(state, 'approve', AT, { timeoutDecides: true });
+    assert.deepEqual(state.pendingApproval?.decidedBy, { decision: 'approve', by: 'phasegate-timeout' });
+    assert.deepEqual(state.approvalOutcomes, [{ approvalId: 1, target: CER, decision: 'approve', by: ['phasegate-timeout'], at: AT, partialApprovals: ['erin'] }]);
+    assert.deepEqual(approvedMove(state.pendingApproval), { to: CER, requestedBy: 'carol', approvedBy: ['phasegate-timeout'], partialApprovals: ['erin'] });
+    assert.match(describeOutcome(state.approvalOutcomes[0]!), /was approved on timeout \(approvals counted before the deadline: erin\) at/);
+    assert.deepEqual(state.decisions.map((d) => [d.by, d.decision, d.via]), [['erin', 'approve', 'update'], ['phasegate-timeout', 'approve', 'timeout']]);
+    // erin's own approval did not decide the gate: repeated, it hears what it got, counted.
+    assert.equal(repeatedDecision(state, { approvalId: 1, by: 'erin', decision: 'approve' })?.result, 'counted');
+    // A timeout that rejects, and one on a gate nobody approved, name the clock alone either way.
+    const rejected = opened();
+    decide(rejected, 'erin', 'approve');
+    recordTimeout(rejected, 'reject', AT, { timeoutDecides: true });
+    assert.deepEqual([rejected.approvalOutcomes![0]!.by, rejected.approvalOutcomes![0]!.partialApprovals], [['phasegate-timeout'], undefined]);
+    const silent = opened();
+    recordTimeout(silent, 'approve', AT, { timeoutDecides: true });
+    assert.deepEqual(approvedMove(silent.pendingApproval!), { to: CER, requestedBy: 'carol', approvedBy: ['phasegate-timeout'] });
+  });
+
+  it('keeps the record older cases made of a timeout on a part-approved gate: the approvers and the clock together', () => {
+    const state = opened();
+    decide(state, 'erin', 'approve');
+    recordTimeout(state, 'approve', AT);
+    assert.deepEqual(state.approvalOutcomes?.[0]?.by, ['erin', 'phasegate-timeout']);
+    assert.deepEqual(approvedMove(state.pendingApproval!).approvedBy, ['erin']);
   });
 
   it('rebuilds approval outcomes from the decisions an older case kept', () => {

@@ -1,6 +1,7 @@
 /**
  * Approval deadlines measured in days, run in seconds on Temporal's Java time-skipping test server:
- * escalation after 72 h, and the reject and approve timeout actions.
+ * escalation after 72 h, and the reject and approve timeout actions (on a part-approved quorum gate
+ * the clock is the decider, `decision-outcomes`).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -125,6 +126,22 @@ describe('approval timeouts (time-skipping test server)', { concurrency: 1, time
     const rejection = await waitFor('the timeout comment', async () => comments(state.caseId!).find((c) => c.includes('approval #1 rejected')));
     assert.match(rejection, /by phasegate-timeout \(timeout/);
     await handle.terminate('test done');
+  });
+
+  it('records the clock as the decider when a part-approved quorum gate approves on timeout, keeping the approval it had as partial', async () => {
+    const handle = await start({ approvers: ['alice', 'bob'], minApprovers: 2, timeoutMs: 4 * HOUR, onTimeout: 'approve' });
+    const counted = await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice', comment: 'contain' }] });
+    assert.deepEqual([counted.result, counted.approvalsNeeded], ['counted', 1]);
+    await env.sleep('5 hours');
+    const outcome = await handle.result();
+    assert.equal(outcome.status, CER);
+    const moved = outcome.transitions.at(-1)!;
+    assert.deepEqual([moved.to, moved.approvedBy, moved.partialApprovals], [CER, TIMEOUT_ACTOR, 'alice'], 'the timeout moved the case; alice alone did not');
+    assert.deepEqual(outcome.decisions.map((d) => [d.by, d.decision, d.via]), [['alice', 'approve', 'update'], [TIMEOUT_ACTOR, 'approve', 'timeout']]);
+    const state = await handle.query(stateQuery);
+    assert.deepEqual(state.approvalOutcomes?.map((o) => [o.decision, o.by, o.partialApprovals]), [['approve', [TIMEOUT_ACTOR], ['alice']]]);
+    const audit = await waitFor('the decision comment', async () => comments(state.caseId!).find((c) => c.includes('approval #1 approved')));
+    assert.match(audit, /approved moving case from "Detection and Analysis" to "Containment, Eradication and Recovery" by phasegate-timeout \(timeout, .*\): no decision before the deadline.*; counted before the deadline: alice \(update, .*\): contain/);
   });
 
   it('approves on timeout when the playbook says so, and moves the case', async () => {

@@ -1,8 +1,10 @@
 /**
  * SIR calls as local activities first (cases since `local-sir-calls`, issue 14), on the real dev
- * server and sandbox: a local attempt that SIR answered but whose answer came too late is recognised
- * by the queued call that takes over (no drift, no second write), and a worker with a task-queue-wide
- * SIR rate limit makes every call queued, so the limit holds for every SIR call.
+ * server and sandbox: a local attempt that SIR answered but whose answer came too late (or came as a
+ * 500) is recognised by the queued call that takes over (no drift, no second write), while an
+ * analyst's move to the very target is drift, not phasegate's move (`own-writes-only`, issue 18); and
+ * a worker with a task-queue-wide SIR rate limit makes every call queued, so the limit holds for every
+ * SIR call.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +19,7 @@ import type { Playbook } from '../../src/domain/playbook';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { casePlaybook } from '../../workflows';
+import { decideOn } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
 import { TEST_IDENTITY, startWorkerFixture, uniqueTaskQueue } from '../helpers/temporal';
@@ -24,6 +27,7 @@ import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
+const ANALYST = 'arn:aws:iam::123456789012:user/analyst';
 const GATED = testPlaybook('local-sir-calls', [DA, { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } }]);
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -56,6 +60,8 @@ describe('SIR calls as local activities first (real dev server, real sandbox)', 
 
   const scheduled = (history: HistoryEvent[]): string[] =>
     history.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  const statusWrites = (caseId: string): string[] =>
+    fx.sandbox.calls.list({ operation: 'UpdateCaseStatus', caseId }).map((c) => (c.requestBody as { caseStatus: string }).caseStatus);
   const localMarkers = (history: HistoryEvent[]): number => history.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
 
   it('takes a move SIR made for a local attempt that timed out as made: no second write, no drift', async () => {
@@ -76,6 +82,50 @@ describe('SIR calls as local activities first (real dev server, real sandbox)', 
     const firstQueued = history.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveCase');
     assert.ok(history.slice(0, firstQueued).some((e) => e.timerStartedEventAttributes != null), 'a backoff timer before the queued call');
     await handle.terminate('test done');
+  });
+
+  it('takes a move SIR applied before answering 500 as made: one write, its own, no drift', async () => {
+    fx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'internal', count: 1, afterApply: true, retryAfterSeconds: 1 });
+    const handle = await start(GATED);
+    const parked = await parkedAt(handle, CER);
+    assert.equal(parked.driftCount ?? 0, 0, `no drift: ${JSON.stringify(parked.drifts)}`);
+    assert.deepEqual(parked.transitions.map((t) => [t.to, t.alreadyApplied]), [[DA, true]]);
+    assert.equal(fx.sandbox.calls.list({ operation: 'UpdateCaseStatus', caseId: parked.caseId! }).length, 1);
+    await handle.terminate('test done');
+  });
+
+  // Issue 18 point 7: the audit trail says who moved the case. Only a try that may have written counts as phasegate's.
+  it('records an analyst\'s move to the very target its approved move was for as drift, not as its own transition', async () => {
+    const handle = await start(GATED);
+    const { caseId } = await parkedAt(handle, CER);
+    await fx.sandbox.changeCase(caseId!, { caseStatus: CER, updatedBy: ANALYST });
+    await decideOn(handle, 'approve', 'alice');
+    await handle.result();
+    const state = await handle.query(stateQuery);
+    assert.deepEqual(state.transitions.map((t) => [t.to, t.approvedBy ?? null]), [[DA, null]], 'phasegate moved the case once, to D&A');
+    assert.equal(state.driftCount, 1);
+    assert.deepEqual([state.drifts![0]!.source, state.drifts![0]!.believed.status, state.drifts![0]!.found.status], ['move', DA, CER]);
+    assert.equal(state.status, CER);
+    assert.deepEqual(statusWrites(caseId!), [DA], 'phasegate never wrote Containment');
+  });
+
+  it('records drift when, while its move waits out a 429, an analyst moves the case to that target', async () => {
+    const handle = await start(GATED);
+    const { caseId } = await parkedAt(handle, CER);
+    fx.sandbox.faults.inject('UpdateCaseStatus', { kind: 'throttle', count: 1, retryAfterSeconds: 4 });
+    await decideOn(handle, 'approve', 'alice');
+    // The local try was throttled: the case waits 4 s on a timer before its queued call.
+    await waitFor('the throttled try', async () => (fx.sandbox.calls.list({ operation: 'UpdateCaseStatus', caseId: caseId! }).some((c) => c.statusCode === 429) ? true : undefined));
+    await fx.sandbox.changeCase(caseId!, { caseStatus: CER, updatedBy: ANALYST });
+    await handle.result();
+    const state = await handle.query(stateQuery);
+    assert.deepEqual(state.transitions.map((t) => t.to), [DA]);
+    assert.equal(state.driftCount, 1, `transitions: ${JSON.stringify(state.transitions)}`);
+    assert.equal(state.drifts![0]!.found.status, CER);
+    const history = (await handle.fetchHistory()).events ?? [];
+    assert.ok(scheduled(history).includes('moveCase'), 'the queued call found the analyst\'s move');
+    assert.deepEqual(statusWrites(caseId!), [DA, CER], 'the throttled try reached SIR but was not applied');
+    assert.equal(fx.sandbox.getCase(caseId!)?.caseStatus, CER);
   });
 
   describe('a worker with a global SIR rate limit (PHASEGATE_SIR_MAX_RPS)', () => {
