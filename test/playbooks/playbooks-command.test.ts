@@ -132,6 +132,19 @@ describe('phasegate playbooks validate', () => {
       assert.match(refused.stderr[0]!, /unknown-channel: approval\.notify\[0\] names "pager"/);
     });
 
+    it('refuses a channel that would sign notifications with the inbound webhook secret', async () => {
+      const dir = await tempDir({
+        'p.yaml': playbookYaml('plain'),
+        'c.txt': 'channels:\n  - { name: soc-pager, type: webhook, url: "https://pager.example.com/x", secretEnv: PHASEGATE_WEBHOOK_SECRET }\n',
+      });
+      dirs.push(dir);
+      const run = await runValidate([dir, '--channels', join(dir, 'c.txt')]);
+      assert.equal(run.code, 1);
+      assert.deepEqual(run.stderr, [
+        `${join(dir, 'c.txt')} (PHASEGATE_CHANNELS): channels[0].secretEnv: must not name PHASEGATE_WEBHOOK_SECRET: that is the secret POST /v1/alerts accepts, so every receiver could post alerts; give notifications a secret of their own (PHASEGATE_NOTIFY_SECRET, or another variable)`,
+      ]);
+    });
+
     it('reports a channels file it cannot use in one line', async () => {
       const dir = await tempDir({ 'p.yaml': playbookYaml('plain'), 'c.txt': 'channels:\n  - { name: Bad_Name, type: slack, urlEnv: X }\n' });
       dirs.push(dir);

@@ -23,6 +23,7 @@ import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
 import { notifyOnce } from './fixtures/notify-workflow';
 
 const SIGNING_SECRET = 'whsec_history_probe_51c2';
+const INBOUND_SECRET = 'whsec_inbound_history_probe_9d04';
 const SLACK_PATH = '/services/T0000/B0000/history-probe-credential';
 
 describe('notifyChannel on a real worker (dev server, loopback receivers)', { timeout: 180_000 }, () => {
@@ -43,7 +44,7 @@ describe('notifyChannel on a real worker (dev server, loopback receivers)', { ti
   - { name: soc-pager, type: webhook, url: "${hook.url}/phasegate" }
 `,
       'channels.yaml',
-      { PHASEGATE_SLACK_IR_LEADS: `${slack.url}${SLACK_PATH}`, PHASEGATE_WEBHOOK_SECRET: SIGNING_SECRET },
+      { PHASEGATE_SLACK_IR_LEADS: `${slack.url}${SLACK_PATH}`, PHASEGATE_NOTIFY_SECRET: SIGNING_SECRET, PHASEGATE_WEBHOOK_SECRET: INBOUND_SECRET },
     );
     // The SIR client is never called here; notifyChannel is registered next to the SIR activities.
     const sir = new SirClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
@@ -87,7 +88,7 @@ describe('notifyChannel on a real worker (dev server, loopback receivers)', { ti
   }
 
   function assertNoSecrets(bytes: Buffer): void {
-    for (const secret of [slack.url, hook.url, SLACK_PATH, 'history-probe-credential', SIGNING_SECRET]) {
+    for (const secret of [slack.url, hook.url, SLACK_PATH, 'history-probe-credential', SIGNING_SECRET, INBOUND_SECRET]) {
       assert.equal(bytes.indexOf(secret), -1, `${secret} is in the workflow history`);
     }
   }
