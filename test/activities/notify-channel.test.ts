@@ -3,7 +3,7 @@
  * webhook and a Slack endpoint receive, how each kind of answer maps to a Temporal failure (a redirect
  * is never followed), that webhooks are signed with notifications' own secret and never with the
  * inbound webhook secret, and that neither the URLs nor the signing secret reach a log line or a
- * failure.
+ * failure. And the older notifyEscalation, which never sends to the URL in its input.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -11,7 +11,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createNotificationActivities } from '../../activities';
+import { createNotificationActivities, type EscalationNotice } from '../../activities';
 import { createLogger } from '../../src/cli/logger';
 import type { ApprovalNotice, ChannelDelivery } from '../../src/domain/approval-notice';
 import { parseChannelsFile } from '../../src/notify/channels-file';
@@ -304,6 +304,27 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
     });
   });
 
+  describe('notifyEscalation (the older hook, with a URL in its input)', () => {
+    const escalate = (notice: EscalationNotice) => mock.run<[EscalationNotice], void, typeof acts.notifyEscalation>(acts.notifyEscalation, notice);
+    const payload = { event: 'approval-escalated', caseId: '1234567890', workflowId: 'case-old', target: 'Containment, Eradication and Recovery', approvers: ['group:ciso'], approvalId: 1 };
+
+    it('sends nothing to the URL and fails without a retry, naming neither the URL nor a secret', async () => {
+      const f = await failure(escalate({ url: `${elsewhere.url}/escalations?token=t0k3n`, payload }));
+      assert.deepEqual([f.type, f.nonRetryable], ['EscalationUrlRefused', true]);
+      assert.match(f.message, /^not sent: phasegate no longer POSTs to a URL taken from workflow input .* name channels from the worker's channels file \(PHASEGATE_CHANNELS\) in escalation\.notify instead$/);
+      assert.ok(!f.message.includes(elsewhere.url) && !f.message.includes('t0k3n'), f.message);
+      assert.equal(elsewhere.requests.length, 0);
+    });
+
+    it("sends nothing even to a configured channel's own URL: the input would still choose what is sent there", async () => {
+      for (const url of [`${hook.url}/phasegate/hook`, `${slack.url}${SLACK_PATH}`]) {
+        const f = await failure(escalate({ url, payload }));
+        assert.equal(f.type, 'EscalationUrlRefused');
+      }
+      assert.equal(hook.requests.length + slack.requests.length, 0);
+    });
+  });
+
   describe('logs', () => {
     it('record each delivery by channel, event, case and status, and never a URL or the secret', async () => {
       logLines.length = 0;
@@ -313,6 +334,12 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
       await failure(notify({ channel: 'soc-pager', notice }));
       await failure(notify({ channel: 'dead-pager', notice }));
       await failure(notify({ channel: 'nowhere', notice }));
+      await failure(
+        mock.run<[EscalationNotice], void, typeof acts.notifyEscalation>(acts.notifyEscalation, {
+          url: `${hook.url}/escalations?token=t0k3n`,
+          payload: { caseId: '1234567890', approvalId: 3 },
+        }),
+      );
 
       const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.deepEqual(
@@ -322,12 +349,14 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
           ['notification not delivered', 'soc-pager', 500],
           ['notification not delivered', 'dead-pager', undefined],
           ['notification for an unknown channel', 'nowhere', undefined],
+          ["escalation notice to a URL from workflow input refused: nothing was sent; name channels in the playbook's escalation.notify", undefined, undefined],
         ],
       );
+      assert.deepEqual([lines[4]!.caseId, lines[4]!.approvalId, lines[4]!.level], ['1234567890', 3, 40]);
       assert.deepEqual([lines[0]!.event, lines[0]!.caseId, lines[0]!.approvalId, lines[0]!.channelType], ['approval-opened', '1234567890', 3, 'slack']);
       assert.equal(lines[1]!.retryable, true);
       const all = logLines.join('\n');
-      for (const secret of [slack.url, hook.url, closedPort.url, SLACK_PATH, 'slack-url-is-a-credential', SIGNING_SECRET, INBOUND_SECRET, '127.0.0.1']) {
+      for (const secret of [slack.url, hook.url, closedPort.url, SLACK_PATH, 'slack-url-is-a-credential', SIGNING_SECRET, INBOUND_SECRET, 't0k3n', '127.0.0.1']) {
         assert.ok(!all.includes(secret), `${secret} appears in the logs:\n${all}`);
       }
     });

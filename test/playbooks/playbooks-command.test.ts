@@ -79,6 +79,19 @@ describe('phasegate playbooks validate', () => {
     assert.match(run.stderr[0]!, /^\/nonexistent\/phasegate-playbooks: \(document\): no-directory: cannot read the playbook directory: it does not exist/);
   });
 
+  it('refuses an escalation.notify URL in one line that says to name a channel instead', async () => {
+    const dir = await tempDir({
+      'url.yaml': `${playbookYaml('older-hook')}  - status: Containment, Eradication and Recovery\n    approval: { approvers: [alice], timeout: 1h, onTimeout: escalate, escalation: { approvers: [bob], notify: "https://hooks.example.com/escalations?token=t0k3n" } }\n`,
+    });
+    dirs.push(dir);
+    const run = await runValidate([dir]);
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.stdout, []);
+    assert.deepEqual(run.stderr, [
+      `${join(dir, 'url.yaml')}: step 2 "Containment, Eradication and Recovery": notify-url: approval.escalation.notify is a URL, and phasegate no longer sends to URLs written in playbooks: add the endpoint to the worker's channels file (PHASEGATE_CHANNELS) as a signed webhook channel and name that channel here, e.g. notify: [soc-pager]`,
+    ]);
+  });
+
   it('checks PHASEGATE_PLAYBOOKS when no directory is given', async () => {
     const dir = await tempDir();
     dirs.push(dir);
