@@ -3,8 +3,10 @@
  * worker's channels file (PHASEGATE_CHANNELS): its input names the channel, so neither a Slack URL
  * nor a signing secret ever lands in a workflow history, and its log lines name the channel only.
  *
- * `notifyEscalation` is the older hook (a playbook's `escalation.notify` URL, POSTed unsigned); it
- * stays registered because running cases and recorded histories still schedule it.
+ * `notifyEscalation` is the older hook: it POSTed to the URL in its input (a playbook's
+ * `escalation.notify` URL form), so anyone able to write workflow input chose where the worker sent
+ * requests. Playbooks can no longer name a URL; the activity stays registered because running cases
+ * started before that still schedule it, and it refuses every call (see below).
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -80,20 +82,32 @@ export function createNotificationActivities(options: NotificationActivityOption
       }
     },
 
-    notifyEscalation: async (notice: EscalationNotice): Promise<void> => {
-      const response = await fetch(notice.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'phasegate' },
-        body: JSON.stringify(notice.payload),
-        signal: AbortSignal.timeout(8_000),
+    /**
+     * Refuses, sending nothing, whatever the URL. Delivering when the URL is one of this worker's
+     * channels was the alternative, and is worse: whoever writes workflow input would still choose the
+     * body the worker signs and sends to that receiver, and the outcome recorded in the history would
+     * tell them whether a guessed URL (a Slack webhook URL is a credential) is configured here. The
+     * failure is non-retryable and the case workflows swallow it (notifications are best effort), so a
+     * running case that escalates goes on; its escalation's channels, if any, are told as usual. The
+     * URL appears in neither the failure nor the log.
+     */
+    notifyEscalation: async (notice: EscalationNotice): Promise<never> => {
+      const context = Context.current();
+      const payload = typeof notice === 'object' && notice !== null && typeof notice.payload === 'object' && notice.payload !== null ? notice.payload : {};
+      logger.warn(
+        {
+          workflowId: context.info.workflowExecution?.workflowId,
+          caseId: typeof payload.caseId === 'string' ? payload.caseId : undefined,
+          approvalId: typeof payload.approvalId === 'number' ? payload.approvalId : undefined,
+        },
+        'escalation notice to a URL from workflow input refused: nothing was sent; name channels in the playbook\'s escalation.notify',
+      );
+      throw ApplicationFailure.create({
+        type: NOTIFY_FAILURE_TYPES.escalationUrlRefused,
+        nonRetryable: true,
+        message:
+          "not sent: phasegate no longer POSTs to a URL taken from workflow input (the older escalation.notify URL form); name channels from the worker's channels file (PHASEGATE_CHANNELS) in escalation.notify instead",
       });
-      if (!response.ok) {
-        throw ApplicationFailure.create({
-          type: 'NotificationFailed',
-          message: `escalation hook answered HTTP ${response.status}`,
-          nonRetryable: response.status >= 400 && response.status < 500 && response.status !== 429,
-        });
-      }
     },
   };
 }

@@ -85,6 +85,8 @@ function escalate(
     `phasegate: approval #${pending.approvalId} to move to "${pending.target}" got no decision from ` +
     `${describeApprovers(spec.approvers)} within ${formatDuration(spec.timeoutMs!)}; escalated to ${describeApprovers(escalation.approvers)}.`;
   background(commentBestEffort(ctx, `approval-${pending.approvalId}-escalated`, body, `CreateCaseComment: escalated to ${describeApprovers(escalation.approvers)}`));
+  // Only cases started before playbooks lost the URL form carry one; the worker refuses to send there
+  // (notifyEscalation), and the call stays so that their histories replay.
   if (escalation.notifyUrl) {
     const { state } = ctx;
     background(

@@ -19,6 +19,8 @@ const schema = z.object({
   payloadKeys: z.string().min(40).optional(),
   /** PHASEGATE_DECISION_KEYS for dev: the API attests decisions as it does in production. */
   decisionKey: z.string().min(32).optional(),
+  /** PHASEGATE_NOTIFY_SECRET for dev: webhook channels sign with their own secret, never the webhook's. */
+  notifySecret: z.string().min(32).optional(),
   /** Where the last `phasegate dev` serves the API, so the CLI finds it without configuration. */
   apiUrl: z.string().url().optional(),
 });
@@ -41,13 +43,16 @@ export type GeneratedDevCredentials = Required<Omit<DevCredentials, 'apiUrl'>> &
 
 export async function loadOrCreateDevCredentials(stateDir: string): Promise<GeneratedDevCredentials & { created: boolean }> {
   const existing = await readDevCredentials(stateDir);
-  if (existing?.payloadKeys && existing.decisionKey) return { ...existing, payloadKeys: existing.payloadKeys, decisionKey: existing.decisionKey, created: false };
-  // A file from before payload encryption or attested decisions keeps what it has and gains the rest.
+  if (existing?.payloadKeys && existing.decisionKey && existing.notifySecret) {
+    return { ...existing, payloadKeys: existing.payloadKeys, decisionKey: existing.decisionKey, notifySecret: existing.notifySecret, created: false };
+  }
+  // A file from before payload encryption, attested decisions or notify secrets keeps what it has and gains the rest.
   const fresh: GeneratedDevCredentials = {
     webhookSecret: existing?.webhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
     demoToken: existing?.demoToken ?? `pg_${randomBytes(24).toString('hex')}`,
     payloadKeys: existing?.payloadKeys ?? `dev-1:${generateKey()}`,
     decisionKey: existing?.decisionKey ?? randomBytes(32).toString('hex'),
+    notifySecret: existing?.notifySecret ?? `whsec_notify_${randomBytes(24).toString('hex')}`,
   };
   await writeDevCredentials(stateDir, fresh);
   return { ...fresh, created: existing === undefined };

@@ -1,5 +1,5 @@
 /**
- * How the notifyChannel activity fails, and the activity options a workflow should schedule it with.
+ * How the notification activities fail, and the activity options a workflow should schedule it with.
  * Here rather than in workflows/ so that the workflow, the activity and the tests share one list.
  */
 import type { ActivityOptions } from '@temporalio/common';
@@ -13,6 +13,8 @@ export const NOTIFY_FAILURE_TYPES = {
   unknownChannel: 'UnknownChannel',
   /** The activity input is not a ChannelDelivery. */
   invalidNotice: 'InvalidNotice',
+  /** notifyEscalation was asked to POST to a URL from workflow input, which it never does. */
+  escalationUrlRefused: 'EscalationUrlRefused',
 } as const;
 
 export const NON_RETRYABLE_NOTIFY_ERROR_TYPES: string[] = [NOTIFY_FAILURE_TYPES.refused, NOTIFY_FAILURE_TYPES.unknownChannel, NOTIFY_FAILURE_TYPES.invalidNotice];

@@ -98,22 +98,14 @@ const approvers = z
     });
   });
 
-const notifyUrl = checked(z.string(), 'bad-url', (value) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `${quote(value)} is neither a URL nor a channel name; write an http(s) URL such as https://hooks.example.com/escalations, or channel names from the worker's channels file such as [soc-pager]`;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must be an http or https URL (found "${url.protocol}")`;
-  if (url.username !== '' || url.password !== '') return 'must not carry credentials: playbooks are committed to git';
-  return undefined;
-});
+function looksLikeUrl(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim());
+}
 
 const channelName = checked(z.string(), 'bad-channel', (value) => {
   if (isChannelName(value)) return undefined;
   // A pasted webhook URL is the likely mistake, and a Slack webhook URL is a secret: say where it goes.
-  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+  const hint = looksLikeUrl(value)
     ? "; URLs belong in the worker's channels file (PHASEGATE_CHANNELS), and the playbook names the channel"
     : '';
   return `${quote(value)} is not a channel name: ${CHANNEL_NAME_RULE}${hint}`;
@@ -133,21 +125,29 @@ const channels = z
     });
   });
 
-export type EscalationNotify = { url: string } | { channels: string[] };
-
 /**
- * `escalation.notify` predates channels and held a URL; playbooks in use keep working. A channel name
- * can never parse as a URL (it has no ":"), so the two forms cannot be mistaken for each other.
+ * `escalation.notify` once also took one URL, which the worker POSTed to unsigned: wherever the
+ * playbook (or anyone able to write a case's workflow input) pointed it. It names channels only now;
+ * a URL there gets an error that says where it belongs instead, without repeating it (it may carry
+ * a token).
  */
-const escalationNotify = z.unknown().transform((value, ctx): EscalationNotify => {
+const escalationNotify = z.unknown().transform((value, ctx): string[] => {
   if (typeof value !== 'string' && !Array.isArray(value)) {
     const found = typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : value === null ? 'an empty value' : 'a mapping';
-    ctx.addIssue({ code: 'custom', message: `must be an http(s) URL or a list of channel names (found ${found})`, params: { rule: 'wrong-type' } });
+    ctx.addIssue({ code: 'custom', message: `must be a list of channel names (found ${found})`, params: { rule: 'wrong-type' } });
     return z.NEVER;
   }
-  const asUrl = typeof value === 'string' && !isChannelName(value);
-  const parsed = asUrl ? notifyUrl.safeParse(value, { reportInput: true }) : channels.safeParse(value, { reportInput: true });
-  if (parsed.success) return asUrl ? { url: parsed.data as string } : { channels: parsed.data as string[] };
+  if (typeof value === 'string' && looksLikeUrl(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "is a URL, and phasegate no longer sends to URLs written in playbooks: add the endpoint to the worker's channels file (PHASEGATE_CHANNELS) as a signed webhook channel and name that channel here, e.g. notify: [soc-pager]",
+      params: { rule: 'notify-url' },
+    });
+    return z.NEVER;
+  }
+  const parsed = channels.safeParse(value, { reportInput: true });
+  if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
   return z.NEVER;
 });

@@ -75,6 +75,6 @@ function toEscalation(escalation: NonNullable<ApprovalDocument['escalation']>): 
     ...(escalation.timeout !== undefined && { timeoutMs: escalation.timeout }),
     // checkPlaybookRules refuses "escalate" here: there is a single escalation level.
     onTimeout: escalation.onTimeout === 'approve' ? 'approve' : 'reject',
-    ...(escalation.notify !== undefined && ('url' in escalation.notify ? { notifyUrl: escalation.notify.url } : { notify: [...escalation.notify.channels] })),
+    ...(escalation.notify !== undefined && { notify: [...escalation.notify] }),
   };
 }

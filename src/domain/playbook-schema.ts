@@ -40,8 +40,8 @@
  *         approvers: [group:ciso]
  *         timeout: 24h
  *         onTimeout: reject                  # reject | approve (one escalation level only)
- *         notify: [soc-pager]                # optional: channels for the escalation round's audience, or
- *                                            #   (the older form) one http(s) URL, POSTed unsigned
+ *         notify: [soc-pager]                # optional: channels for the escalation round's audience
+ *                                            #   (a URL is refused: it belongs in the channels file)
  *   - status: Post-incident Activities
  * close:                             # optional; present = CloseCase after the last step
  *   approval: { approvers: [group:ir-leads], timeout: 72h, onTimeout: approve }
@@ -53,8 +53,8 @@
  *
  * Placeholders in case.title / case.description: see CASE_TEMPLATE_PLACEHOLDERS.
  *
- * Normalised (playbook.ts): `minApprovers` appears only above 1 (absent means one approval), and
- * `escalation.notify` becomes `notifyUrl` (the URL form) or `notify` (channel names).
+ * Normalised (playbook.ts): `minApprovers` appears only above 1 (absent means one approval), and a
+ * single channel name becomes a list.
  *
  * Checking happens in three layers, each only on input the previous one accepted: YAML syntax, the
  * zod schema (shape, unknown fields, single-field rules; playbook-document.ts), then the rules that

@@ -16,7 +16,11 @@ export interface EscalationSpec {
   timeoutMs?: number;
   /** After the escalation's own timeout: no further escalation, so only reject or approve. */
   onTimeout: 'reject' | 'approve';
-  /** Optional URL the worker POSTs a notification to when the step escalates (the older, unsigned hook). */
+  /**
+   * Only in the input of cases started before playbooks lost the URL form of `escalation.notify`:
+   * their workflows still schedule notifyEscalation with it, and the activity refuses to send.
+   * @deprecated never produced by the playbook loader
+   */
   notifyUrl?: string;
   /**
    * Channels (names from the worker's channels file) for the escalation round's own audience: told when

@@ -10,8 +10,11 @@
  *   - name: soc-pager
  *     type: webhook                     # signed JSON POST (X-Phasegate-Signature, as our own webhook)
  *     url: https://pager.example.com/phasegate   # or urlEnv, when the URL carries a token
- *     secretEnv: PHASEGATE_NOTIFY_SECRET          # optional; default: the first PHASEGATE_WEBHOOK_SECRET
+ *     secretEnv: PHASEGATE_PAGER_SECRET           # optional; default: PHASEGATE_NOTIFY_SECRET
  * ```
+ *
+ * A webhook channel signs with a secret of its own, never with one phasegate checks on what it
+ * receives (inbound-secrets.ts): a receiver holding the alert webhook's secret could post alerts.
  *
  * Every problem, including a variable that is not set, is reported at once on one line that names the
  * file and the field, so a worker refuses to start rather than failing its first notification hours
@@ -24,10 +27,11 @@ import { CHANNEL_NAME_RULE, isChannelName } from '../domain/notify-channel-name'
 import { formatPath } from '../domain/playbook-location';
 import { parseWebhookSecrets } from '../server/webhook-signature';
 import { ChannelDirectory, type NotifyChannel } from './channel';
+import { INBOUND_SECRET_ENVS, InboundSecrets, loadInboundSecrets } from './inbound-secrets';
 
 export const CHANNELS_ENV = 'PHASEGATE_CHANNELS';
-/** The secret webhook channels sign with when they name none: the one our own inbound webhook checks. */
-export const DEFAULT_SIGNING_SECRET_ENV = 'PHASEGATE_WEBHOOK_SECRET';
+/** The secret webhook channels sign with when they name none: notifications' own, never an inbound one. */
+export const DEFAULT_SIGNING_SECRET_ENV = 'PHASEGATE_NOTIFY_SECRET';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -37,6 +41,12 @@ const text = (what: string) =>
 
 const channelName = text('the channel name playbooks use in approval.notify').refine(isChannelName, { message: `must be ${CHANNEL_NAME_RULE}` });
 const envName = text('the name of an environment variable').regex(ENV_NAME, 'must be the name of an environment variable (letters, digits and _)');
+const secretEnvName = envName.superRefine((name, ctx) => {
+  const inbound = INBOUND_SECRET_ENVS.get(name);
+  if (inbound !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `must not name ${name}: that is ${inbound}; give notifications a secret of their own (${DEFAULT_SIGNING_SECRET_ENV}, or another variable)` });
+  }
+});
 const plainUrl = text('an http(s) URL').refine(isPlainHttpUrl, {
   message: 'must be an http(s) URL without user:password (put a URL that carries a credential in a variable and use urlEnv)',
 });
@@ -67,7 +77,7 @@ const webhookChannel = z
     type: z.literal('webhook'),
     url: plainUrl.optional(),
     urlEnv: envName.optional(),
-    secretEnv: envName.optional(),
+    secretEnv: secretEnvName.optional(),
   })
   .superRefine((channel, ctx) => {
     if ((channel.url === undefined) === (channel.urlEnv === undefined)) {
@@ -109,26 +119,30 @@ export class ChannelsFileError extends Error {
   }
 }
 
-/** The channels named by PHASEGATE_CHANNELS, or undefined when it is not set (notifications off). */
-export async function loadChannelsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ChannelDirectory | undefined> {
+/**
+ * The channels named by PHASEGATE_CHANNELS, or undefined when it is not set (notifications off).
+ * `inbound`: the secrets no channel may sign with; by default every one this process's environment
+ * holds or names (the alert keys file included).
+ */
+export async function loadChannelsFromEnv(env: NodeJS.ProcessEnv = process.env, inbound?: InboundSecrets): Promise<ChannelDirectory | undefined> {
   const file = env[CHANNELS_ENV]?.trim();
-  return file ? loadChannelsFile(file, env) : undefined;
+  return file ? loadChannelsFile(file, env, inbound) : undefined;
 }
 
-export async function loadChannelsFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<ChannelDirectory> {
+export async function loadChannelsFile(file: string, env: NodeJS.ProcessEnv = process.env, inbound?: InboundSecrets): Promise<ChannelDirectory> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ChannelsFileError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseChannelsFile(text, file, env);
+  return parseChannelsFile(text, file, env, inbound ?? (await loadInboundSecrets(env)));
 }
 
-export function parseChannelsFile(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ChannelDirectory {
+export function parseChannelsFile(text: string, file: string, env: NodeJS.ProcessEnv = process.env, inbound: InboundSecrets = InboundSecrets.fromEnv(env)): ChannelDirectory {
   const problems: string[] = [];
   const channels = readChannelsDocument(text, file).flatMap((doc, index) => {
-    const resolved = resolveChannel(doc, env);
+    const resolved = resolveChannel(doc, env, inbound);
     if (typeof resolved !== 'string') return [resolved];
     problems.push(`channels[${index}] "${doc.name}": ${resolved}`);
     return [];
@@ -170,7 +184,7 @@ function readChannelsDocument(text: string, file: string): ChannelDocument[] {
 }
 
 /** The channel with its URL and secret taken from the environment, or why it cannot be. */
-function resolveChannel(doc: ChannelDocument, env: NodeJS.ProcessEnv): NotifyChannel | string {
+function resolveChannel(doc: ChannelDocument, env: NodeJS.ProcessEnv, inbound: InboundSecrets): NotifyChannel | string {
   const url = doc.urlEnv !== undefined ? env[doc.urlEnv]?.trim() : (doc.url as string);
   if (doc.urlEnv !== undefined) {
     if (!url) return `urlEnv names ${doc.urlEnv}, which is not set in the worker's environment`;
@@ -181,11 +195,19 @@ function resolveChannel(doc: ChannelDocument, env: NodeJS.ProcessEnv): NotifyCha
 
   const secretEnv = doc.secretEnv ?? DEFAULT_SIGNING_SECRET_ENV;
   // Comma-separated like PHASEGATE_WEBHOOK_SECRET during a rotation: the first is the one to sign with.
-  const signingSecret = parseWebhookSecrets(env[secretEnv])[0];
+  const secrets = parseWebhookSecrets(env[secretEnv]);
+  const signingSecret = secrets[0];
   if (signingSecret === undefined) {
     return doc.secretEnv !== undefined
       ? `secretEnv names ${doc.secretEnv}, which is not set in the worker's environment`
-      : `a webhook channel signs what it sends: set ${DEFAULT_SIGNING_SECRET_ENV} for the worker, or name another variable with secretEnv`;
+      : `a webhook channel signs what it sends with a secret of its own: set ${DEFAULT_SIGNING_SECRET_ENV} for the worker (e.g. openssl rand -hex 32), or name another variable with secretEnv`;
+  }
+  // Every entry, not only the signing one: the next secret of a rotation must not be an inbound one either.
+  for (const secret of secrets) {
+    const inboundMatch = inbound.match(secret);
+    if (inboundMatch !== undefined) {
+      return `${secretEnv} holds the same value as ${inboundMatch}: a notification signed with it would let every receiver forge what phasegate accepts; give notifications a secret of their own (its value is not shown)`;
+    }
   }
   return { name: doc.name, type: 'webhook', url: url!, signingSecret };
 }

@@ -1,7 +1,9 @@
 /**
  * notifyChannel on its own (MockActivityEnvironment) against real HTTP receivers on loopback: what a
- * webhook and a Slack endpoint receive, how each kind of answer maps to a Temporal failure, and that
- * neither the URLs nor the signing secret reach a log line or a failure.
+ * webhook and a Slack endpoint receive, how each kind of answer maps to a Temporal failure (a redirect
+ * is never followed), that webhooks are signed with notifications' own secret and never with the
+ * inbound webhook secret, and that neither the URLs nor the signing secret reach a log line or a
+ * failure. And the older notifyEscalation, which never sends to the URL in its input.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -9,7 +11,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createNotificationActivities } from '../../activities';
+import { createNotificationActivities, type EscalationNotice } from '../../activities';
 import { createLogger } from '../../src/cli/logger';
 import type { ApprovalNotice, ChannelDelivery } from '../../src/domain/approval-notice';
 import { parseChannelsFile } from '../../src/notify/channels-file';
@@ -19,6 +21,8 @@ import { type HttpReceiver, startReceiver } from '../helpers/http-receiver';
 import { sampleNotice } from '../helpers/notices';
 
 const SIGNING_SECRET = 'whsec_notify_test_7f3a9c';
+/** What POST /v1/alerts accepts: set in the worker's environment too, and never used to sign a notice. */
+const INBOUND_SECRET = 'whsec_inbound_alerts_2b8e';
 
 /** What a Slack receiver parses: deliberately loose, so the assertions say what must be there. */
 interface PostedText {
@@ -37,6 +41,8 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
   let slack: HttpReceiver;
   let hook: HttpReceiver;
   let closedPort: HttpReceiver;
+  /** Where the receivers' redirects point: it must never be asked anything. */
+  let elsewhere: HttpReceiver;
   let logLines: string[];
   let acts: ReturnType<typeof createNotificationActivities>;
   let mock: MockActivityEnvironment;
@@ -44,12 +50,14 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
   before(async () => {
     slack = await startReceiver();
     hook = await startReceiver();
+    elsewhere = await startReceiver();
     // A port that was listening a moment ago and is now closed: connection refused.
     closedPort = await startReceiver();
     await closedPort.close();
     const env = {
       PHASEGATE_SLACK_IR_LEADS: `${slack.url}${SLACK_PATH}`,
-      PHASEGATE_WEBHOOK_SECRET: `${SIGNING_SECRET},whsec_older`,
+      PHASEGATE_NOTIFY_SECRET: `${SIGNING_SECRET},whsec_older`,
+      PHASEGATE_WEBHOOK_SECRET: INBOUND_SECRET,
       PHASEGATE_DEAD_HOOK: `${closedPort.url}/gone`,
     };
     const channels = parseChannelsFile(
@@ -73,10 +81,12 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
   after(async () => {
     await slack.close();
     await hook.close();
+    await elsewhere.close();
   });
   beforeEach(() => {
     slack.requests.length = 0;
     hook.requests.length = 0;
+    elsewhere.requests.length = 0;
     slack.answer(() => ({ status: 200, body: 'ok' }));
     hook.answer(() => ({ status: 204 }));
     mock = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
@@ -116,6 +126,8 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
       // The verifier of a receiver configured with another secret refuses it.
       const wrong = verifyWebhookSignature(header, request.rawBody, ['whsec_older']);
       assert.equal(wrong.ok, false);
+      // So does POST /v1/alerts' own check: a receiver cannot turn what it got into an alert.
+      assert.equal(verifyWebhookSignature(header, request.rawBody, [INBOUND_SECRET]).ok, false);
       // A body changed in transit does not verify either.
       assert.equal(verifyWebhookSignature(header, Buffer.from(request.rawBody.toString().replace('"severity":8', '"severity":1')), [SIGNING_SECRET]).ok, false);
     });
@@ -236,13 +248,21 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
       });
     }
 
-    it('a redirect is refused rather than followed', async () => {
-      hook.answer(() => ({ status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } }));
-      const f = await failure(notify({ channel: 'soc-pager', notice: sampleNotice() }));
-      assert.deepEqual([f.type, f.nonRetryable], ['NotificationRefused', true]);
-      assert.match(f.message, /HTTP 302: a redirect/);
-      assert.equal(hook.requests.length, 1);
-    });
+    for (const status of [301, 302, 303, 307, 308]) {
+      it(`a ${status} redirect from either kind of channel fails the delivery, and its target hears nothing`, async () => {
+        const redirect = () => ({ status, headers: { location: `${elsewhere.url}/collect` } });
+        hook.answer(redirect);
+        slack.answer(redirect);
+        for (const [channel, receiver, type] of [['soc-pager', hook, 'webhook'], ['ir-leads-slack', slack, 'slack']] as const) {
+          const f = await failure(notify({ channel, notice: sampleNotice() }));
+          assert.deepEqual([f.type, f.nonRetryable], ['NotificationRefused', true], channel);
+          assert.equal(f.message, `channel "${channel}" (${type}): HTTP ${status}: a redirect; configure the URL it points to`);
+          assert.equal(receiver.requests.length, 1, `${channel} was asked once`);
+        }
+        assert.equal(elsewhere.requests.length, 0, 'the redirect target received nothing');
+        assert.ok(!logLines.join('\n').includes(elsewhere.url), 'the redirect target is not logged');
+      });
+    }
 
     it('no answer within the timeout is retryable', async () => {
       hook.answer(() => ({ status: 0, hang: true }));
@@ -284,6 +304,27 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
     });
   });
 
+  describe('notifyEscalation (the older hook, with a URL in its input)', () => {
+    const escalate = (notice: EscalationNotice) => mock.run<[EscalationNotice], void, typeof acts.notifyEscalation>(acts.notifyEscalation, notice);
+    const payload = { event: 'approval-escalated', caseId: '1234567890', workflowId: 'case-old', target: 'Containment, Eradication and Recovery', approvers: ['group:ciso'], approvalId: 1 };
+
+    it('sends nothing to the URL and fails without a retry, naming neither the URL nor a secret', async () => {
+      const f = await failure(escalate({ url: `${elsewhere.url}/escalations?token=t0k3n`, payload }));
+      assert.deepEqual([f.type, f.nonRetryable], ['EscalationUrlRefused', true]);
+      assert.match(f.message, /^not sent: phasegate no longer POSTs to a URL taken from workflow input .* name channels from the worker's channels file \(PHASEGATE_CHANNELS\) in escalation\.notify instead$/);
+      assert.ok(!f.message.includes(elsewhere.url) && !f.message.includes('t0k3n'), f.message);
+      assert.equal(elsewhere.requests.length, 0);
+    });
+
+    it("sends nothing even to a configured channel's own URL: the input would still choose what is sent there", async () => {
+      for (const url of [`${hook.url}/phasegate/hook`, `${slack.url}${SLACK_PATH}`]) {
+        const f = await failure(escalate({ url, payload }));
+        assert.equal(f.type, 'EscalationUrlRefused');
+      }
+      assert.equal(hook.requests.length + slack.requests.length, 0);
+    });
+  });
+
   describe('logs', () => {
     it('record each delivery by channel, event, case and status, and never a URL or the secret', async () => {
       logLines.length = 0;
@@ -293,6 +334,12 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
       await failure(notify({ channel: 'soc-pager', notice }));
       await failure(notify({ channel: 'dead-pager', notice }));
       await failure(notify({ channel: 'nowhere', notice }));
+      await failure(
+        mock.run<[EscalationNotice], void, typeof acts.notifyEscalation>(acts.notifyEscalation, {
+          url: `${hook.url}/escalations?token=t0k3n`,
+          payload: { caseId: '1234567890', approvalId: 3 },
+        }),
+      );
 
       const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.deepEqual(
@@ -302,12 +349,14 @@ describe('notifyChannel (real receivers on loopback)', { timeout: 60_000 }, () =
           ['notification not delivered', 'soc-pager', 500],
           ['notification not delivered', 'dead-pager', undefined],
           ['notification for an unknown channel', 'nowhere', undefined],
+          ["escalation notice to a URL from workflow input refused: nothing was sent; name channels in the playbook's escalation.notify", undefined, undefined],
         ],
       );
+      assert.deepEqual([lines[4]!.caseId, lines[4]!.approvalId, lines[4]!.level], ['1234567890', 3, 40]);
       assert.deepEqual([lines[0]!.event, lines[0]!.caseId, lines[0]!.approvalId, lines[0]!.channelType], ['approval-opened', '1234567890', 3, 'slack']);
       assert.equal(lines[1]!.retryable, true);
       const all = logLines.join('\n');
-      for (const secret of [slack.url, hook.url, closedPort.url, SLACK_PATH, 'slack-url-is-a-credential', SIGNING_SECRET, '127.0.0.1']) {
+      for (const secret of [slack.url, hook.url, closedPort.url, SLACK_PATH, 'slack-url-is-a-credential', SIGNING_SECRET, INBOUND_SECRET, 't0k3n', '127.0.0.1']) {
         assert.ok(!all.includes(secret), `${secret} appears in the logs:\n${all}`);
       }
     });

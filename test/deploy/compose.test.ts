@@ -329,6 +329,25 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
     // The plain file asks for none of this.
     assert.equal(plain.services.worker!.environment?.PHASEGATE_CHANNELS, undefined);
 
+    // A webhook channel signs with PHASEGATE_NOTIFY_SECRET from .env; the worker also gets the inbound
+    // secrets, only so that it refuses a notify secret equal to one of them.
+    const notifySecret = 'dummy-notify-secret';
+    const webhookChannel = 'channels:\n  - { name: soc-pager, type: webhook, url: "https://pager.example.com/phasegate" }\n';
+    const workerEnv = async (extra: NodeJS.ProcessEnv): Promise<Record<string, string>> => {
+      const run = await configRun({ files: ['docker-compose.yml', NOTIFY_OVERLAY], env: { ...env, PHASEGATE_SLACK_IR_LEADS: slackUrl, ...extra } });
+      assert.equal(run.code, 0, run.stderr);
+      const given = (parse(run.stdout) as ComposeConfig).services.worker!.environment ?? {};
+      return Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    };
+    const signing = await workerEnv({ PHASEGATE_NOTIFY_SECRET: notifySecret });
+    assert.equal(signing.PHASEGATE_ALERT_KEYS, '/run/secrets/phasegate_alert_keys');
+    const pager = parseChannelsFile(webhookChannel, 'channels.yaml', signing).get('soc-pager');
+    assert.equal(pager?.type === 'webhook' && pager.signingSecret, notifySecret);
+    const reused = await workerEnv({ PHASEGATE_NOTIFY_SECRET: env.PHASEGATE_WEBHOOK_SECRET });
+    assert.throws(() => parseChannelsFile(webhookChannel, 'channels.yaml', reused), /PHASEGATE_NOTIFY_SECRET holds the same value as a PHASEGATE_WEBHOOK_SECRET entry/);
+    // Compose itself does not insist: a Slack-only channels file needs no notify secret.
+    assert.equal((await workerEnv({})).PHASEGATE_NOTIFY_SECRET, '');
+
     const missing = await configRun({ files: ['docker-compose.yml', NOTIFY_OVERLAY], env });
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /set PHASEGATE_SLACK_IR_LEADS \(in \.env or the environment\)/);

@@ -312,19 +312,28 @@ const BROKEN: BrokenCase[] = [
     step: 'close',
   },
   {
-    name: 'notify URL that is not http(s)',
-    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: "ftp://hooks.example.com/x" }'),
-    rule: 'bad-url',
-    message: /http or https URL/,
+    name: 'an escalation notify URL (the form phasegate POSTed to unsigned)',
+    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: "https://hooks.example.com/escalations?token=t0k3n" }'),
+    rule: 'notify-url',
+    message:
+      /approval\.escalation\.notify is a URL, and phasegate no longer sends to URLs written in playbooks: add the endpoint to the worker's channels file \(PHASEGATE_CHANNELS\) as a signed webhook channel and name that channel here, e\.g\. notify: \[soc-pager\]/,
     path: 'steps[1].approval.escalation.notify',
     step: STEP2,
   },
   {
-    name: 'notify URL with credentials',
-    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: "https://u:secret@hooks.example.com/x" }'),
-    rule: 'bad-url',
-    message: /must not carry credentials/,
+    name: 'an escalation notify URL of another scheme',
+    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: "ftp://hooks.example.com/x" }'),
+    rule: 'notify-url',
+    message: /is a URL, and phasegate no longer sends to URLs written in playbooks/,
     path: 'steps[1].approval.escalation.notify',
+    step: STEP2,
+  },
+  {
+    name: 'an escalation notify URL inside a channel list',
+    yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: [soc-pager, "http://127.0.0.1:9/x"] }'),
+    rule: 'bad-channel',
+    message: /approval\.escalation\.notify\[1\] "http:\/\/127\.0\.0\.1:9\/x" is not a channel name.*URLs belong in the worker's channels file \(PHASEGATE_CHANNELS\)/,
+    path: 'steps[1].approval.escalation.notify[1]',
     step: STEP2,
   },
   {
@@ -488,18 +497,18 @@ const BROKEN: BrokenCase[] = [
     step: STEP2,
   },
   {
-    name: 'escalation notify that is neither a URL nor a channel name',
+    name: 'escalation notify that is not a channel name',
     yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: "hooks.example.com/x" }'),
-    rule: 'bad-url',
-    message: /"hooks\.example\.com\/x" is neither a URL nor a channel name/,
-    path: 'steps[1].approval.escalation.notify',
+    rule: 'bad-channel',
+    message: /approval\.escalation\.notify\[0\] "hooks\.example\.com\/x" is not a channel name/,
+    path: 'steps[1].approval.escalation.notify[0]',
     step: STEP2,
   },
   {
     name: 'escalation notify as a number',
     yaml: gated('approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: 7 }'),
     rule: 'wrong-type',
-    message: /approval\.escalation\.notify must be an http\(s\) URL or a list of channel names \(found number 7\)/,
+    message: /approval\.escalation\.notify must be a list of channel names \(found number 7\)/,
     path: 'steps[1].approval.escalation.notify',
     step: STEP2,
   },
@@ -740,7 +749,7 @@ steps:
       escalation:
         approvers: group:ciso
         timeout: 2d
-        notify: https://hooks.example.com/escalations
+        notify: ciso-pager
   - status: Post-incident Activities
     approval: { approvers: bob, timeout: 30s }
 close:
@@ -771,7 +780,7 @@ onReject: close
             approvers: ['alice', 'group:ir-leads'],
             timeoutMs: 5_400_000,
             onTimeout: 'escalate',
-            escalation: { approvers: ['group:ciso'], timeoutMs: 172_800_000, onTimeout: 'reject', notifyUrl: 'https://hooks.example.com/escalations' },
+            escalation: { approvers: ['group:ciso'], timeoutMs: 172_800_000, onTimeout: 'reject', notify: ['ciso-pager'] },
           },
         },
         { status: 'Post-incident Activities', approval: { approvers: ['bob'], timeoutMs: 30_000, onTimeout: 'reject' } },
@@ -840,12 +849,14 @@ onReject: close
     assert.equal(all.steps[1]!.approval!.minApprovers, 2);
   });
 
-  it('reads a bare channel name in an escalation as a channel, and a URL as the older hook', () => {
+  it('reads a bare channel name in an escalation as a channel list, and never yields a URL to send to', () => {
     const escalated = (notify: string) => gated(`approvers: [alice]\ntimeout: 4h\nonTimeout: escalate\nescalation: { approvers: [bob], notify: ${notify} }`);
     const named = playbookOf(parsePlaybook(escalated('soc-pager'), 'a')).steps[1]!.approval!.escalation!;
     assert.deepEqual(named, { approvers: ['bob'], onTimeout: 'reject', notify: ['soc-pager'] });
-    const url = playbookOf(parsePlaybook(escalated('"https://hooks.example.com/x"'), 'a')).steps[1]!.approval!.escalation!;
-    assert.deepEqual(url, { approvers: ['bob'], onTimeout: 'reject', notifyUrl: 'https://hooks.example.com/x' });
+    const refused = errorsOf(parsePlaybook(escalated('"https://hooks.example.com/x?token=t0k3n"'), 'a'));
+    assert.deepEqual(refused.map((e) => e.rule), ['notify-url']);
+    // The URL may carry a token: the error says what it is without repeating it.
+    assert.doesNotMatch(refused.join('\n'), /hooks\.example\.com|t0k3n/);
   });
 
   it('accepts reminders that fit in some round, including an open-ended one', () => {

@@ -79,6 +79,19 @@ describe('phasegate playbooks validate', () => {
     assert.match(run.stderr[0]!, /^\/nonexistent\/phasegate-playbooks: \(document\): no-directory: cannot read the playbook directory: it does not exist/);
   });
 
+  it('refuses an escalation.notify URL in one line that says to name a channel instead', async () => {
+    const dir = await tempDir({
+      'url.yaml': `${playbookYaml('older-hook')}  - status: Containment, Eradication and Recovery\n    approval: { approvers: [alice], timeout: 1h, onTimeout: escalate, escalation: { approvers: [bob], notify: "https://hooks.example.com/escalations?token=t0k3n" } }\n`,
+    });
+    dirs.push(dir);
+    const run = await runValidate([dir]);
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.stdout, []);
+    assert.deepEqual(run.stderr, [
+      `${join(dir, 'url.yaml')}: step 2 "Containment, Eradication and Recovery": notify-url: approval.escalation.notify is a URL, and phasegate no longer sends to URLs written in playbooks: add the endpoint to the worker's channels file (PHASEGATE_CHANNELS) as a signed webhook channel and name that channel here, e.g. notify: [soc-pager]`,
+    ]);
+  });
+
   it('checks PHASEGATE_PLAYBOOKS when no directory is given', async () => {
     const dir = await tempDir();
     dirs.push(dir);
@@ -130,6 +143,19 @@ describe('phasegate playbooks validate', () => {
       const refused = await runValidate([broken], { PHASEGATE_CHANNELS: join(broken, 'c.txt') });
       assert.equal(refused.code, 1);
       assert.match(refused.stderr[0]!, /unknown-channel: approval\.notify\[0\] names "pager"/);
+    });
+
+    it('refuses a channel that would sign notifications with the inbound webhook secret', async () => {
+      const dir = await tempDir({
+        'p.yaml': playbookYaml('plain'),
+        'c.txt': 'channels:\n  - { name: soc-pager, type: webhook, url: "https://pager.example.com/x", secretEnv: PHASEGATE_WEBHOOK_SECRET }\n',
+      });
+      dirs.push(dir);
+      const run = await runValidate([dir, '--channels', join(dir, 'c.txt')]);
+      assert.equal(run.code, 1);
+      assert.deepEqual(run.stderr, [
+        `${join(dir, 'c.txt')} (PHASEGATE_CHANNELS): channels[0].secretEnv: must not name PHASEGATE_WEBHOOK_SECRET: that is the secret POST /v1/alerts accepts, so every receiver could post alerts; give notifications a secret of their own (PHASEGATE_NOTIFY_SECRET, or another variable)`,
+      ]);
     });
 
     it('reports a channels file it cannot use in one line', async () => {

@@ -25,6 +25,8 @@ import { startWorkerFixture } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const SECRET = `whsec_${randomUUID()}`;
+/** The worker also holds the secret POST /v1/alerts accepts; notices must never be signed with it. */
+const INBOUND_SECRET = `whsec_inbound_${randomUUID()}`;
 const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
 
@@ -46,7 +48,7 @@ describe('approvers are told (real worker, loopback receivers)', { timeout: 180_
   - { name: dead, type: webhook, url: "http://127.0.0.1:9/nothing" }
 `,
       'channels.yaml',
-      { LEADS_SLACK: `${leads.url}/services/T0/B0/x`, PHASEGATE_WEBHOOK_SECRET: SECRET },
+      { LEADS_SLACK: `${leads.url}/services/T0/B0/x`, PHASEGATE_NOTIFY_SECRET: SECRET, PHASEGATE_WEBHOOK_SECRET: INBOUND_SECRET },
     );
     ({ env, taskQueue, close } = await startWorkerFixture('notifications', 'dev', undefined, channels));
   });
@@ -95,9 +97,11 @@ describe('approvers are told (real worker, loopback receivers)', { timeout: 180_
     assert.ok(opened.deadline, 'the deadline travels with the notice');
     const timedOut = notices(pager, handle.workflowId).at(-1)!;
     assert.equal(timedOut.outcome, 'reject');
-    // Signed the way our own inbound webhook is verified.
+    // Signed the way our own inbound webhook is verified, with notifications' own secret: what a
+    // receiver got does not pass as an alert.
     for (const request of pager.requests) {
       assert.deepEqual(verifyWebhookSignature(request.headers[SIGNATURE_HEADER] as string, request.rawBody, [SECRET]), { ok: true });
+      assert.equal(verifyWebhookSignature(request.headers[SIGNATURE_HEADER] as string, request.rawBody, [INBOUND_SECRET]).ok, false);
     }
     // The escalation's own channel hears from the escalation on, not before.
     const cisoEvents = notices(ciso, handle.workflowId).map((n) => n.event);

@@ -2,7 +2,8 @@
  * notifyChannel through a real worker on the shared Temporal dev server, scheduled with the options
  * recommended to the case workflow, against real receivers on loopback: Temporal retries a 5xx (and
  * waits as long as Retry-After says), never retries a 4xx, and the workflow history holds the
- * channel name but neither the URL nor the signing secret.
+ * channel name but neither the URL nor the signing secret. The older notifyEscalation, scheduled as
+ * a running case still does, sends nothing to the URL in its input and is not retried.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -20,9 +21,10 @@ import { SirClient } from '../../src/sir';
 import { type HttpReceiver, startReceiver } from '../helpers/http-receiver';
 import { sampleNotice } from '../helpers/notices';
 import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
-import { notifyOnce } from './fixtures/notify-workflow';
+import { escalateToUrl, notifyOnce } from './fixtures/notify-workflow';
 
 const SIGNING_SECRET = 'whsec_history_probe_51c2';
+const INBOUND_SECRET = 'whsec_inbound_history_probe_9d04';
 const SLACK_PATH = '/services/T0000/B0000/history-probe-credential';
 
 describe('notifyChannel on a real worker (dev server, loopback receivers)', { timeout: 180_000 }, () => {
@@ -43,7 +45,7 @@ describe('notifyChannel on a real worker (dev server, loopback receivers)', { ti
   - { name: soc-pager, type: webhook, url: "${hook.url}/phasegate" }
 `,
       'channels.yaml',
-      { PHASEGATE_SLACK_IR_LEADS: `${slack.url}${SLACK_PATH}`, PHASEGATE_WEBHOOK_SECRET: SIGNING_SECRET },
+      { PHASEGATE_SLACK_IR_LEADS: `${slack.url}${SLACK_PATH}`, PHASEGATE_NOTIFY_SECRET: SIGNING_SECRET, PHASEGATE_WEBHOOK_SECRET: INBOUND_SECRET },
     );
     // The SIR client is never called here; notifyChannel is registered next to the SIR activities.
     const sir = new SirClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
@@ -87,7 +89,7 @@ describe('notifyChannel on a real worker (dev server, loopback receivers)', { ti
   }
 
   function assertNoSecrets(bytes: Buffer): void {
-    for (const secret of [slack.url, hook.url, SLACK_PATH, 'history-probe-credential', SIGNING_SECRET]) {
+    for (const secret of [slack.url, hook.url, SLACK_PATH, 'history-probe-credential', SIGNING_SECRET, INBOUND_SECRET]) {
       assert.equal(bytes.indexOf(secret), -1, `${secret} is in the workflow history`);
     }
   }
@@ -134,6 +136,25 @@ describe('notifyChannel on a real worker (dev server, loopback receivers)', { ti
     assert.match(f.message, /HTTP 400: invalid_payload/);
     assert.equal(slack.requests.length, 1);
     assertNoSecrets(await historyBytes(handle.workflowId));
+  });
+
+  it('notifyEscalation, as a running case schedules it with its URL, sends nothing there and is not retried', async () => {
+    hook.requests.length = 0;
+    hook.answer(() => ({ status: 204 }));
+    const payload = { event: 'approval-escalated', caseId: '1234567890', workflowId: 'case-old', target: 'Containment, Eradication and Recovery', approvers: ['group:ciso'], approvalId: 1 };
+    const handle = await env.client.workflow.start(escalateToUrl, { taskQueue, workflowId: `escalate-${randomUUID()}`, args: [`${hook.url}/escalations`, payload] });
+    // The case's helper swallows the refusal: a notification never fails the case.
+    assert.equal(await handle.result(), 'done');
+    assert.equal(hook.requests.length, 0, 'nothing was POSTed to the URL from the input');
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyEscalation').length, 1);
+    const failed = events.map((e) => e.activityTaskFailedEventAttributes).filter((a) => a !== null && a !== undefined);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.retryState, temporal.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE, 'one attempt, not retried');
+    const cause = failed[0]!.failure!;
+    assert.equal(cause.applicationFailureInfo?.type, 'EscalationUrlRefused');
+    assert.ok(!(cause.message ?? '').includes(hook.url), 'the failure does not repeat the URL');
   });
 
   it('fails an unknown channel at once with UnknownChannel', async () => {

@@ -50,6 +50,8 @@ export async function awaitApproval(
       `phasegate: approval #${approvalId} to move to "${target}" got no decision from ` +
       `${describeApprovers(spec.approvers)} within ${formatDuration(spec.timeoutMs!)}; escalated to ${describeApprovers(escalation.approvers)}.`;
     await commentOnCase(ctx, `approval-${approvalId}-escalated`, body, `CreateCaseComment: escalated to ${describeApprovers(escalation.approvers)}`);
+    // Only cases started before playbooks lost the URL form carry one; the worker refuses to send there
+    // (notifyEscalation), and the call stays so that their histories replay.
     if (escalation.notifyUrl) {
       await notifyEscalation(
         escalation.notifyUrl,

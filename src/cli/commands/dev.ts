@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ChannelDirectory } from '../../notify/channel';
 import { DEFAULT_SIGNING_SECRET_ENV, loadChannelsFromEnv } from '../../notify/channels-file';
+import { InboundSecrets } from '../../notify/inbound-secrets';
 import { SANDBOX_DEFAULT_CREDENTIALS, type SirSandbox, startSandbox } from '../../sandbox';
 import { resolveSirClientConfig, SirClient, type SirClientConfig } from '../../sir';
 import { assertFree, startDevServer, type DevServer } from '../../temporal/dev-server';
@@ -83,11 +84,15 @@ function runDev(opts: DevOptions): Promise<void> {
     // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
     const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
     const decisionKeys = DecisionKeys.fromEnv(process.env) ?? new DecisionKeys([generated.decisionKey]);
-    // Webhook channels sign with the webhook secret, which dev generates when none is set.
-    const channels = await loadChannelsFromEnv({
-      ...process.env,
-      [DEFAULT_SIGNING_SECRET_ENV]: process.env[DEFAULT_SIGNING_SECRET_ENV] || generated.webhookSecret,
-    });
+    // Webhook channels sign with notifications' own secret, which dev generates when none is set, and
+    // never with one that the API or the worker checks, whether set or generated.
+    const notifySecret = process.env[DEFAULT_SIGNING_SECRET_ENV] || generated.notifySecret;
+    const inbound = InboundSecrets.fromEnv(
+      { PHASEGATE_WEBHOOK_SECRET: apiSettings.webhookSecrets.join(','), PHASEGATE_DECISION_KEYS: process.env.PHASEGATE_DECISION_KEYS?.trim() || generated.decisionKey },
+      apiSettings.alertKeys,
+    );
+    const channels = await loadChannelsFromEnv({ ...process.env, [DEFAULT_SIGNING_SECRET_ENV]: notifySecret }, inbound);
+    const shownNotifySecret = channels?.describe().some((c) => c.type === 'webhook') && !process.env[DEFAULT_SIGNING_SECRET_ENV] ? notifySecret : undefined;
 
     const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line), signal: lifetime.signal });
     const serverOptions = {
@@ -141,7 +146,7 @@ function runDev(opts: DevOptions): Promise<void> {
     ];
     const api = await startApi({ lifetime, port: apiPort, settings: apiSettings, server, logger, codec, decisionKeys, sirIdentities });
     await recordDevApiUrl(stateDir, api.url);
-    printBanner({ server, sandbox, sirEndpoint: sir.endpoint ?? `AWS (${sir.region})`, api, channels });
+    printBanner({ server, sandbox, sirEndpoint: sir.endpoint ?? `AWS (${sir.region})`, api, channels, notifySecret: shownNotifySecret });
     if (opts.demo) await postDemo(api, server, api.secrets[0]!);
   });
 }
@@ -256,7 +261,7 @@ async function postDemo(api: DevApi, server: DevServer, secret: string): Promise
   console.log(`Demo alert posted: case workflow ${caseWorkflowId}; it waits for approval by group ir-leads.\n  ${link}\n`);
 }
 
-function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi; channels?: ChannelDirectory }): void {
+function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi; channels?: ChannelDirectory; notifySecret?: string }): void {
   const lines = [
     '',
     'phasegate dev is running (Ctrl-C stops everything)',
@@ -267,6 +272,7 @@ function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoi
     ...(parts.channels ? [`  notifications     ${parts.channels.describe().map((c) => `${c.name} (${c.type})`).join(', ')}  (${parts.channels.source})`] : []),
     `  try it            npx phasegate demo alert${parts.api.url.endsWith(':8080') ? '' : ` --url ${parts.api.url}`}`,
     ...(parts.api.webhookSecret ? [`  webhook secret    ${parts.api.webhookSecret}  (set PHASEGATE_WEBHOOK_SECRET to choose your own)`] : []),
+    ...(parts.notifySecret ? [`  notify secret     ${parts.notifySecret}  (webhook channels without secretEnv sign with it; set ${DEFAULT_SIGNING_SECRET_ENV} to choose your own)`] : []),
     ...(parts.api.demoToken ? [`  demo user token   ${parts.api.demoToken}  (user "${DEMO_USER}", groups ${DEMO_GROUPS.join(', ')})`] : []),
     '',
   ];
