@@ -60,6 +60,7 @@ import {
   approveSignal,
   decideUpdate,
   duplicateAlertSignal,
+  recordRefusalSignal,
   rejectSignal,
   requestTransitionSignal,
   sirCaseChangedSignal,
@@ -84,10 +85,11 @@ export interface CaseOutcome {
 const REFUSALS_KEPT = 20;
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
-  // Asked once per case, newest patch first: a new case records only `local-sir-calls` (each marker
-  // costs an event and a visibility write), which implies `read-before-write`, `grouped-alerts` and
-  // `attested-decisions`; a run continued as new carries the answers.
-  const localSirCalls = input.carried?.localSirCalls === true || patched('local-sir-calls');
+  // Asked once per case, newest patch first: a new case records only `slack-messages` (each marker
+  // costs an event and a visibility write), which implies `local-sir-calls`, `read-before-write`,
+  // `grouped-alerts` and `attested-decisions`; a run continued as new carries the answers.
+  const slackMessages = input.carried?.slackMessages === true || patched('slack-messages');
+  const localSirCalls = slackMessages || input.carried?.localSirCalls === true || patched('local-sir-calls');
   const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
   // A run that continues an attested case is attested; a case started before the patch keeps its loop.
   if (!readBeforeWrite && !input.carried?.attested && !patched('attested-decisions')) return casePlaybookV4(input);
@@ -113,6 +115,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   }
   if (readBeforeWrite) state.readBeforeWrite = true;
   if (localSirCalls) state.localSirCalls = true;
+  if (slackMessages) state.slackMessages = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -123,6 +126,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     published: publishedAtStart(),
     readBeforeWrite,
     ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
+    ...(slackMessages && { slackMessages, messageChains: new Map(), toldChannels: new Set<string>() }),
   };
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
@@ -277,6 +281,15 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       `phasegate: the same alert arrived again at ${duplicate.receivedAt} (duplicate #${n}); it joined this case.`,
       `CreateCaseComment: duplicate alert #${n}`,
     );
+  });
+
+  // A refusal made outside the case (an unmapped Slack user's click) is kept with the case's own refusals.
+  setHandler(recordRefusalSignal, (report) => {
+    if (!slackMessages) return;
+    const text = (value: unknown, max: number): string => (typeof value === 'string' ? value.slice(0, max) : '');
+    const record: RefusalRecord = { at: new Date().toISOString(), by: text(report?.by, 128) || '(nobody)', what: text(report?.what, 128), type: text(report?.type, 64), message: text(report?.message, 500) };
+    state.refusals = [...(state.refusals ?? []), record].slice(-REFUSALS_KEPT);
+    state.refusalCount = (state.refusalCount ?? 0) + 1;
   });
 
   // SIR told us the case changed: the loop re-reads it at its next wait (any number of events, one read).

@@ -1,3 +1,4 @@
+import type { ChannelMessage } from './approval-message';
 import type { CaseStatus, ResolverType } from './case-status';
 import type { GroupState } from './alert-group';
 import type { ApprovalSignal, TransitionRequest } from './messages';
@@ -158,6 +159,11 @@ export interface PendingApproval {
   announced?: boolean;
   /** ISO-8601 time of the next reminder to the playbook's channels. */
   nextReminderAt?: string;
+  /**
+   * Messages posted about this approval that phasegate edits as the gate moves on (`slack-app`
+   * channels, cases since the `slack-messages` patch): the Slack channel and message `ts`.
+   */
+  messages?: ChannelMessage[];
 }
 
 export type CasePhase = 'opening' | 'running' | 'awaiting-approval' | 'awaiting-request' | 'closed' | 'completed' | 'cancelled';
@@ -202,6 +208,8 @@ export interface CaseState {
   readBeforeWrite?: boolean;
   /** Set by cases since the `local-sir-calls` patch: SIR calls are tried as local activities first. */
   localSirCalls?: boolean;
+  /** Set by cases since the `slack-messages` patch: gate messages are kept and edited as the gate moves on. */
+  slackMessages?: boolean;
   /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
   sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */
