@@ -82,11 +82,11 @@ function mrkdwn(text: string): string {
   return html(unescaped)
     .replace(/\*([^*\n]+)\*/g, '<b>$1</b>')
     .replace(/`([^`\n]+)`/g, '<code>$1</code>')
-    .replace(/:white_check_mark:/g, '✅')
-    .replace(/:x:/g, '❌')
-    .replace(/:no_entry:/g, '⛔')
-    .replace(/:information_source:/g, 'ℹ️')
-    .replace(/:warning:/g, '⚠️')
+    .replace(/:white_check_mark:/g, '✔')
+    .replace(/:x:/g, '✘')
+    .replace(/:no_entry:/g, '⊘')
+    .replace(/:information_source:/g, 'ℹ')
+    .replace(/:warning:/g, '⚠')
     .replace(/\n/g, '<br>');
 }
 

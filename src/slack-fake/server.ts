@@ -239,6 +239,17 @@ export async function startSlackFake(options: SlackFakeOptions): Promise<SlackFa
     return reply.type('text/plain').send('ok');
   });
 
+  /** The first ephemeral message to this user after the n-th, within 10 s. */
+  const ephemeralAfter = async (n: number, user: string): Promise<string | null> => {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const found = workspace.ephemerals.slice(n).find((e) => e.user === user);
+      if (found) return found.text;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return null;
+  };
+
   // ---- the page and its admin routes ----------------------------------------------------------
   const back = (reply: FastifyReply, form: Record<string, unknown>, result: unknown): FastifyReply =>
     form.page !== undefined ? reply.code(303).header('location', '/').send() : reply.send(result);
@@ -247,13 +258,16 @@ export async function startSlackFake(options: SlackFakeOptions): Promise<SlackFa
   app.post(`${FAKE_ADMIN_PREFIX}/click`, async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, unknown>;
     try {
+      const answered = workspace.ephemerals.length;
       const result = await click({
         user: str(form.user),
         action: str(form.action) as ClickAction,
         ...(typeof form.ts === 'string' && form.ts && { ts: form.ts }),
         ...(typeof form.conversation === 'string' && form.conversation && { conversation: form.conversation }),
       });
-      return back(reply, form, { status: result.status, body: result.body });
+      // The app answers a click after acknowledging it; a caller without a screen may wait for that answer.
+      const answer = form.wait === undefined || result.status !== 200 ? undefined : await ephemeralAfter(answered, str(form.user));
+      return back(reply, form, { status: result.status, body: result.body, ...(answer !== undefined && { answer }) });
     } catch (err) {
       return reply.code(400).send({ error: 'click not sent', details: [{ path: '(body)', message: (err as Error).message }] });
     }
