@@ -16,7 +16,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createLogger } from '../../src/cli/logger';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
-import { stateQuery } from '../../src/domain/messages';
+import { sirCaseChangedSignal, stateQuery } from '../../src/domain/messages';
 import type { ApprovalSpec } from '../../src/domain/playbook';
 import { parseChannelsFile } from '../../src/notify/channels-file';
 import { SlackApp } from '../../src/server/slack-app';
@@ -330,6 +330,19 @@ describe('approve from Slack (real server, worker and Slack fake on loopback)', 
     const replies = fake.workspace.messages.filter((m) => m.threadTs === message.ts);
     assert.ok(replies.length >= 1 && replies.every((r) => /^Reminder: approval #1/.test(r.versions[0]!.text)), `reminders in the thread: ${replies.length}`);
     await waitFor('the escalation message ended too', async () => (hasButtons(escalated) ? undefined : true));
+  });
+
+  it('says so on the message when the gate is withdrawn because the case moved in SIR', async () => {
+    const handle = await start({ approvers: ['group:ir-leads'], onTimeout: 'reject' });
+    const { state, message } = await gateMessage(handle);
+    // An analyst moves the case in the console to where the gate would have taken it: the move is moot.
+    await fx.sandbox.sandbox.changeCase(state.caseId!, { caseStatus: CER, updatedBy: 'arn:aws:iam::123456789012:user/analyst' });
+    await handle.signal(sirCaseChangedSignal, { detailType: 'Case Updated', updatedBy: 'arn:aws:iam::123456789012:user/analyst', receivedAt: new Date().toISOString() });
+    const withdrawn = await waitFor('the withdrawal on the message', async () => (hasButtons(message) ? undefined : text(message)));
+    assert.match(withdrawn, /Approval withdrawn on case \d+/);
+    assert.match(withdrawn, /Withdrawn <!date\^\d+[^*]*:\* the case is already \\"Containment, Eradication and Recovery\\" in SIR/);
+    // The case adopted SIR's status, which ends this playbook: the message holds the last word.
+    await handle.result();
   });
 
   it('keeps the bot token and the signing secret out of every log line and workflow history', async () => {
