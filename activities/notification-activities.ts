@@ -13,11 +13,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import pino, { type Logger } from 'pino';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import { NOTIFY_FAILURE_TYPES } from '../src/domain/notify-activity-options';
-import type { ChannelDirectory } from '../src/notify/channel';
+import type { ChannelDeliveryResult, ChannelMessageUpdate } from '../src/domain/approval-message';
+import type { ChannelDirectory, NotifyChannel } from '../src/notify/channel';
+import { checkChannelMessageUpdate } from '../src/notify/channel-message-update-schema';
 import { checkChannelDelivery } from '../src/notify/channel-delivery-schema';
 import { CHANNELS_ENV } from '../src/notify/channels-file';
 import { deliverNotice } from '../src/notify/deliver';
 import { DeliveryError } from '../src/notify/http-delivery';
+import { updateGateMessage } from '../src/notify/slack-app-delivery';
 
 export interface EscalationNotice {
   url: string;
@@ -38,7 +41,7 @@ export function createNotificationActivities(options: NotificationActivityOption
   const logger = options.logger ?? pino({ level: 'silent' });
 
   return {
-    notifyChannel: async (delivery: ChannelDelivery): Promise<{ channel: string; status: number }> => {
+    notifyChannel: async (delivery: ChannelDelivery): Promise<ChannelDeliveryResult> => {
       const checked = checkChannelDelivery(delivery);
       if ('problem' in checked) {
         throw ApplicationFailure.create({ type: NOTIFY_FAILURE_TYPES.invalidNotice, nonRetryable: true, message: `not a channel delivery: ${checked.problem}` });
@@ -64,21 +67,46 @@ export function createNotificationActivities(options: NotificationActivityOption
         attempt: context.info.attempt,
       };
       try {
-        const { status } = await deliverNotice(channel, notice, { timeoutMs, signal: context.cancellationSignal });
-        logger.info({ ...fields, status }, 'notification delivered');
+        const { status, message } = await deliverNotice(channel, notice, { timeoutMs, signal: context.cancellationSignal });
+        logger.info({ ...fields, status, ...(message && { slackChannel: message.slackChannel, ts: message.ts }) }, 'notification delivered');
+        return { channel: channel.name, status, ...(message && { message }) };
+      } catch (err) {
+        throw deliveryFailure(logger, err, channel, fields, 'notification not delivered');
+      }
+    },
+
+    /** Edits a gate's message (a `slack-app` channel's) so it tells where the gate stands now. */
+    updateChannelMessage: async (input: ChannelMessageUpdate): Promise<ChannelDeliveryResult> => {
+      const checked = checkChannelMessageUpdate(input);
+      if ('problem' in checked) {
+        throw ApplicationFailure.create({ type: NOTIFY_FAILURE_TYPES.invalidNotice, nonRetryable: true, message: `not a message update: ${checked.problem}` });
+      }
+      const { update } = checked;
+      const channel = channels?.get(update.channel);
+      if (channel?.type !== 'slack-app') {
+        const message = channel
+          ? `channel "${update.channel}" is a ${channel.type} channel, whose messages cannot be edited`
+          : `channel "${update.channel}" is not in ${channels?.source ?? `this worker's channels (${CHANNELS_ENV} is not set)`}`;
+        throw ApplicationFailure.create({ type: NOTIFY_FAILURE_TYPES.unknownChannel, nonRetryable: true, message });
+      }
+      const context = Context.current();
+      const fields = {
+        channel: channel.name,
+        channelType: channel.type,
+        event: update.event,
+        caseId: update.notice.caseId,
+        approvalId: update.notice.approvalId,
+        slackChannel: update.message.slackChannel,
+        ts: update.message.ts,
+        workflowId: context.info.workflowExecution?.workflowId,
+        attempt: context.info.attempt,
+      };
+      try {
+        const { status } = await updateGateMessage(channel, update, { timeoutMs });
+        logger.info({ ...fields, status }, 'message updated');
         return { channel: channel.name, status };
       } catch (err) {
-        // Anything else is a bug on our side: Temporal retries it like any unexpected error.
-        if (!(err instanceof DeliveryError)) throw err;
-        logger.warn({ ...fields, status: err.status, retryable: err.retryable, reason: err.message }, 'notification not delivered');
-        throw ApplicationFailure.create({
-          type: err.retryable ? NOTIFY_FAILURE_TYPES.failed : NOTIFY_FAILURE_TYPES.refused,
-          message: `channel "${channel.name}" (${channel.type}): ${err.message}`,
-          nonRetryable: !err.retryable,
-          // Retry-After is the receiver saying when to come back (Slack rate limits say so); it beats our backoff.
-          nextRetryDelay: err.retryAfterMs,
-          details: [{ channel: channel.name, ...(err.status !== undefined && { httpStatus: err.status }) }],
-        });
+        throw deliveryFailure(logger, err, channel, fields, 'message not updated');
       }
     },
 
@@ -110,4 +138,18 @@ export function createNotificationActivities(options: NotificationActivityOption
       });
     },
   };
+}
+
+/** A DeliveryError as the activity's failure (retried or not); anything else is a bug Temporal retries as it is. */
+function deliveryFailure(logger: Logger, err: unknown, channel: NotifyChannel, fields: Record<string, unknown>, what: string): unknown {
+  if (!(err instanceof DeliveryError)) return err;
+  logger.warn({ ...fields, status: err.status, retryable: err.retryable, reason: err.message }, what);
+  return ApplicationFailure.create({
+    type: err.retryable ? NOTIFY_FAILURE_TYPES.failed : NOTIFY_FAILURE_TYPES.refused,
+    message: `channel "${channel.name}" (${channel.type}): ${err.message}`,
+    nonRetryable: !err.retryable,
+    // Retry-After is the receiver saying when to come back (Slack rate limits say so); it beats our backoff.
+    nextRetryDelay: err.retryAfterMs,
+    details: [{ channel: channel.name, ...(err.status !== undefined && { httpStatus: err.status }) }],
+  });
 }

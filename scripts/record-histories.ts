@@ -5,6 +5,7 @@
  * they are what running cases look like.
  *
  *   node --import tsx scripts/record-histories.ts <prefix>      e.g. v2
+ *   PHASEGATE_RECORD_DIR=/tmp/try node --import tsx scripts/record-histories.ts try   (a dry run)
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -14,7 +15,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import type { CaseState } from '../src/domain/case-state';
-import { decideUpdate, approveSignal, duplicateAlertSignal, requestTransitionSignal, sirCaseChangedSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
+import { decideUpdate, approveSignal, duplicateAlertSignal, recordRefusalSignal, requestTransitionSignal, sirCaseChangedSignal, stateQuery, transitionUpdate } from '../src/domain/messages';
+import { parseChannelsFile } from '../src/notify/channels-file';
+import { startSlackFake } from '../src/slack-fake';
 import type { Playbook } from '../src/domain/playbook';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox } from '../src/sandbox';
 import { SirClient } from '../src/sir';
@@ -29,7 +32,8 @@ import { caseRateLimiterId, reserveCaseUpdate } from '../src/domain/case-rate-li
 const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
 const PIA = 'Post-incident Activities';
-const OUT = resolve(__dirname, '..', 'test', 'histories');
+// PHASEGATE_RECORD_DIR records elsewhere, to try the scenarios without touching the kept sets.
+const OUT = process.env.PHASEGATE_RECORD_DIR ?? resolve(__dirname, '..', 'test', 'histories');
 
 const base = (name: string, steps: Playbook['steps'], extra: Partial<Playbook> = {}): Playbook => ({
   name,
@@ -68,6 +72,13 @@ async function main(): Promise<void> {
   const sir = new SirClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_DEFAULT_CREDENTIALS });
   const native = await NativeConnection.connect({ address: server.address });
   const taskQueue = `record-${randomUUID()}`;
+  // Since slack-messages (v9 on): a slack-app channel whose bot posts to the local Slack fake.
+  const botToken = `xoxb-${randomUUID()}`;
+  const slack = await startSlackFake({ signingSecret: randomUUID(), botToken, users: [], conversations: ['C0RECORD'] });
+  const channels = parseChannelsFile('channels:\n  - { name: leads-slack, type: slack-app, slackChannel: C0RECORD }\n', 'recording', {
+    PHASEGATE_SLACK_BOT_TOKEN: botToken,
+    PHASEGATE_SLACK_API_URL: slack.apiUrl,
+  });
   // Recorded as `phasegate dev` runs: Temporal access trusted, groups from a users file.
   const groups: Record<string, string[]> = { carol: ['ir-leads'], erin: ['ir-leads'], frank: ['ciso'] };
   const worker = await createPhasegateWorker({
@@ -76,6 +87,7 @@ async function main(): Promise<void> {
     sir,
     taskQueue,
     identity: { trustTemporalAccess: true, groupsOf: (name) => groups[name] },
+    channels,
   });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 
@@ -392,11 +404,35 @@ async function main(): Promise<void> {
     await until(sameTarget, (s) => s.driftCount === 1 && s.pendingApproval?.target === PIA);
     await sameTarget.terminate('recording done');
     await save('analyst-moved-to-target', sameTarget);
+
+    // Since slack-messages (v9 on, issue 19): a gate told to a slack-app channel keeps its message's ts
+    // and edits it: the message posted, a reminder (edit and thread reply), one approval counted (edit),
+    // an unmapped Slack user's click recorded, the second approval deciding (edit), then the next gate.
+    // 20. A Slack gate with a quorum of two.
+    const slackGate = await start(
+      base('slack-gate', [
+        { status: DA },
+        { status: CER, approval: { approvers: ['group:ir-leads', 'alice'], onTimeout: 'reject', minApprovers: 2, notify: ['leads-slack'], remindEveryMs: 1_000 } },
+        { status: PIA, approval: { approvers: ['alice'], onTimeout: 'reject', notify: ['leads-slack'] } },
+      ]),
+    );
+    await until(slackGate, (s) => (s.pendingApproval?.messages?.length ?? 0) > 0);
+    while (!slack.workspace.messages.some((m) => m.threadTs)) await new Promise((r) => setTimeout(r, 100)); // a reminder in the thread
+    await slackGate.signal(recordRefusalSignal, { by: 'slack:T0RECORD/U0NOBODY', what: 'approve #1 (slack)', type: 'UnmappedSlackUser', message: 'not mapped' });
+    await decide(slackGate, 'approve', 'carol');
+    while (!slack.workspace.messages.some((m) => m.versions.some((v) => JSON.stringify(v.blocks).includes('1 of 2: carol')))) await new Promise((r) => setTimeout(r, 100));
+    await decide(slackGate, 'approve', 'alice');
+    await pending(slackGate, PIA);
+    while (!slack.workspace.messages.some((m) => m.versions.some((v) => JSON.stringify(v.blocks).includes('approved by carol, alice')))) await new Promise((r) => setTimeout(r, 100));
+    await until(slackGate, (s) => (s.pendingApproval?.messages?.length ?? 0) > 0); // the next gate's own message
+    await slackGate.terminate('recording done');
+    await save('slack-gate', slackGate);
   });
 
   await native.close();
   await client.connection.close();
   await sandbox.close();
+  await slack.close();
   await server.stop();
 }
 

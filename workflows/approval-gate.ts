@@ -9,9 +9,11 @@ import type { ApprovalNotice, ApprovalNoticeEvent } from '../src/domain/approval
 import { gateFor } from '../src/domain/case-planner';
 import { describeApprovers } from '../src/domain/case-rules';
 import type { PendingApproval } from '../src/domain/case-state';
-import { approvalsNeeded, recordTimeout } from '../src/domain/decision-rules';
+import type { ApprovalMessageEvent, MessageOutcome } from '../src/domain/approval-message';
+import { TIMEOUT_ACTOR, approvalsNeeded, recordTimeout } from '../src/domain/decision-rules';
 import { formatDuration } from '../src/domain/playbook-duration';
 import type { ApprovalSpec } from '../src/domain/playbook';
+import { tellChannel } from './approval-messages';
 import { type CaseContext, publish } from './case-context';
 import { commentBestEffort, notifyChannel, notifyEscalation } from './case-operations';
 
@@ -25,9 +27,15 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
   // The step the gate was opened for: a playbook may name one status in several steps, each with its own gate.
   const spec = (pending.stepIndex !== undefined ? ctx.input.playbook.steps[pending.stepIndex]?.approval : undefined) ?? gateFor(ctx.input.playbook, pending.target).approval!;
   // The escalation round's own channels hear about it too (its event, reminders and timeout).
-  const tell = (event: ApprovalNoticeEvent, outcome?: string): void => {
-    const channels = new Set([...(spec.notify ?? []), ...(pending.escalated ? (spec.escalation?.notify ?? []) : [])]);
-    for (const channel of channels) background(notifyChannel(ctx, { channel, notice: notice(ctx, pending, event, outcome) }));
+  const channels = (): Set<string> => new Set([...(spec.notify ?? []), ...(pending.escalated ? (spec.escalation?.notify ?? []) : [])]);
+  // Cases since `slack-messages` keep the messages channels post and edit them on every later event.
+  const messages = ctx.slackMessages === true;
+  const tell = (event: ApprovalMessageEvent, outcome?: string, ended?: MessageOutcome): void => {
+    for (const channel of channels()) {
+      const noticeEvent: ApprovalNoticeEvent = event === 'approval-counted' || event === 'approval-decided' || event === 'approval-withdrawn' ? 'approval-opened' : event;
+      if (messages) tellChannel(ctx, pending, channel, event, notice(ctx, pending, noticeEvent, outcome), background, ended);
+      else background(notifyChannel(ctx, { channel, notice: notice(ctx, pending, noticeEvent, outcome) }));
+    }
   };
   if (!pending.announced) {
     pending.announced = true;
@@ -35,6 +43,9 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
   }
   // A gate withdrawn because SIR changed outside phasegate (sir-drift.ts) is no longer the case's gate.
   const open = (): boolean => ctx.state.pendingApproval === pending;
+  // A counted approval wakes the gate only where a message shows the quorum (or may, once posted).
+  let counted = pending.approvedBy?.length ?? 0;
+  const newlyCounted = (): boolean => messages && (pending.approvedBy?.length ?? 0) !== counted && mayHoldMessage(ctx, pending);
   while (!pending.decidedBy && open()) {
     const who = describeApprovers(pending.approvers);
     const needed = approvalsNeeded(pending);
@@ -48,9 +59,15 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
     const reminder = pending.nextReminderAt ? Date.parse(pending.nextReminderAt) : undefined;
     const wake = Math.min(deadline ?? Infinity, reminder ?? Infinity);
     const timeout = Number.isFinite(wake) ? Math.max(wake - Date.now(), 1) : OPEN_ENDED_WAIT_MS;
-    if (await wait(() => pending.decidedBy !== undefined || !open(), timeout, `Waiting for approval #${pending.approvalId} by ${who}${pending.deadline ? '' : ' (no deadline)'}`)) break;
+    const summary = `Waiting for approval #${pending.approvalId} by ${who}${pending.deadline ? '' : ' (no deadline)'}`;
+    if (await wait(() => pending.decidedBy !== undefined || !open() || newlyCounted(), timeout, summary)) {
+      if (pending.decidedBy !== undefined || !open()) break;
+      counted = pending.approvedBy?.length ?? 0;
+      tell('approval-counted');
+      continue;
+    }
 
-    if (!open()) return;
+    if (!open()) break;
     const now = Date.now();
     if (reminder !== undefined && now >= reminder) {
       pending.nextReminderAt = new Date(now + spec.remindEveryMs!).toISOString();
@@ -61,11 +78,31 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
       else {
         const action = pending.escalated ? spec.escalation!.onTimeout : spec.onTimeout === 'escalate' ? 'reject' : spec.onTimeout;
         recordTimeout(ctx.state, action, new Date(now).toISOString(), { timeoutDecides: ctx.state.decisionOutcomes === true });
-        tell('approval-timed-out', action);
+        tell('approval-timed-out', action, messages ? endedBy(ctx, pending) : undefined);
       }
     }
   }
+  if (messages) tellEnd(ctx, pending, open(), tell);
   if (pending.decidedBy) recordDecisionLatency(ctx, pending);
+}
+
+/** The gate's last word on its messages: who decided what and when, or why it was withdrawn (a timeout said so itself). */
+function tellEnd(ctx: CaseContext, pending: PendingApproval, open: boolean, tell: (event: ApprovalMessageEvent, outcome?: string, ended?: MessageOutcome) => void): void {
+  const ended = endedBy(ctx, pending);
+  if (!ended) return;
+  if (!open && ended.decision === 'withdrawn') tell('approval-withdrawn', undefined, ended);
+  else if (open && pending.decidedBy && !ended.by.includes(TIMEOUT_ACTOR)) tell('approval-decided', undefined, ended);
+}
+
+function endedBy(ctx: CaseContext, pending: PendingApproval): MessageOutcome | undefined {
+  const outcome = ctx.state.approvalOutcomes?.find((o) => o.approvalId === pending.approvalId);
+  return outcome && { decision: outcome.decision, by: [...outcome.by], at: outcome.at, ...(outcome.reason && { reason: outcome.reason }) };
+}
+
+/** A channel may hold a message of this gate: one is kept, or a first delivery that may bring one is under way. */
+function mayHoldMessage(ctx: CaseContext, pending: PendingApproval): boolean {
+  if ((pending.messages?.length ?? 0) > 0) return true;
+  return ctx.messageChains !== undefined && ctx.messageChains.size > 0;
 }
 
 function escalate(

@@ -41,6 +41,16 @@ export interface CaseContext {
   readonly unpublished?: Map<string, SearchAttributePair>;
   /** Best-effort comments tried locally that the main line has not joined yet (case-operations.ts). */
   readonly localComments?: LocalComment[];
+  /**
+   * Cases since the `slack-messages` patch: a channel's answer to a gate's first notice may be a
+   * message phasegate can edit (a `slack-app` channel), kept on the pending approval and edited on
+   * each later event of the gate (approval-messages.ts). Deliveries to such a channel run one after
+   * the other, in `messageChains`, so an older edit never lands after a newer one.
+   */
+  readonly slackMessages?: boolean;
+  readonly messageChains?: Map<string, Promise<void>>;
+  /** `<approvalId>/<channel>` already told in this run: only a channel's first delivery may bring a message. */
+  readonly toldChannels?: Set<string>;
 }
 
 /** The search attributes a case already carries (from its start options or the run it continued). */

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AddCaseCommentRequest, CaseSnapshot, MoveCaseRequest, MoveCaseResult, PhasegateActivities, ProveActorRequest, RetryMark } from '../activities';
+import type { ChannelDeliveryResult, ChannelMessageUpdate } from '../src/domain/approval-message';
 import type { ChannelDelivery } from '../src/domain/approval-notice';
 import type { ActorVerdict } from '../src/domain/decision-attestation';
 import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
@@ -325,6 +326,23 @@ const notifications = proxyActivities<PhasegateActivities>(NOTIFY_ACTIVITY_OPTIO
 
 /** Tells a channel about a gate; best effort, so a dead chat hook never holds up or fails a case. */
 export async function notifyChannel(ctx: CaseContext, delivery: ChannelDelivery): Promise<void> {
+  await deliverToChannel(ctx, delivery);
+}
+
+/** notifyChannel, answering where the message it posted lives when the channel keeps one (`slack-app`). */
+export async function deliverToChannel(ctx: CaseContext, delivery: ChannelDelivery): Promise<ChannelDeliveryResult | undefined> {
   const summary = `Notify ${delivery.channel}: ${delivery.notice.event} #${delivery.notice.approvalId}`;
-  await notifications.notifyChannel.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary }, [delivery]).catch((err: unknown) => recordMissed(ctx, summary, err));
+  return notifications.notifyChannel.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary }, [delivery]).then(
+    (result) => result,
+    (err: unknown) => {
+      recordMissed(ctx, summary, err);
+      return undefined;
+    },
+  );
+}
+
+/** Edits a gate's message so it tells where the gate stands; best effort like every notification. */
+export async function updateChannelMessage(ctx: CaseContext, update: ChannelMessageUpdate): Promise<void> {
+  const summary = `Update ${update.channel} message: ${update.event} #${update.notice.approvalId}`;
+  await notifications.updateChannelMessage.executeWithOptions({ ...NOTIFY_ACTIVITY_OPTIONS, summary }, [update]).catch((err: unknown) => recordMissed(ctx, summary, err));
 }

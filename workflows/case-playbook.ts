@@ -62,6 +62,7 @@ import {
   approveSignal,
   decideUpdate,
   duplicateAlertSignal,
+  recordRefusalSignal,
   rejectSignal,
   requestTransitionSignal,
   sirCaseChangedSignal,
@@ -95,11 +96,12 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       message: 'a case cannot be started with carried state: only a run that continues a case as new takes its state over',
     });
   }
-  // Asked once per case, newest patch first: a new case records only `decision-outcomes` (each marker
-  // costs an event and a visibility write), which implies `own-writes-only`, `proof-in-history`,
-  // `local-sir-calls`, `read-before-write`, `grouped-alerts` and `attested-decisions`; a run continued
-  // as new carries the answers.
-  const decisionOutcomes = input.carried?.decisionOutcomes === true || patched('decision-outcomes');
+  // Asked once per case, newest patch first: a new case records only `slack-messages` (each marker
+  // costs an event and a visibility write), which implies `decision-outcomes`, `own-writes-only`,
+  // `proof-in-history`, `local-sir-calls`, `read-before-write`, `grouped-alerts` and
+  // `attested-decisions`; a run continued as new carries the answers.
+  const slackMessages = input.carried?.slackMessages === true || patched('slack-messages');
+  const decisionOutcomes = slackMessages || input.carried?.decisionOutcomes === true || patched('decision-outcomes');
   const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
   const proofInHistory = ownWritesOnly || input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
   const localSirCalls = proofInHistory || input.carried?.localSirCalls === true || patched('local-sir-calls');
@@ -133,6 +135,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   if (proofInHistory) state.proofInHistory = true;
   if (ownWritesOnly) state.ownWritesOnly = true;
   if (decisionOutcomes) state.decisionOutcomes = true;
+  if (slackMessages) state.slackMessages = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -144,6 +147,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     readBeforeWrite,
     ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
     ...(ownWritesOnly && { ownWritesOnly }),
+    ...(slackMessages && { slackMessages, messageChains: new Map(), toldChannels: new Set<string>() }),
   };
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
@@ -304,6 +308,15 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       `phasegate: the same alert arrived again at ${duplicate.receivedAt} (duplicate #${n}); it joined this case.`,
       `CreateCaseComment: duplicate alert #${n}`,
     );
+  });
+
+  // A refusal made outside the case (an unmapped Slack user's click) is kept with the case's own refusals.
+  setHandler(recordRefusalSignal, (report) => {
+    if (!slackMessages) return;
+    const text = (value: unknown, max: number): string => (typeof value === 'string' ? value.slice(0, max) : '');
+    const record: RefusalRecord = { at: new Date().toISOString(), by: text(report?.by, 128) || '(nobody)', what: text(report?.what, 128), type: text(report?.type, 64), message: text(report?.message, 500) };
+    state.refusals = [...(state.refusals ?? []), record].slice(-REFUSALS_KEPT);
+    state.refusalCount = (state.refusalCount ?? 0) + 1;
   });
 
   // SIR told us the case changed: the loop re-reads it at its next wait (any number of events, one read).

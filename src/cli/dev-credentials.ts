@@ -23,6 +23,8 @@ const schema = z.object({
   notifySecret: z.string().min(32).optional(),
   /** Where the last `phasegate dev` serves the API, so the CLI finds it without configuration. */
   apiUrl: z.string().url().optional(),
+  /** Where the last `phasegate dev --slack-fake` serves its Slack fake (`phasegate demo env` prints it). */
+  slackFakeUrl: z.string().url().optional(),
 });
 export type DevCredentials = z.infer<typeof schema>;
 
@@ -39,7 +41,7 @@ export async function readDevCredentials(stateDir: string): Promise<DevCredentia
   }
 }
 
-export type GeneratedDevCredentials = Required<Omit<DevCredentials, 'apiUrl'>> & Pick<DevCredentials, 'apiUrl'>;
+export type GeneratedDevCredentials = Required<Omit<DevCredentials, 'apiUrl' | 'slackFakeUrl'>> & Pick<DevCredentials, 'apiUrl' | 'slackFakeUrl'>;
 
 export async function loadOrCreateDevCredentials(stateDir: string): Promise<GeneratedDevCredentials & { created: boolean }> {
   const existing = await readDevCredentials(stateDir);
@@ -58,10 +60,10 @@ export async function loadOrCreateDevCredentials(stateDir: string): Promise<Gene
   return { ...fresh, created: existing === undefined };
 }
 
-/** Remembers where this `phasegate dev` serves its API, for the CLI's case commands. */
-export async function recordDevApiUrl(stateDir: string, apiUrl: string): Promise<void> {
+/** Remembers where this `phasegate dev` serves its API (and its Slack fake, if any), for the CLI. */
+export async function recordDevApiUrl(stateDir: string, apiUrl: string, slackFakeUrl?: string): Promise<void> {
   const existing = await readDevCredentials(stateDir);
-  if (existing) await writeDevCredentials(stateDir, { ...existing, apiUrl });
+  if (existing) await writeDevCredentials(stateDir, { ...existing, apiUrl, slackFakeUrl });
 }
 
 async function writeDevCredentials(stateDir: string, credentials: DevCredentials): Promise<void> {

@@ -26,6 +26,8 @@ export const REFUSAL_TYPES = {
   unprovenIdentity: 'UnprovenIdentity',
   /** The check of who sent it failed (not a refusal of the person): send it again. */
   proofUnavailable: 'ProofUnavailable',
+  /** A Slack user the users file maps to no phasegate user (neither `slack: {team, user}` nor a verified email). */
+  unmappedSlackUser: 'UnmappedSlackUser',
 } as const;
 
 export type RefusalType = (typeof REFUSAL_TYPES)[keyof typeof REFUSAL_TYPES];

@@ -1,3 +1,4 @@
+import type { ChannelMessage } from './approval-message';
 import type { CaseStatus, ResolverType } from './case-status';
 import type { GroupState } from './alert-group';
 import type { ApprovalSignal, TransitionRequest } from './messages';
@@ -167,6 +168,11 @@ export interface PendingApproval {
   announced?: boolean;
   /** ISO-8601 time of the next reminder to the playbook's channels. */
   nextReminderAt?: string;
+  /**
+   * Messages posted about this approval that phasegate edits as the gate moves on (`slack-app`
+   * channels, cases since the `slack-messages` patch): the Slack channel and message `ts`.
+   */
+  messages?: ChannelMessage[];
 }
 
 export type CasePhase = 'opening' | 'running' | 'awaiting-approval' | 'awaiting-request' | 'closed' | 'completed' | 'cancelled';
@@ -237,6 +243,8 @@ export interface CaseState {
   decisionOutcomes?: boolean;
   /** Set by cases since the `own-writes-only` patch: only a try that may have written counts a status found at the target as its own. */
   ownWritesOnly?: boolean;
+  /** Set by cases since the `slack-messages` patch: gate messages are kept and edited as the gate moves on. */
+  slackMessages?: boolean;
   /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
   sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */

@@ -77,6 +77,21 @@ export interface SirCaseChanged {
   receivedAt: string;
 }
 
+/**
+ * A refusal made before anything reached the case's rules, recorded on the case so operators see
+ * who tried what: the Slack interactivity route refusing a click by a Slack user the users file does
+ * not map to a phasegate user. It decides nothing and grants nothing (cases since `slack-messages`).
+ */
+export interface RefusalReport {
+  /** Who tried, as far as the refusing side knows (e.g. `slack:T0123/U0456`). */
+  by: string;
+  /** What was attempted, e.g. `approve #1 (slack)`. */
+  what: string;
+  /** The rule broken (a REFUSAL_TYPES value). */
+  type: string;
+  message: string;
+}
+
 /** What a recorded decision did, answered at once: the move it allows runs (and retries) afterwards. */
 export interface DecisionAnswer {
   approvalId: number;
@@ -111,6 +126,7 @@ export const rejectSignal = defineSignal<[ApprovalSignal]>('reject');
 export const requestTransitionSignal = defineSignal<[TransitionRequest]>('requestTransition');
 export const duplicateAlertSignal = defineSignal<[DuplicateAlert]>('duplicateAlert');
 export const sirCaseChangedSignal = defineSignal<[SirCaseChanged]>('sirCaseChanged');
+export const recordRefusalSignal = defineSignal<[RefusalReport]>('recordRefusal');
 
 export const decideUpdate = defineUpdate<DecisionAnswer, [DecisionRequest]>('decide');
 export const transitionUpdate = defineUpdate<TransitionAnswer, [TransitionRequest]>('transition');

@@ -8,7 +8,22 @@ import { inspect } from 'node:util';
 
 export type NotifyChannel =
   | { name: string; type: 'slack'; url: string }
-  | { name: string; type: 'webhook'; url: string; signingSecret: string };
+  | { name: string; type: 'webhook'; url: string; signingSecret: string }
+  | SlackAppChannel;
+
+/**
+ * A Slack app's bot posting to one conversation (slack-app-channel.ts): its messages carry Approve /
+ * Reject buttons and phasegate edits them as the gate moves on. The bot token is the secret here.
+ */
+export interface SlackAppChannel {
+  name: string;
+  type: 'slack-app';
+  /** Slack's conversation id (C…, G…): where the bot posts. */
+  conversation: string;
+  botToken: string;
+  /** Slack's Web API base URL (PHASEGATE_SLACK_API_URL; a local fake in dev and tests). */
+  apiUrl: string;
+}
 
 export type ChannelType = NotifyChannel['type'];
 

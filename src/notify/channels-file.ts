@@ -28,6 +28,7 @@ import { formatPath } from '../domain/playbook-location';
 import { parseWebhookSecrets } from '../server/webhook-signature';
 import { ChannelDirectory, type NotifyChannel } from './channel';
 import { INBOUND_SECRET_ENVS, InboundSecrets, loadInboundSecrets } from './inbound-secrets';
+import { resolveSlackAppChannel, slackAppChannelSchema } from './slack-app-channel';
 
 export const CHANNELS_ENV = 'PHASEGATE_CHANNELS';
 /** The secret webhook channels sign with when they name none: notifications' own, never an inbound one. */
@@ -85,8 +86,8 @@ const webhookChannel = z
     }
   });
 
-const channel = z.discriminatedUnion('type', [slackChannel, webhookChannel], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'must be "slack" or "webhook"' : undefined),
+const channel = z.discriminatedUnion('type', [slackChannel, webhookChannel, slackAppChannelSchema(channelName)], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'must be "slack", "slack-app" or "webhook"' : undefined),
 });
 
 const channelsFileSchema = z.strictObject(
@@ -185,6 +186,7 @@ function readChannelsDocument(text: string, file: string): ChannelDocument[] {
 
 /** The channel with its URL and secret taken from the environment, or why it cannot be. */
 function resolveChannel(doc: ChannelDocument, env: NodeJS.ProcessEnv, inbound: InboundSecrets): NotifyChannel | string {
+  if (doc.type === 'slack-app') return resolveSlackAppChannel(doc, env);
   const url = doc.urlEnv !== undefined ? env[doc.urlEnv]?.trim() : (doc.url as string);
   if (doc.urlEnv !== undefined) {
     if (!url) return `urlEnv names ${doc.urlEnv}, which is not set in the worker's environment`;

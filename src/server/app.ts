@@ -18,6 +18,8 @@ import { registerAlertRoute } from './routes/alerts';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCodecRoutes } from './routes/codec';
 import { registerHealthRoutes } from './routes/health';
+import { registerSlackRoutes } from './routes/slack-interactions';
+import type { SlackApp } from './slack-app';
 import type { AlertKeyring } from './alert-keys';
 import type { UserDirectory } from './users';
 
@@ -39,6 +41,8 @@ export interface ServerOptions {
   logger?: FastifyBaseLogger | boolean;
   /** `detail.updatedBy` values of SIR events phasegate caused itself (PHASEGATE_SIR_IDENTITY): not passed to cases. */
   sirIdentities?: string[];
+  /** PHASEGATE_SLACK_*: decisions from the buttons of gate messages in Slack (POST /v1/slack/interactions). */
+  slack?: SlackApp;
   /** Serve /codec/encode and /codec/decode for the Web UI with this codec (payload encryption). */
   codec?: { codec: PayloadCodec; corsOrigins: string[]; devUiOrigins?: string[] };
 }
@@ -113,6 +117,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     sirIdentities: options.sirIdentities ?? [],
   });
   registerCaseRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, metrics });
+  registerSlackRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, slack: options.slack, metrics });
   registerHealthRoutes(app, { client: options.client, metrics });
   if (options.codec) registerCodecRoutes(app, { ...options.codec, users: options.users });
   await app.ready();

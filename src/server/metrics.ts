@@ -50,6 +50,13 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly slackInteractions = new Counter({
+    name: 'phasegate_slack_interactions_total',
+    help: 'Slack interactivity requests (button clicks, modal submissions), by outcome: decided, refused (the case\'s rules), unmapped (no phasegate user), modal (reason dialog opened), ignored, invalid, unauthenticated (signature), failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /**
    * Cases waiting for a human right now, counted by Temporal visibility at scrape time (the
    * AwaitingApproval search attribute), so every server reports the same cluster-wide number.

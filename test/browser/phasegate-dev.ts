@@ -89,6 +89,8 @@ export async function startPhasegateDev(
     stateDir?: string;
     /** Variables to set for this run, on top of the inherited ones that do not steer dev elsewhere. */
     env?: NodeJS.ProcessEnv;
+    /** More arguments for `phasegate dev` (e.g. --slack-fake --slack-port N). */
+    args?: string[];
   } = {},
 ): Promise<PhasegateDev> {
   const [temporal, ui, sandbox, api] = (await distinctFreePorts(4)) as [number, number, number, number];
@@ -105,7 +107,7 @@ export async function startPhasegateDev(
   const child: ChildProcess = spawn(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'phasegate.js'), 'dev', '--demo',
-      '--temporal-port', String(temporal), '--ui-port', String(ui), '--sandbox-port', String(sandbox), '--port', String(api)],
+      '--temporal-port', String(temporal), '--ui-port', String(ui), '--sandbox-port', String(sandbox), '--port', String(api), ...(options.args ?? [])],
     { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));

@@ -11,7 +11,10 @@ import type { AlertKeyring } from '../../src/server/alert-keys';
 import type { Playbook } from '../../src/domain/playbook';
 import { buildServer } from '../../src/server/app';
 import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
-import { UserDirectory, sha256Hex } from '../../src/server/users';
+import { type UserEntry, UserDirectory, sha256Hex } from '../../src/server/users';
+import type { SlackApp } from '../../src/server/slack-app';
+import type { ChannelDirectory } from '../../src/notify/channel';
+import type { Logger } from 'pino';
 import { signWebhook } from '../../src/server/webhook-signature';
 import { SANDBOX_DEFAULT_ACCOUNT_ID, SANDBOX_DEFAULT_CREDENTIALS, apiCallerPrincipal } from '../../src/sandbox';
 import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
@@ -61,15 +64,24 @@ export interface ServerFixtureOptions {
   adoptSecrets?: string[];
   /** Playbooks a test needs besides the shipped ones (grouping, case-rate limits). */
   extraPlaybooks?: Playbook[];
+  /** Users file entries besides USERS (Slack mappings). */
+  extraUsers?: UserEntry[];
+  /** The Slack app the server takes clicks for. */
+  slack?: SlackApp;
+  /** The worker's notification channels. */
+  channels?: ChannelDirectory;
+  /** Where the worker's activities log (notification deliveries). */
+  workerLogger?: Logger;
 }
 
 export async function startServerFixture(options: ServerFixtureOptions = {}): Promise<ServerFixture> {
   const env = await connectToTestServer();
   const taskQueue = uniqueTaskQueue('server');
   const playbooks = [...(await loadPlaybooksOrThrow('playbooks')).map((p) => p.playbook), ...(options.extraPlaybooks ?? [])];
-  const users = new UserDirectory(
-    Object.entries(USERS).map(([name, u]) => ({ name, groups: [...u.groups], tokenSha256: sha256Hex(u.token) })),
-  );
+  const users = new UserDirectory([
+    ...Object.entries(USERS).map(([name, u]) => ({ name, groups: [...u.groups], tokenSha256: sha256Hex(u.token) })),
+    ...(options.extraUsers ?? []),
+  ]);
   const app = await buildServer({
     client: env.client,
     playbooks,
@@ -81,13 +93,14 @@ export async function startServerFixture(options: ServerFixtureOptions = {}): Pr
     logger: options.logger,
     taskQueue,
     ...(options.sandboxEvents && { sirIdentities: [PHASEGATE_SIR_IDENTITY] }),
+    ...(options.slack && { slack: options.slack }),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const sandbox = await startSandboxFixture(options.sandboxEvents ? { events: { url: `${url}/v1/alerts`, secret: WEBHOOK_SECRET } } : {});
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
-    worker = await createTestWorker(env, sandbox.sir, taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false });
+    worker = await createTestWorker(env, sandbox.sir, taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false }, options.channels, options.workerLogger);
     running = worker.run();
   }
   return {

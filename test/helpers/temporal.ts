@@ -10,6 +10,7 @@ import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
 import { addSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import type { IdentityOptions } from '../../activities';
 import type { ChannelDirectory } from '../../src/notify/channel';
+import type { Logger } from 'pino';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { testGroupsOf } from './decisions';
 import { describeReplayReport, registeredKeyRingsCodec, replayServerHistories } from './replay-server';
@@ -72,8 +73,9 @@ export async function createTestWorker(
   taskQueue: string,
   identity: IdentityOptions = TEST_IDENTITY,
   channels?: ChannelDirectory,
+  logger?: Logger,
 ): Promise<Worker> {
-  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity, channels });
+  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity, channels, ...(logger && { logger }) });
 }
 
 export interface WorkerFixture {

@@ -79,7 +79,7 @@ describe('channels file', () => {
     { name: 'no channels', yaml: 'channels: []\n', message: /: channels: must list at least one channel$/ },
     { name: 'an unknown top-level field', yaml: `${VALID}colour: red\n`, message: /: \(document\): Unrecognized key: "colour"$/ },
     { name: 'a bad channel name', yaml: 'channels:\n  - { name: IR_Leads, type: slack, urlEnv: PHASEGATE_SLACK_IR_LEADS }\n', message: /: channels\[0\]\.name: must be 1–63 lowercase letters, digits and "-"/ },
-    { name: 'an unknown type', yaml: 'channels:\n  - { name: a, type: email }\n', message: /: channels\[0\]\.type: must be "slack" or "webhook"$/ },
+    { name: 'an unknown type', yaml: 'channels:\n  - { name: a, type: email }\n', message: /: channels\[0\]\.type: must be "slack", "slack-app" or "webhook"$/ },
     { name: 'a Slack URL written in the file', yaml: `channels:\n  - { name: a, type: slack, url: "${SLACK_URL}" }\n`, message: /: channels\[0\]\.url: a Slack incoming-webhook URL is a secret and must not be written in this file: put it in an environment variable and name that with urlEnv$/ },
     { name: 'a Slack channel without urlEnv', yaml: 'channels:\n  - { name: a, type: slack }\n', message: /: channels\[0\]\.urlEnv: is missing: the environment variable that holds the Slack incoming-webhook URL$/ },
     { name: 'a webhook with neither url nor urlEnv', yaml: 'channels:\n  - { name: a, type: webhook }\n', message: /: channels\[0\]\.url: a webhook channel needs exactly one of url and urlEnv$/ },

@@ -119,11 +119,11 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
     // Opened (Submitted), moved and parked in one task: one upsert with where the case stands when it
     // waits; Submitted is never sent, since nobody could have seen it.
     assert.deepEqual(sent, [['AwaitingApproval=true', 'SirCaseId', `SirCaseStatus="${DA}"`]]);
-    // One patch marker (the newest, decision-outcomes, which implies every older patch) however many
+    // One patch marker (the newest, slack-messages, which implies every older patch) however many
     // patches older cases check; each costs an event and a visibility write.
     const patches = history.filter((e) => markerName(e) === 'core_patch');
     assert.equal(patches.length, 1);
-    assert.match(markerText(patches[0]!), /decision-outcomes/);
+    assert.match(markerText(patches[0]!), /slack-messages/);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
     assert.equal(current.get('SirCaseId'), (await handle.query(stateQuery)).caseId);

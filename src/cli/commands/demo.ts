@@ -46,6 +46,7 @@ export function demoCommand(): Command {
           `export PHASEGATE_URL=${quote(dev.apiUrl)}`,
           `export PHASEGATE_TOKEN=${quote(dev.demoToken)}`,
           `export PHASEGATE_WEBHOOK_SECRET=${quote(dev.webhookSecret)}`,
+          ...(dev.slackFakeUrl ? [`export PHASEGATE_SLACK_FAKE_URL=${quote(dev.slackFakeUrl)}`] : []),
         ].join('\n'),
       );
     });

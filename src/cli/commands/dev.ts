@@ -5,14 +5,19 @@
  * Ctrl-C or SIGTERM stops the parts in reverse order, so no child is left holding a port; a start
  * that fails stops what had started (src/cli/lifetime.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ChannelDirectory } from '../../notify/channel';
-import { DEFAULT_SIGNING_SECRET_ENV, loadChannelsFromEnv } from '../../notify/channels-file';
+import { DEFAULT_SIGNING_SECRET_ENV, loadChannelsFromEnv, parseChannelsFile } from '../../notify/channels-file';
 import { InboundSecrets } from '../../notify/inbound-secrets';
+import { SLACK_API_URL_ENV, SLACK_BOT_TOKEN_ENV } from '../../notify/slack-app-channel';
+import { SLACK_INTERACTIONS_ROUTE } from '../../server/routes/slack-interactions';
+import { SlackApp } from '../../server/slack-app';
+import { FAKE_CONVERSATION, FAKE_TEAM, type FakeSlackUser, type SlackFake, startSlackFake } from '../../slack-fake';
 import { SANDBOX_DEFAULT_CREDENTIALS, type SirSandbox, startSandbox } from '../../sandbox';
 import { resolveSirClientConfig, SirClient, type SirClientConfig } from '../../sir';
 import { assertFree, startDevServer, type DevServer } from '../../temporal/dev-server';
@@ -47,7 +52,12 @@ interface DevOptions {
   sandboxPort?: number;
   port?: number;
   demo?: boolean;
+  slackFake?: boolean;
+  slackPort: number;
 }
+
+/** Where `--slack-fake` serves the fake Slack (its page, Web API and response URLs). */
+const DEFAULT_SLACK_FAKE_PORT = 4568;
 
 export function devCommand(): Command {
   return new Command('dev')
@@ -58,6 +68,8 @@ export function devCommand(): Command {
     .option('--sandbox-port <port>', 'SIR sandbox port (default PHASEGATE_SANDBOX_PORT or 4566)', parsePort)
     .option('--port <port>', 'phasegate API port (default PHASEGATE_PORT or 8080)', parsePort)
     .option('--demo', 'post a sample GuardDuty alert once everything runs, so a case waits for approval in the Web UI')
+    .option('--slack-fake', 'run a local Slack fake: gate messages with Approve/Reject buttons to click on its page (README: Approve from Slack)')
+    .option('--slack-port <port>', 'Slack fake port', parsePort, DEFAULT_SLACK_FAKE_PORT)
     .action(runDev);
 }
 
@@ -76,23 +88,34 @@ function runDev(opts: DevOptions): Promise<void> {
     await assertFree('127.0.0.1', opts.uiPort, 'Temporal Web UI');
     await assertFree('127.0.0.1', apiPort, 'phasegate API');
     if (!opts.aws) await assertFree('127.0.0.1', sandboxPort, 'SIR sandbox');
+    if (opts.slackFake) await assertFree('127.0.0.1', opts.slackPort, 'Slack fake');
     // So is the configuration (playbooks, users file, credentials): a mistake there starts nothing.
     const generated = await loadOrCreateDevCredentials(stateDir);
-    const apiSettings = await loadApiSettings(generated);
+    const slackFake = opts.slackFake ? fakeSlackSettings(opts.slackPort) : undefined;
+    const apiSettings = await loadApiSettings(generated, slackFake);
     const sirConfig: SirClientConfig | undefined = opts.aws ? await resolveSirClientConfig(process.env) : undefined;
     const tuning = workerOptionsFromTuning(workerTuningFromEnv(process.env));
     // Payloads are encrypted in dev as in production: PHASEGATE_KEYS, or a key kept in .phasegate/.
     const codec = codecFromEnv({ PHASEGATE_KEYS: process.env.PHASEGATE_KEYS ?? generated.payloadKeys })!;
     const decisionKeys = DecisionKeys.fromEnv(process.env) ?? new DecisionKeys([generated.decisionKey]);
     // Webhook channels sign with notifications' own secret, which dev generates when none is set, and
-    // never with one that the API or the worker checks, whether set or generated.
+    // never with one that the API or the worker checks, whether set or generated; with the Slack fake,
+    // slack-app channels post to it with its bot token.
     const notifySecret = process.env[DEFAULT_SIGNING_SECRET_ENV] || generated.notifySecret;
     const inbound = InboundSecrets.fromEnv(
       { PHASEGATE_WEBHOOK_SECRET: apiSettings.webhookSecrets.join(','), PHASEGATE_DECISION_KEYS: process.env.PHASEGATE_DECISION_KEYS?.trim() || generated.decisionKey },
       apiSettings.alertKeys,
     );
-    const channels = await loadChannelsFromEnv({ ...process.env, [DEFAULT_SIGNING_SECRET_ENV]: notifySecret }, inbound);
+    const channelEnv = {
+      ...process.env,
+      [DEFAULT_SIGNING_SECRET_ENV]: notifySecret,
+      ...(slackFake && { [SLACK_BOT_TOKEN_ENV]: slackFake.botToken, [SLACK_API_URL_ENV]: slackFake.apiUrl }),
+    };
+    const channels = (await loadChannelsFromEnv(channelEnv, inbound)) ?? (slackFake && parseChannelsFile(FAKE_SLACK_CHANNELS, '(phasegate dev --slack-fake)', channelEnv, inbound));
     const shownNotifySecret = channels?.describe().some((c) => c.type === 'webhook') && !process.env[DEFAULT_SIGNING_SECRET_ENV] ? notifySecret : undefined;
+    const slackApp = slackFake
+      ? new SlackApp({ signingSecrets: [slackFake.signingSecret], botToken: slackFake.botToken, apiUrl: slackFake.apiUrl })
+      : SlackApp.fromEnv(process.env);
 
     const cli = await locateTemporalCli({ stateDir, onProgress: (line) => console.log(line), signal: lifetime.signal });
     const serverOptions = {
@@ -124,6 +147,14 @@ function runDev(opts: DevOptions): Promise<void> {
     }
     const sir = sirConfig ?? { region: 'us-east-1', endpoint: sandbox!.url, credentials: SANDBOX_DEFAULT_CREDENTIALS };
 
+    let fake: SlackFake | undefined;
+    if (slackFake) {
+      fake = await startSlackFake({ port: opts.slackPort, signingSecret: slackFake.signingSecret, botToken: slackFake.botToken, users: FAKE_SLACK_USERS }).catch((err: unknown) => {
+        throw explainListenError(err, opts.slackPort, 'Slack fake');
+      });
+      lifetime.started('the Slack fake', { stop: () => fake!.close() });
+    }
+
     const connection = await NativeConnection.connect({ address: server.address });
     lifetime.started('the worker connection', { stop: () => connection.close() });
     const worker = await createPhasegateWorker({
@@ -144,9 +175,10 @@ function runDev(opts: DevOptions): Promise<void> {
       ...parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
       ...(sandbox ? [sandbox.principalOf(SANDBOX_DEFAULT_CREDENTIALS.accessKeyId)] : []),
     ];
-    const api = await startApi({ lifetime, port: apiPort, settings: apiSettings, server, logger, codec, decisionKeys, sirIdentities });
-    await recordDevApiUrl(stateDir, api.url);
-    printBanner({ server, sandbox, sirEndpoint: sir.endpoint ?? `AWS (${sir.region})`, api, channels, notifySecret: shownNotifySecret });
+    const api = await startApi({ lifetime, port: apiPort, settings: apiSettings, server, logger, codec, decisionKeys, sirIdentities, slack: slackApp });
+    fake?.setInteractivityUrl(`${api.url}${SLACK_INTERACTIONS_ROUTE}`);
+    await recordDevApiUrl(stateDir, api.url, fake?.url);
+    printBanner({ server, sandbox, sirEndpoint: sir.endpoint ?? `AWS (${sir.region})`, api, channels, notifySecret: shownNotifySecret, ...(fake && { slackFakeUrl: fake.url }), slack: slackApp !== undefined });
     if (opts.demo) await postDemo(api, server, api.secrets[0]!);
   });
 }
@@ -193,11 +225,12 @@ interface ApiSettings {
   demoToken?: string;
 }
 
-async function loadApiSettings(generated: GeneratedDevCredentials): Promise<ApiSettings> {
+async function loadApiSettings(generated: GeneratedDevCredentials, slackFake?: FakeSlackSettings): Promise<ApiSettings> {
   const envSecrets = parseWebhookSecrets(process.env.PHASEGATE_WEBHOOK_SECRET);
+  // With the Slack fake, its "demo" member clicks as the demo user.
   const users = process.env.PHASEGATE_USERS
     ? await loadUsersFile(process.env.PHASEGATE_USERS)
-    : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken) }]);
+    : new UserDirectory([{ name: DEMO_USER, groups: DEMO_GROUPS, tokenSha256: sha256Hex(generated.demoToken), ...(slackFake && { slack: { team: FAKE_TEAM, user: FAKE_DEMO_USER } }) }]);
   const playbooks = (await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook);
   const alertKeys = process.env.PHASEGATE_ALERT_KEYS ? await loadAlertKeysFile(process.env.PHASEGATE_ALERT_KEYS) : undefined;
   const webhookSecrets = envSecrets.length > 0 ? envSecrets : [generated.webhookSecret];
@@ -222,9 +255,10 @@ interface ApiParts {
   codec: PayloadCodec;
   decisionKeys: DecisionKeys;
   sirIdentities: string[];
+  slack?: SlackApp;
 }
 
-async function startApi({ lifetime, port, settings, server, logger, codec, decisionKeys, sirIdentities }: ApiParts): Promise<DevApi> {
+async function startApi({ lifetime, port, settings, server, logger, codec, decisionKeys, sirIdentities, slack }: ApiParts): Promise<DevApi> {
   const connection = await Connection.connect({ address: server.address });
   lifetime.started('the API\'s Temporal connection', { stop: () => connection.close() });
   const client = new Client({ connection, namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
@@ -241,6 +275,7 @@ async function startApi({ lifetime, port, settings, server, logger, codec, decis
     sirIdentities,
     logger,
     codec: { codec, corsOrigins: uiOrigins, devUiOrigins: uiOrigins },
+    ...(slack && { slack }),
   });
   lifetime.started('the API', { stop: () => app.close() });
   const url = await app.listen({ port, host: '127.0.0.1' }).catch((err: unknown) => {
@@ -261,7 +296,7 @@ async function postDemo(api: DevApi, server: DevServer, secret: string): Promise
   console.log(`Demo alert posted: case workflow ${caseWorkflowId}; it waits for approval by group ir-leads.\n  ${link}\n`);
 }
 
-function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi; channels?: ChannelDirectory; notifySecret?: string }): void {
+function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoint: string; api: DevApi; channels?: ChannelDirectory; notifySecret?: string; slackFakeUrl?: string; slack: boolean }): void {
   const lines = [
     '',
     'phasegate dev is running (Ctrl-C stops everything)',
@@ -270,6 +305,11 @@ function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoi
     `  phasegate API     ${parts.api.url}  (POST /v1/alerts, /v1/cases/…, /healthz, /metrics)`,
     `  SIR API           ${parts.sandbox ? `${parts.sandbox.url}  (local sandbox)` : parts.sirEndpoint}`,
     ...(parts.channels ? [`  notifications     ${parts.channels.describe().map((c) => `${c.name} (${c.type})`).join(', ')}  (${parts.channels.source})`] : []),
+    ...(parts.slackFakeUrl
+      ? [`  Slack (fake)      ${parts.slackFakeUrl}  (click a gate's buttons there as "demo", ${FAKE_DEMO_USER}; "guest" is not mapped to a phasegate user)`]
+      : parts.slack
+        ? [`  Slack clicks      ${parts.api.url}${SLACK_INTERACTIONS_ROUTE}  (the Slack app's interactivity URL)`]
+        : []),
     `  try it            npx phasegate demo alert${parts.api.url.endsWith(':8080') ? '' : ` --url ${parts.api.url}`}`,
     ...(parts.api.webhookSecret ? [`  webhook secret    ${parts.api.webhookSecret}  (set PHASEGATE_WEBHOOK_SECRET to choose your own)`] : []),
     ...(parts.notifySecret ? [`  notify secret     ${parts.notifySecret}  (webhook channels without secretEnv sign with it; set ${DEFAULT_SIGNING_SECRET_ENV} to choose your own)`] : []),
@@ -278,3 +318,27 @@ function printBanner(parts: { server: DevServer; sandbox?: SirSandbox; sirEndpoi
   ];
   console.log(lines.join('\n'));
 }
+
+interface FakeSlackSettings {
+  signingSecret: string;
+  botToken: string;
+  apiUrl: string;
+}
+
+/** Generated for each run: the fake and phasegate are the only ones who need them. */
+function fakeSlackSettings(port: number): FakeSlackSettings {
+  return {
+    signingSecret: randomBytes(24).toString('hex'),
+    botToken: `xoxb-dev-${randomBytes(16).toString('hex')}`,
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+  };
+}
+
+const FAKE_DEMO_USER = 'U0DEMO';
+const FAKE_SLACK_USERS: FakeSlackUser[] = [
+  { id: FAKE_DEMO_USER, name: 'demo', email: 'demo@phasegate.invalid' },
+  { id: 'U0GUEST', name: 'guest', email: 'guest@phasegate.invalid' },
+];
+
+/** Without a channels file, `--slack-fake` gives the channel the shipped playbooks suggest a slack-app bot. */
+const FAKE_SLACK_CHANNELS = `channels:\n  - { name: ir-leads-slack, type: slack-app, slackChannel: ${FAKE_CONVERSATION} }\n`;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Connection, Client } from '@temporalio/client';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { buildServer } from '../../server/app';
+import { SlackApp } from '../../server/slack-app';
 import { parseSirIdentities } from '../../intake/sir-event-intake';
 import { loadPlaybooksOrThrow, defaultPlaybookDir } from '../../server/playbook-directory';
 import { loadAlertKeysFile } from '../../server/alert-keys';
@@ -32,6 +33,8 @@ export function serverCommand(): Command {
         const users = process.env.PHASEGATE_USERS ? await loadUsersFile(process.env.PHASEGATE_USERS) : undefined;
         if (!users) console.warn('phasegate: PHASEGATE_USERS is not set; the decisions and case routes will answer 401');
         const decisionKeys = DecisionKeys.fromEnv(process.env);
+        // PHASEGATE_SLACK_SIGNING_SECRET turns on POST /v1/slack/interactions (decisions from Slack's buttons).
+        const slack = SlackApp.fromEnv(process.env);
         const codec = codecFromEnv(process.env);
         const logger = createLogger(process.env);
         if (users && !decisionKeys) {
@@ -65,6 +68,7 @@ export function serverCommand(): Command {
           adoptSecrets,
           alertKeys,
           sirIdentities: parseSirIdentities(process.env.PHASEGATE_SIR_IDENTITY),
+          ...(slack && { slack }),
           logger,
           codec: codec ? { codec, corsOrigins } : undefined,
         });
@@ -73,7 +77,7 @@ export function serverCommand(): Command {
           throw explainListenError(err, port, 'phasegate API');
         });
         const keys = alertKeys?.size ? `, ${alertKeys.size} alert keys` : '';
-        console.log(`phasegate server on ${address} (${playbooks.length} playbooks${keys}, Temporal ${target.address})`);
+        console.log(`phasegate server on ${address} (${playbooks.length} playbooks${keys}${slack ? ', Slack interactivity on' : ''}, Temporal ${target.address})`);
       }),
     );
 }
