@@ -3,5 +3,6 @@
  * workers run them, and the test fixture workflows some tests start.
  */
 export * from '../../workflows';
-export { notifyOnce } from '../workflows/fixtures/notify-workflow';
+export { escalateToUrl, notifyOnce } from '../workflows/fixtures/notify-workflow';
 export { runSirActivity } from '../activities/workflows/run-sir-activity';
+export { localMove } from '../activities/workflows/local-move';
