@@ -453,7 +453,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         commentBestEffort(
           ctx,
           'playbook-started',
-          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).${adopted ? ` ${adopted.why}` : ''}${adoptionNote(state)}`,
+          `phasegate: playbook "${playbook.name}" now drives this case (Temporal workflow ${state.workflowId}).${adoptionNote(state)}${adopted ? ` ${adopted.why}` : ''}`,
           'CreateCaseComment: playbook started',
         ),
       );

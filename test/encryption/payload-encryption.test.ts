@@ -26,7 +26,8 @@ import { registerTestKeyRing } from '../helpers/replay-server';
 const KEY_A = `key-a:${generateKey()}`;
 const KEY_B = `key-b:${generateKey()}`;
 // The suite replays every history after the tests (test/helpers/replay-server.ts): it needs these keys.
-registerTestKeyRing(`${KEY_A},${KEY_B}`);
+registerTestKeyRing(KEY_A);
+registerTestKeyRing(KEY_B);
 const ringA = parseKeyRing(KEY_A);
 const ringBA = parseKeyRing(`*${KEY_B},${KEY_A}`);
 

@@ -115,6 +115,54 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(failedLocal[0]!.markerRecordedEventAttributes!.failure!.timeoutFailureInfo, 'the comment\'s local try timed out');
   });
 
+  it('v9 histories exercise issues 18 and 19: one slack-messages marker, proofs as queued activities, a decision held over, adoption from status, the group window, Slack messages', async () => {
+    const files = await readdir(HISTORIES);
+    assert.ok(files.some((f) => f.startsWith('v9-')), 'histories from after proof-in-history and slack-messages');
+    const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v9-${name}.json`), 'utf8'))).events ?? [];
+    type Events = Awaited<ReturnType<typeof read>>;
+    const patches = (events: Events) =>
+      events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
+    const localTypes = (events: Events) =>
+      events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+        .map((e) => (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string }).activity_type);
+    const queued = (events: Events) => events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const signals = (events: Events) => events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+
+    // A new case asks one patch, the newest; decisions are proven by queued activities, never local ones.
+    const happy = await read('happy-path');
+    assert.equal(patches(happy).length, 1);
+    assert.match(patches(happy)[0]!, /slack-messages/);
+    assert.ok(queued(happy).includes('proveActor') && !localTypes(happy).includes('proveActor'));
+
+    // The shape that stranded a case: a decision held over by continue-as-new, proven by the next run.
+    const heldRuns = files.filter((f) => f.startsWith('v9-decision-held-over-run')).sort();
+    assert.ok(heldRuns.length >= 2, `the held-over case continued as new (${heldRuns.length} runs)`);
+    const later = await Promise.all(heldRuns.slice(1).map((f) => read(f.slice(3, -5))));
+    assert.ok(later.some((events) => queued(events).includes('proveActor')), 'a later run proved the held decision by a queued activity');
+    assert.ok(later.every((events) => !localTypes(events).includes('proveActor')));
+
+    // A transition request during a slow local SIR call, and a decision during a re-read.
+    const duringCall = await read('decision-during-local-call');
+    assert.ok(signals(duringCall).includes('requestTransition') && localTypes(duringCall).includes('moveCase') && queued(duringCall).includes('proveActor'));
+    const duringRead = await read('decision-during-re-read');
+    assert.ok(signals(duringRead).includes('approve') && localTypes(duringRead).filter((t) => t === 'getCase').length >= 1 && queued(duringRead).includes('proveActor'));
+
+    // Adoption goes on from the case's status (its own marker, asked only when adopting).
+    const adopted = await read('adopt-from-status');
+    assert.ok(patches(adopted).some((p) => p.includes('adopt-from-status')));
+    assert.ok(!patches(happy).some((p) => p.includes('adopt-from-status')));
+
+    // The group window is a workflow of its own; the Slack gate keeps and edits its messages.
+    const window = await read('alert-group-window');
+    assert.equal(window[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name, 'alertGroupWindow');
+    const slack = await read('slack-gate');
+    assert.ok(queued(slack).includes('notifyChannel') && queued(slack).includes('updateChannelMessage'));
+    assert.ok(signals(slack).includes('recordRefusal'));
+  });
+
   it('detects a v8 history whose local activity differs from the code (the check can fail for local activities too)', async () => {
     const history = historyFromJSON(JSON.parse(await readFile(join(HISTORIES, 'v8-happy-path.json'), 'utf8')));
     const marker = history.events?.find((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')?.markerRecordedEventAttributes;

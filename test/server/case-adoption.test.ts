@@ -136,7 +136,7 @@ describe('adopting an existing SIR case is a permission (POST /v1/alerts)', { ti
     assert.ok(Math.abs(Date.parse(state.adoption.at) - sentAt) < 60_000, state.adoption.at);
 
     const comment = await startComment(caseId);
-    assert.match(comment, new RegExp(`now drives this case \\(Temporal workflow ${workflowId}\\)\\. The case existed before: an alert naming it adopted it on the authority of key:soc-adopter \\(allowed at ${state.adoption.at.replace(/\./g, '\\.')}\\)\\.$`));
+    assert.match(comment, new RegExp(`now drives this case \\(Temporal workflow ${workflowId}\\)\\. The case existed before: an alert naming it adopted it on the authority of key:soc-adopter \\(allowed at ${state.adoption.at.replace(/\./g, '\\.')}\\)\\. Adopted "Submitted": the playbook goes on from the start`));
     await fx.env.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
