@@ -31,6 +31,8 @@ export interface ReplayFailure {
 export interface ReplayReport {
   histories: number;
   events: number;
+  /** Runs without a single workflow task (nothing to replay). */
+  neverRan: number;
   failures: ReplayFailure[];
 }
 
@@ -105,17 +107,25 @@ export async function replayServerHistories(
   options: { namespaces?: string[]; codec?: PayloadCodec; visibility?: 'list' | 'open-and-closed'; workflowsPath?: string } = {},
 ): Promise<ReplayReport> {
   const namespaces = options.namespaces ?? (await listNamespaces(connection));
-  const report: ReplayReport = { histories: 0, events: 0, failures: [] };
+  const report: ReplayReport = { histories: 0, events: 0, neverRan: 0, failures: [] };
   for (const namespace of namespaces) {
     const client = new Client({ connection, namespace });
     const targets = options.visibility === 'open-and-closed' ? await listOpenAndClosed(connection, namespace) : await listAll(client, namespace);
     if (targets.length === 0) continue;
-    const queue = [...targets];
+    const replayed: Target[] = [];
     const histories = (async function* () {
       for (const target of targets) {
         const history = await client.workflow.getHandle(target.workflowId, target.runId).fetchHistory();
+        // A run no worker has taken a task of yet (a group window waiting out its start delay, a start
+        // terminated at once) holds no decision of the code: there is nothing to replay, and the
+        // replayer cannot take a history without a workflow task.
+        if (!history.events?.some((e) => e.workflowTaskStartedEventAttributes)) {
+          report.neverRan += 1;
+          continue;
+        }
         report.histories += 1;
-        report.events += history.events?.length ?? 0;
+        report.events += history.events.length;
+        replayed.push(target);
         yield { workflowId: target.workflowId, history };
       }
     })();
@@ -124,7 +134,7 @@ export async function replayServerHistories(
       histories,
     );
     for await (const result of results) {
-      const target = queue.shift()!;
+      const target = replayed.shift()!;
       if (target.workflowId !== result.workflowId) throw new Error(`replay results out of order: expected ${target.workflowId}, got ${result.workflowId}`);
       if (!result.error) continue;
       const name = result.error.name ?? 'Error';
@@ -181,7 +191,7 @@ async function listNamespaces(connection: ConnectionLike): Promise<string[]> {
 }
 
 export function describeReplayReport(report: ReplayReport, where: string): string {
-  const lines = [`replayed ${report.histories} histories (${report.events} events) from ${where}: ${report.failures.length} failed`];
+  const lines = [`replayed ${report.histories} histories (${report.events} events) from ${where}: ${report.failures.length} failed${report.neverRan ? ` (${report.neverRan} runs had no workflow task yet)` : ''}`];
   for (const f of report.failures.slice(0, 20)) {
     lines.push(`  ${f.nondeterminism ? 'NONDETERMINISM' : 'replay error'}: ${f.namespace}/${f.workflowId} run ${f.runId} (${f.workflowType}): ${f.error.split('\n')[0]}`);
   }
