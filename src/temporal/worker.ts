@@ -2,6 +2,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { type IdentityOptions, createActivities } from '../../activities';
 import type { ChannelDirectory } from '../notify/channel';
+import type { PlaybookCatalog } from '../domain/playbook-catalog';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import type { SirClient } from '../sir';
 import type { DataConverter } from '@temporalio/common';
@@ -13,6 +14,11 @@ export interface PhasegateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   sir: SirClient;
+  /**
+   * The worker's own playbooks (its playbook directory): a case runs only a playbook held here, under
+   * the same name and content hash, whatever its start says (SPEC §3, "Starting a case").
+   */
+  playbooks: PlaybookCatalog;
   taskQueue?: string;
   /** Worker tuning passed through (rate limits, concurrency, shutdown grace). */
   tuning?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
@@ -35,6 +41,7 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: createActivities(options.sir, {
       identity: options.identity,
+      playbooks: options.playbooks,
       notifications: { channels: options.channels, logger: options.logger },
       sirGlobalRateLimit: options.tuning?.maxTaskQueueActivitiesPerSecond !== undefined,
     }),

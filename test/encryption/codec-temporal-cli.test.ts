@@ -16,13 +16,12 @@ import type { FastifyInstance } from 'fastify';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { buildServer } from '../../src/server/app';
 import { UserDirectory, sha256Hex } from '../../src/server/users';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { ENCRYPTED_ENCODING, EncryptionCodec, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { temporalCliPath } from '../browser/phasegate-dev';
 import { testPlaybook } from '../helpers/playbooks';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
+import { TEST_PLAYBOOKS, connectToTestServer, uniqueTaskQueue, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { registerTestKeyRing } from '../helpers/replay-server';
 
@@ -68,6 +67,7 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
       namespace: env.namespace ?? 'default',
       sir: fx.sir,
       taskQueue,
+      playbooks: TEST_PLAYBOOKS,
       dataConverter: { payloadCodecs: [codec] },
     });
     running = worker.run();
@@ -91,7 +91,7 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
       },
       playbook: testPlaybook('codec-cli', ['Detection and Analysis', { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } }]),
     };
-    const handle = await client().workflow.start('casePlaybook', caseWorkflowOptions(input, taskQueue));
+    const handle = await client().workflow.start('casePlaybook', testCaseOptions(input, taskQueue));
     workflowId = handle.workflowId;
     await waitFor('the case to wait for approval', async () => {
       const state = await handle.query<{ pendingApproval?: { target: string } }>('state');

@@ -44,6 +44,7 @@ import { runUntilStopped, type Lifetime } from '../lifetime';
 import { apiPort as apiPortFrom, explainListenError, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
 import { runWorker } from '../running-worker';
 import type { Playbook } from '../../domain/playbook';
+import { PlaybookCatalog } from '../../domain/playbook-catalog';
 
 interface DevOptions {
   aws?: boolean;
@@ -161,6 +162,8 @@ function runDev(opts: DevOptions): Promise<void> {
       connection,
       namespace: server.namespace,
       sir: new SirClient(sir),
+      // The same directory the API routes alerts with: a case runs only these.
+      playbooks: new PlaybookCatalog(apiSettings.playbooks),
       // On one machine, whoever can reach the dev server is its user: Temporal access is trusted here.
       identity: identityOptions({ decisionKeys, trustTemporalAccess: process.env.PHASEGATE_TRUST_TEMPORAL_ACCESS !== 'false', users: apiSettings.users }),
       tuning,
