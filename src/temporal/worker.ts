@@ -6,7 +6,7 @@ import type { PlaybookCatalog } from '../domain/playbook-catalog';
 import { TASK_QUEUE } from '../domain/temporal-names';
 import type { SirClient } from '../sir';
 import type { DataConverter } from '@temporalio/common';
-import { dataConverterFromEnv } from './data-converter';
+import { workerDataConverterFromEnv } from './data-converter';
 import type { Tracing } from './tracing';
 import { WORKFLOWS_PATH, workflowSource } from './workflow-bundle';
 
@@ -26,7 +26,7 @@ export interface PhasegateWorkerOptions {
   tracing?: Tracing;
   /** How the worker proves who decided (decision keys, trust in Temporal access, users file). */
   identity?: IdentityOptions;
-  /** Payload encryption; defaults to PHASEGATE_KEYS from the environment. */
+  /** Payload encryption; defaults to PHASEGATE_KEYS from the environment (a payload that is not encrypted is then refused). */
   dataConverter?: DataConverter;
   /** Notification channels (PHASEGATE_CHANNELS); without them notifyChannel fails with UnknownChannel. */
   channels?: ChannelDirectory;
@@ -45,7 +45,7 @@ export async function createPhasegateWorker(options: PhasegateWorkerOptions): Pr
       notifications: { channels: options.channels, logger: options.logger },
       sirGlobalRateLimit: options.tuning?.maxTaskQueueActivitiesPerSecond !== undefined,
     }),
-    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
+    dataConverter: options.dataConverter ?? workerDataConverterFromEnv(),
     // Tracing adds a workflow interceptor module, which only a bundle made at start-up can include.
     ...(options.tracing ? { workflowsPath: WORKFLOWS_PATH, plugins: [options.tracing.plugin] } : workflowSource()),
     ...options.tuning,
