@@ -8,10 +8,8 @@ import type { PhasegateActivities } from '../activities';
 import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
 import { type StartVerdict, UNVERIFIED_START, malformedStart } from '../src/domain/case-start';
 
-const startCheck = proxyLocalActivities<PhasegateActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
-});
+const CHECK_OPTIONS = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' } } as const;
+const startCheck = proxyLocalActivities<PhasegateActivities>(CHECK_OPTIONS);
 
 /** Before the case touches its input: a start it cannot even read is refused at once. */
 export function refuseMalformedStart(input: unknown): void {
@@ -25,7 +23,7 @@ export async function verifyStart(input: CasePlaybookInput): Promise<Extract<Sta
   const summary = `Check the start: playbook ${input.playbook.name}${input.caseId !== undefined ? `, adopting SIR case ${input.caseId}` : ''}`;
   // The input goes to the local activity only; its history marker holds the verdict alone.
   const verdict = await startCheck.verifyStart.executeWithOptions(
-    { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' }, summary },
+    { ...CHECK_OPTIONS, summary },
     [{ namespace, workflowId, runStartedAt: runStartTime.toISOString(), input }],
   );
   if (!verdict.ok) throw unverified(verdict.message);

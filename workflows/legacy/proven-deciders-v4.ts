@@ -12,10 +12,8 @@ import type { DecisionRequest } from '../../src/domain/messages';
 
 export const V4_PROVEN_GROUPS = 'v4-proven-groups';
 
-const identity = proxyLocalActivities<PhasegateActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
-});
+const PROOF_OPTIONS = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' } } as const;
+const identity = proxyLocalActivities<PhasegateActivities>(PROOF_OPTIONS);
 
 /** The request with the proven name and groups; a refusal (UnprovenIdentity) when nothing proves who sent it. */
 export async function withProvenGroups<R extends Omit<DecisionRequest, 'approvalId'>>(request: R): Promise<R> {
@@ -23,7 +21,7 @@ export async function withProvenGroups<R extends Omit<DecisionRequest, 'approval
   // These cases' decide update does not require the approval id; an attestation from the API names it.
   const approvalId = (request as Partial<DecisionRequest>).approvalId as number;
   const verdict = await identity.proveActor.executeWithOptions(
-    { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' }, summary: `Check who decides: ${request.by}` },
+    { ...PROOF_OPTIONS, summary: `Check who decides: ${request.by}` },
     [{ act: { kind: 'decide', namespace, workflowId, approvalId, decision: request.decision, comment: request.comment }, by: request.by, attestation: request.attestation }],
   );
   if (!verdict.ok) throw ApplicationFailure.create({ type: REFUSAL_TYPES.unprovenIdentity, message: verdict.message, nonRetryable: true });
