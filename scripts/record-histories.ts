@@ -7,7 +7,7 @@
  *   node --import tsx scripts/record-histories.ts <prefix>      e.g. v2
  *   PHASEGATE_RECORD_DIR=/tmp/try node --import tsx scripts/record-histories.ts try   (a dry run)
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -21,8 +21,10 @@ import { startSlackFake } from '../src/slack-fake';
 import type { Playbook } from '../src/domain/playbook';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox } from '../src/sandbox';
 import { SirClient } from '../src/sir';
+import { DecisionKeys } from '../src/attestation/decision-keys';
+import { PlaybookCatalog } from '../src/domain/playbook-catalog';
 import { openGroupWindow } from '../src/temporal/alert-group-window-client';
-import { caseWorkflowOptions } from '../src/temporal/case-workflow-options';
+import { type StartAttester, caseWorkflowOptions } from '../src/temporal/case-workflow-options';
 import { startDevServer } from '../src/temporal/dev-server';
 import { locateTemporalCli } from '../src/temporal/temporal-cli';
 import { createPhasegateWorker } from '../src/temporal/worker';
@@ -79,20 +81,25 @@ async function main(): Promise<void> {
     PHASEGATE_SLACK_BOT_TOKEN: botToken,
     PHASEGATE_SLACK_API_URL: slack.apiUrl,
   });
-  // Recorded as `phasegate dev` runs: Temporal access trusted, groups from a users file.
+  // Recorded as `phasegate dev` runs: Temporal access trusted, groups from a users file, decision keys
+  // shared with the API, and the worker's playbook directory holding every playbook started below.
   const groups: Record<string, string[]> = { carol: ['ir-leads'], erin: ['ir-leads'], frank: ['ciso'] };
+  const decisionKeys = new DecisionKeys([randomBytes(32).toString('hex')]);
+  const playbooks = new PlaybookCatalog();
   const worker = await createPhasegateWorker({
     connection: native,
     namespace: 'default',
     sir,
     taskQueue,
-    identity: { trustTemporalAccess: true, groupsOf: (name) => groups[name] },
+    identity: { trustTemporalAccess: true, groupsOf: (name) => groups[name], decisionKeys },
     channels,
+    playbooks,
   });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 
-  const start = (playbook: Playbook, extra: Partial<CasePlaybookInput> = {}) =>
-    client.workflow.start(
+  const start = (playbook: Playbook, extra: Partial<CasePlaybookInput> = {}, options: { own?: boolean; attester?: StartAttester } = {}) => {
+    if (options.own !== false) playbooks.add(playbook);
+    return client.workflow.start(
       casePlaybook,
       caseWorkflowOptions(
         {
@@ -111,8 +118,10 @@ async function main(): Promise<void> {
           ...extra,
         },
         taskQueue,
+        options.attester,
       ),
     );
+  };
   const pending = async (handle: WorkflowHandle, target: string): Promise<CaseState> => {
     for (;;) {
       const state = await handle.query(stateQuery);
@@ -427,6 +436,37 @@ async function main(): Promise<void> {
     await until(slackGate, (s) => (s.pendingApproval?.messages?.length ?? 0) > 0); // the next gate's own message
     await slackGate.terminate('recording done');
     await save('slack-gate', slackGate);
+
+    // Since verified-start (v9 on, issue 18): the worker checks each start before any SIR call.
+    // 21. A start carrying an edit of a known playbook without its gates: refused (UnverifiedStart).
+    const gateFree = { ...GATED, steps: GATED.steps.map(({ status }) => ({ status })), close: {} } satisfies Playbook;
+    const refused = await start(gateFree, {}, { own: false });
+    await save('start-refused', refused);
+
+    // 22. An alert adopting a SIR case as the API server starts it: who allowed the adoption, and the
+    //     server's start attestation over it; then one gate.
+    const attestedCase = (
+      await sir.createCase({
+        clientToken: randomUUID(),
+        resolverType: 'Self',
+        title: 'Adopted',
+        description: 'Recorded',
+        engagementType: 'Investigation',
+        reportedIncidentStartDate: new Date('2026-11-20T10:00:00Z'),
+        impactedAccounts: [],
+        watchers: [],
+      })
+    ).caseId;
+    const attested = await start(
+      GATED,
+      { caseId: attestedCase, newCase: undefined, adoption: { by: 'key:recorder', at: new Date().toISOString() } },
+      { attester: { namespace: 'default', keys: decisionKeys } },
+    );
+    await pending(attested, CER);
+    await decide(attested, 'approve', 'alice');
+    await pending(attested, PIA);
+    await attested.terminate('recording done');
+    await save('adopted-with-attestation', attested);
   });
 
   await native.close();

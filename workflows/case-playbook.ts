@@ -16,6 +16,8 @@
  * once per window (src/domain/duplicate-window.ts). Cases since `local-sir-calls` (issue 14) make each
  * SIR call as a local activity first and send search attributes once per wait, so an alert's case
  * opens, moves and parks at its first gate in one workflow task (case-operations.ts, case-context.ts).
+ * Cases since `verified-start` (issue 18) begin with the worker checking the start (case-start.ts):
+ * whoever can start workflows cannot bring their own gates or adopt a SIR case without a reason.
  */
 import {
   ApplicationFailure,
@@ -72,6 +74,8 @@ import {
 import { runGate, type CaseWait } from './approval-gate';
 import { type CaseContext, flushPublished, publish, publishedAtStart } from './case-context';
 import { applyTarget, commentBestEffort, joinLocalComments, moveSirCase, openOrAdoptCase, proveActor, readSirCase } from './case-operations';
+import { refuseMalformedStart, verifyStart } from './case-start';
+import { UNVERIFIED_START } from '../src/domain/case-start';
 import { casePlaybookV4 } from './legacy/case-playbook-v4';
 
 export interface CaseOutcome {
@@ -89,18 +93,21 @@ const REFUSALS_KEPT = 20;
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
   // State carried over is trusted only from the run this one continues (Temporal sets that, not the
   // caller): a start with state of its own (a case id, a step, approvals) would skip every gate.
-  if (input.carried && !workflowInfo().continuedFromExecutionRunId) {
+  if (input?.carried && !workflowInfo().continuedFromExecutionRunId) {
     throw ApplicationFailure.create({
       type: UNVERIFIED_START,
       nonRetryable: true,
       message: 'a case cannot be started with carried state: only a run that continues a case as new takes its state over',
     });
   }
-  // Asked once per case, newest patch first: a new case records only `slack-messages` (each marker
-  // costs an event and a visibility write), which implies `decision-outcomes`, `own-writes-only`,
-  // `proof-in-history`, `local-sir-calls`, `read-before-write`, `grouped-alerts` and
-  // `attested-decisions`; a run continued as new carries the answers.
-  const slackMessages = input.carried?.slackMessages === true || patched('slack-messages');
+  // Asked once per case, newest patch first: a new case records only `verified-start` (each marker
+  // costs an event and a visibility write), which implies `slack-messages`, `decision-outcomes`,
+  // `own-writes-only`, `proof-in-history`, `local-sir-calls`, `read-before-write`, `grouped-alerts`
+  // and `attested-decisions`; a run continued as new carries the answers. `verified-start` is asked
+  // only by a first run: a continued one was checked when the case began.
+  const verifiedStart = !workflowInfo().continuedFromExecutionRunId && patched('verified-start');
+  if (verifiedStart) refuseMalformedStart(input);
+  const slackMessages = verifiedStart || input.carried?.slackMessages === true || patched('slack-messages');
   const decisionOutcomes = slackMessages || input.carried?.decisionOutcomes === true || patched('decision-outcomes');
   const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
   const proofInHistory = ownWritesOnly || input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
@@ -432,6 +439,11 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   // ---- the playbook -----------------------------------------------------------------------------
   try {
     if (!input.carried) {
+      // Before any SIR call: the worker runs only its own playbook, and adopts a case only for a reason it can check.
+      if (verifiedStart) {
+        const verdict = await verifyStart(input);
+        state.verifiedStart = { playbookSha256: verdict.playbookSha256, ...(verdict.caseIdProof && { caseIdProof: verdict.caseIdProof }) };
+      }
       publish(ctx, `Opening the SIR case for alert ${input.fingerprint} (playbook ${playbook.name}).`);
       const opened = await openOrAdoptCase(ctx);
       state.caseId = opened.caseId;
@@ -533,9 +545,6 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 }
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
-
-/** A start the worker refuses before any SIR call. */
-const UNVERIFIED_START = 'UnverifiedStart';
 
 /** Handlers prove who decided through a queued activity (issue 18; workflows/case-operations.ts proveActor). */
 const PROOF_IN_HISTORY = 'proof-in-history';

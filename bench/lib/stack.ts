@@ -237,6 +237,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
       PHASEGATE_WORKFLOW_BUNDLE: bundle,
+      // A case runs only the playbooks of the worker's own directory: the same as the server's.
+      PHASEGATE_PLAYBOOKS: join(__dirname, '..', 'playbooks', options.playbooks),
       PHASEGATE_SHUTDOWN_GRACE: '2s',
       ...options.workerEnv,
     };

@@ -1,12 +1,14 @@
 /**
  * Decision keys (PHASEGATE_DECISION_KEYS): the shared secret with which the API server attests that it
- * authenticated the person behind a decision, and with which workers check it. Comma-separated; the
+ * authenticated the person behind a decision, or that it started a case adopting a SIR case, and with
+ * which workers check it. Comma-separated; the
  * first signs, every one verifies, so a key rotates by putting the new one first on every process and
  * dropping the old one later. A key is referred to by a short id derived from it, never by itself.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ATTESTATION_MAX_AGE_MS, type ActorVerdict, type AttestedAct, attestationMessage } from '../domain/decision-attestation';
 import type { Attestation } from '../domain/messages';
+import { type AttestedStart, type StartAttestation, startAttestationMessage } from '../domain/start-attestation';
 
 const MIN_KEY_LENGTH = 32;
 
@@ -33,20 +35,43 @@ export class DecisionKeys {
   }
 
   verify(act: AttestedAct, by: string, attestation: Attestation, now: Date = new Date()): ActorVerdict {
-    const key = this.keys.find((k) => k.id === attestation.keyId);
-    if (!key) return unproven(`the attestation was made with a decision key this worker does not have (${attestation.keyId})`);
-    const issued = Date.parse(attestation.issuedAt);
-    const age = now.getTime() - issued;
-    if (!Number.isFinite(issued) || age > ATTESTATION_MAX_AGE_MS || age < -ATTESTATION_MAX_AGE_MS) {
-      return unproven(`the attestation was issued at ${attestation.issuedAt}, outside the ${ATTESTATION_MAX_AGE_MS / 60_000} minutes it is honoured`);
-    }
     const groups = Array.isArray(attestation.groups) ? attestation.groups.filter((g) => typeof g === 'string') : [];
-    const expected = Buffer.from(mac(key.secret, attestationMessage(act, by, groups, attestation.issuedAt)), 'hex');
-    const given = Buffer.from(typeof attestation.mac === 'string' ? attestation.mac : '', 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return unproven(`the attestation does not match this ${act.kind === 'decide' ? 'decision' : 'request'} by ${by}`);
-    }
+    const problem = this.check(attestation, (issuedAt) => attestationMessage(act, by, groups, issuedAt), now);
+    if (problem === 'mismatch') return unproven(`the attestation does not match this ${act.kind === 'decide' ? 'decision' : 'request'} by ${by}`);
+    if (problem) return unproven(problem);
     return { ok: true, by, groups, proof: 'attested' };
+  }
+
+  /** Vouches for a case start (the server, when an alert adopts a SIR case). */
+  attestStart(start: AttestedStart, now: Date = new Date()): StartAttestation {
+    const issuedAt = now.toISOString();
+    const { id, secret } = this.keys[0]!;
+    return { keyId: id, issuedAt, mac: mac(secret, startAttestationMessage(start, issuedAt)) };
+  }
+
+  /**
+   * Checks a start attestation against the start the worker runs. Its age is measured from when
+   * Temporal started the run, not from the check: a case that waited for a worker is still vouched for.
+   */
+  verifyStart(start: AttestedStart, attestation: StartAttestation, runStartedAt: Date): { ok: true } | { ok: false; message: string } {
+    const problem = this.check(attestation, (issuedAt) => startAttestationMessage(start, issuedAt), runStartedAt);
+    if (problem === 'mismatch') return { ok: false, message: `the start attestation does not match this start (workflow ${start.workflowId}, playbook "${start.playbook}", SIR case ${start.caseId ?? 'none'})` };
+    return problem ? { ok: false, message: problem } : { ok: true };
+  }
+
+  /** Why an attestation is not honoured at `at`, 'mismatch' when its MAC is wrong, or undefined. */
+  private check(attestation: { keyId: string; issuedAt: string; mac: string }, message: (issuedAt: string) => string, at: Date): string | undefined {
+    const key = this.keys.find((k) => k.id === attestation?.keyId);
+    if (!key) return `the attestation was made with a decision key this worker does not have (${String(attestation?.keyId)})`;
+    const issued = Date.parse(attestation.issuedAt);
+    const age = at.getTime() - issued;
+    if (!Number.isFinite(issued) || age > ATTESTATION_MAX_AGE_MS || age < -ATTESTATION_MAX_AGE_MS) {
+      return `the attestation was issued at ${attestation.issuedAt}, outside the ${ATTESTATION_MAX_AGE_MS / 60_000} minutes it is honoured`;
+    }
+    const expected = Buffer.from(mac(key.secret, message(attestation.issuedAt)), 'hex');
+    const given = Buffer.from(typeof attestation.mac === 'string' ? attestation.mac : '', 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'mismatch';
+    return undefined;
   }
 }
 

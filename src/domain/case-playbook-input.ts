@@ -2,6 +2,7 @@ import type { GroupMember, GroupState } from './alert-group';
 import type { CaseAdoption, CaseState } from './case-state';
 import type { EngagementType, ResolverType } from './case-status';
 import type { Playbook } from './playbook';
+import type { StartAttestation } from './start-attestation';
 
 /** How to open a SIR case when the alert names none (CreateCase minus the idempotency token). */
 export interface NewCaseSpec {
@@ -21,12 +22,23 @@ export interface NewCaseSpec {
 export interface CasePlaybookInput {
   /** Stable identity of the alert; the workflow id and CreateCase's clientToken derive from it. */
   fingerprint: string;
-  /** The whole playbook travels with the case, so editing a file never changes a running case. */
+  /**
+   * The whole playbook travels with the case, so editing a file never changes a running case. A
+   * worker runs it only if it is the worker's own playbook of that name (same content hash), checked
+   * before the case makes its first SIR call (cases since the `verified-start` patch).
+   */
   playbook: Playbook;
-  /** Adopt this existing case instead of opening one (only with `adoption`: who allowed it). */
+  /** The content hash of `playbook` (playbook-hash.ts), as the starter names it. */
+  playbookSha256?: string;
+  /**
+   * Adopt this existing case instead of opening one (only with `adoption`: who allowed it). A worker
+   * takes it only with `startAttestation` (or where the deployment trusts Temporal access).
+   */
   caseId?: string;
   /** Who allowed this alert to adopt the existing case `caseId`, and when (intake's adoption check). */
   adoption?: CaseAdoption;
+  /** The API server's proof that it started this case (start-attestation.ts); made when the start adopts a case. */
+  startAttestation?: StartAttestation;
   newCase?: NewCaseSpec;
   /** Normalised 0–10, shown as the AlertSeverity search attribute. */
   severity?: number;

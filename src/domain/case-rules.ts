@@ -69,7 +69,11 @@ export function refuseFinished(state: CaseState): Refusal | undefined {
   return undefined;
 }
 
-export function refuseDecision(state: CaseState, request: Omit<DecisionRequest, 'approvalId'>): Refusal | undefined {
+/**
+ * `groupsProvenLater`: the caller knows who decides only by name yet (the v4 update validator, before
+ * the worker proves the person and their groups); a `group:` approver then cannot refuse them here.
+ */
+export function refuseDecision(state: CaseState, request: Omit<DecisionRequest, 'approvalId'>, options: { groupsProvenLater?: boolean } = {}): Refusal | undefined {
   const invalid = refuseActor(request);
   if (invalid) return invalid;
   if (request.decision !== 'approve' && request.decision !== 'reject') {
@@ -87,7 +91,8 @@ export function refuseDecision(state: CaseState, request: Omit<DecisionRequest, 
       message: `approval #${pending.approvalId} to move to "${pending.target}" was already decided (${pending.decidedBy.decision} by ${pending.decidedBy.by})`,
     };
   }
-  if (!isApprover(pending.approvers, request)) {
+  const approver = options.groupsProvenLater ? pending.approvers.some((ref) => ref.startsWith('group:') || ref === request.by) : isApprover(pending.approvers, request);
+  if (!approver) {
     return {
       type: REFUSAL_TYPES.notAnApprover,
       message: `${request.by} is not an approver for moving case ${state.caseId} to "${pending.target}" (approvers: ${describeApprovers(pending.approvers)})`,

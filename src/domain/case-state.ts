@@ -264,4 +264,9 @@ export interface CaseState {
   deferredSignals?: DeferredSignal[];
   /** Grouped and storm cases (since the `grouped-alerts` patch): their member alerts (alert-group.ts). */
   group?: GroupState;
+  /**
+   * Cases since the `verified-start` patch: the worker found the playbook to be its own (this content
+   * hash) and, for an adopted case, how adopting it was allowed (case-start.ts).
+   */
+  verifiedStart?: { playbookSha256: string; caseIdProof?: 'attested' | 'trusted-temporal-access' };
 }

@@ -14,6 +14,7 @@
  * decides between 503 and keeping the SQS message for later (see isTemporalUnavailable).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { DecisionKeys } from '../attestation/decision-keys';
 import type { Alert } from '../domain/alert';
 import { parseAlert } from '../domain/alert-parse';
 import { type GroupMember, STORM_CASES_PER_HOUR, alertTime, groupId, hourNumber, stormFingerprint } from '../domain/alert-group';
@@ -38,6 +39,8 @@ export interface AlertIntakeDeps {
   taskQueue: string;
   /** One per process, kept across alerts: what it learnt from Temporal (alert-intake-memory.ts). */
   memory: AlertIntakeMemory;
+  /** PHASEGATE_DECISION_KEYS: a start that adopts a SIR case carries their attestation, which workers check. */
+  decisionKeys?: DecisionKeys;
 }
 
 export interface AlertAccepted {
@@ -238,7 +241,8 @@ async function openOrJoin(deps: AlertIntakeDeps, input: CasePlaybookInput, membe
   }
   try {
     // REJECT_DUPLICATE: a fingerprint (an alert's, a group window's, a storm's) opens one case, ever; later alerts join it.
-    const handle = await deps.client.workflow.start(casePlaybook, { ...caseWorkflowOptions(input, deps.taskQueue), workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    const attester = deps.decisionKeys && { namespace: deps.client.options.namespace, keys: deps.decisionKeys };
+    const handle = await deps.client.workflow.start(casePlaybook, { ...caseWorkflowOptions(input, deps.taskQueue, attester), workflowIdReusePolicy: 'REJECT_DUPLICATE' });
     deps.memory.caseRunning(workflowId, handle.firstExecutionRunId);
     return { kind: 'started', runId: handle.firstExecutionRunId };
   } catch (err) {

@@ -34,7 +34,7 @@ export interface ServerOptions {
   /** PHASEGATE_ALERT_KEYS: API keys / Basic credentials for EventBridge API destinations. */
   alertKeys?: AlertKeyring;
   users?: UserDirectory;
-  /** PHASEGATE_DECISION_KEYS: the server attests who decided, and workers check it. */
+  /** PHASEGATE_DECISION_KEYS: the server attests who decided, and the starts that adopt a SIR case; workers check both. */
   decisionKeys?: DecisionKeys;
   taskQueue?: string;
   metrics?: ServerMetrics;
@@ -115,6 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     memory: new AlertIntakeMemory(),
     acceptedRequests: new AcceptedRequests(),
     sirIdentities: options.sirIdentities ?? [],
+    decisionKeys: options.decisionKeys,
   });
   registerCaseRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, metrics });
   registerSlackRoutes(app, { client: options.client, users: options.users, decisionKeys: options.decisionKeys, slack: options.slack, metrics });

@@ -2,19 +2,39 @@
  * How every caller (server, CLI, tests) starts a case workflow, so the Web UI always shows the same
  * summary, details and search attributes for it. Only ids, the playbook and the severity appear here:
  * static summaries and search attributes are not encrypted by payload codecs.
+ *
+ * The start names its playbook's content hash, which a worker compares with its own playbook of that
+ * name; a start that adopts a SIR case carries the server's attestation when the caller has decision
+ * keys (workers refuse an unattested one unless they trust Temporal access).
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
+import type { DecisionKeys } from '../attestation/decision-keys';
 import type { CasePlaybookInput } from '../domain/case-playbook-input';
 import type { Playbook } from '../domain/playbook';
+import { playbookSha256 } from '../domain/playbook-hash';
+import { attestedStartOf } from '../domain/start-attestation';
 import { AlertSeverity, AwaitingApproval, PlaybookName } from '../domain/search-attributes';
 import { formatDuration } from '../domain/playbook-duration';
 import { TASK_QUEUE, caseWorkflowId } from '../domain/temporal-names';
 import type { casePlaybook } from '../../workflows';
 
+/** The API server (or intake) vouching for the starts it makes: its namespace and decision keys. */
+export interface StartAttester {
+  namespace: string;
+  keys: DecisionKeys;
+}
+
 export function caseWorkflowOptions(
   input: CasePlaybookInput,
   taskQueue: string = TASK_QUEUE,
+  attester?: StartAttester,
 ): WorkflowStartOptions<typeof casePlaybook> {
+  const workflowId = caseWorkflowId(input.fingerprint);
+  const sha256 = input.playbookSha256 ?? playbookSha256(input.playbook);
+  const attestation =
+    attester && input.caseId !== undefined
+      ? attester.keys.attestStart(attestedStartOf(input, { namespace: attester.namespace, workflowId, playbookSha256: sha256 }))
+      : undefined;
   const subject = input.caseId
     ? `SIR case ${input.caseId}`
     : input.group?.kind === 'storm'
@@ -24,8 +44,8 @@ export function caseWorkflowOptions(
         : `new SIR case for alert ${input.fingerprint}`;
   return {
     taskQueue,
-    workflowId: caseWorkflowId(input.fingerprint),
-    args: [input],
+    workflowId,
+    args: [{ ...input, playbookSha256: sha256, ...(attestation && { startAttestation: attestation }) }],
     staticSummary: `${subject} · playbook ${input.playbook.name}`,
     staticDetails: describePlaybook(input.playbook),
     typedSearchAttributes: [

@@ -6,6 +6,15 @@
  *
  * Key ring (PHASEGATE_KEYS): comma-separated `<id>:<base64 of 32 bytes>`, the current one marked with a
  * leading `*`, e.g. `*2026-11:q83v…=,2026-10:Zm9v…=`. A single key needs no mark.
+ *
+ * Since AES-GCM authenticates what it decrypts, a payload this codec opens was sealed by a holder of
+ * the key ring: phasegate itself. So a worker's codec refuses a payload that is not encrypted (a case
+ * started with `temporal workflow start` and no codec, say) instead of running on it. What Temporal
+ * itself writes unencrypted never reaches the codec: search attributes and headers are not decoded,
+ * and patch and local-activity markers are read by the SDK's core (their results were encrypted by
+ * the worker). Clients read what is there (acceptingPlaintext), and the codec server passes such a
+ * payload through (routes/codec.ts): a memo or a detail someone wrote in plain text must not stop
+ * them listing or showing cases.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
@@ -73,8 +82,19 @@ export function generateKey(): string {
   return randomBytes(32).toString('base64');
 }
 
+/** The reason a decode is refused, in the error a worker reports as the workflow task's failure. */
+export const PLAINTEXT_REFUSED = 'payload is not encrypted';
+
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly ring: KeyRing) {}
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly options: { acceptPlaintext?: boolean } = {},
+  ) {}
+
+  /** The same keys, passing payloads that are not encrypted through as they are (clients, the codec server). */
+  acceptingPlaintext(): EncryptionCodec {
+    return new EncryptionCodec(this.ring, { acceptPlaintext: true });
+  }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
@@ -94,7 +114,14 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (Buffer.from(payload.metadata?.[METADATA_ENCODING_KEY] ?? []).toString() !== ENCRYPTED_ENCODING) return payload;
+      const encoding = Buffer.from(payload.metadata?.[METADATA_ENCODING_KEY] ?? []).toString();
+      if (encoding !== ENCRYPTED_ENCODING) {
+        if (this.options.acceptPlaintext) return payload;
+        throw new Error(
+          `${PLAINTEXT_REFUSED} (encoding "${encoding || 'none'}") but PHASEGATE_KEYS is set: only payloads sealed with the key ring are taken; ` +
+            'start and signal cases through phasegate, or give the Temporal CLI --codec-endpoint',
+        );
+      }
       const keyId = Buffer.from(payload.metadata?.[KEY_ID_METADATA] ?? []).toString();
       const key = this.ring.find(keyId);
       if (!key) throw new Error(`payload encrypted with key "${keyId}", which is not in PHASEGATE_KEYS (known: ${this.ring.ids.join(', ')})`);

@@ -194,4 +194,20 @@ describe('a failed start', { timeout: 240_000, concurrency: 3 }, () => {
     });
     await assertFailsWith(p, new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${closed}`));
   });
+
+  it('worker: a playbook directory that fails validation (a case runs only the worker\'s own playbooks)', async () => {
+    const playbooks = join(work, 'worker-broken-playbooks');
+    await mkdir(playbooks);
+    await writeFile(join(playbooks, 'broken.yaml'), 'name: [\n');
+    const closed = await freePort();
+    const p = run(['worker'], {
+      TEMPORAL_ADDRESS: `127.0.0.1:${closed}`,
+      PHASEGATE_PLAYBOOKS: playbooks,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDFAILEDSTART',
+      AWS_SECRET_ACCESS_KEY: 'failed-start-secret-key',
+    });
+    // Refused before it connects: the unreachable Temporal is never mentioned.
+    await assertFailsWith(p, /playbook problem in .*worker-broken-playbooks.*broken\.yaml/);
+  });
 });

@@ -246,7 +246,7 @@ describe('docker-compose.yml run natively: PostgreSQL, Temporal server, jobs, sa
       temporal: { POSTGRES_SEEDS: hosts.postgresql, DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG },
       'temporal-namespace': { TEMPORAL_ADDRESS: `${hosts.temporal}:7233` },
       sandbox: { PHASEGATE_SANDBOX_STATE_FILE: join(ctx.volumesDir, 'sandbox-data', 'sandbox-cases.json') },
-      worker: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, AWS_ENDPOINT_URL_SECURITY_IR: `http://${hosts.sandbox}:4566` },
+      worker: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, AWS_ENDPOINT_URL_SECURITY_IR: `http://${hosts.sandbox}:4566`, PHASEGATE_PLAYBOOKS: join(ROOT, 'playbooks') },
       server: { TEMPORAL_ADDRESS: `${hosts.temporal}:7233`, PHASEGATE_USERS: config.secrets!.phasegate_users!.file!, PHASEGATE_ALERT_KEYS: config.secrets!.phasegate_alert_keys!.file!, PHASEGATE_PLAYBOOKS: join(ROOT, 'playbooks') },
     });
   });

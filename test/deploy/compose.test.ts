@@ -168,6 +168,8 @@ describe('docker-compose.yml', { timeout: 15 * 60_000 }, () => {
     // Without the overlay the worker talks to real AWS: no endpoint override, no hard-coded keys.
     assert.equal(worker.environment?.AWS_ENDPOINT_URL_SECURITY_IR ?? '', '');
     assert.equal(worker.environment?.AWS_SECRET_ACCESS_KEY ?? '', '');
+    // A case runs only a playbook of the worker's own directory: the same files the server routes with.
+    assert.ok(volumes(worker).some((v) => v.target === worker.environment?.PHASEGATE_PLAYBOOKS && v.source === join(ROOT, 'playbooks') && v.readOnly), 'playbooks mounted read-only');
   });
 
   it('publishes the server on 8080 with a /healthz healthcheck, after Temporal', () => {

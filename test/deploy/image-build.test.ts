@@ -25,7 +25,7 @@ import { TASK_QUEUE } from '../../src/domain/temporal-names';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox, type SirSandbox } from '../../src/sandbox';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import type { casePlaybook } from '../../workflows';
-import { testPlaybook } from '../helpers/playbooks';
+import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
 import { SAMPLE_CASE } from '../helpers/sir-sandbox';
 import { waitFor } from '../helpers/wait';
 import { run, type RunResult } from './compose-cli';
@@ -188,9 +188,11 @@ describe('the Docker image, built and run outside Docker', { timeout: 10 * 60_00
     assert.ok(log().includes(namespace), `the start-up line names the namespace:\n${log()}`);
 
     // A real case: CreateCase and UpdateCaseStatus through the worker's SIR client, then a human gate.
+    // The worker runs only the playbooks of its directory (the image's PHASEGATE_PLAYBOOKS), so the case names one of those.
+    const shipped = (await loadPlaybooksOrThrow(imageEnv.PHASEGATE_PLAYBOOKS)).map((p) => p.playbook);
     const input: CasePlaybookInput = {
       fingerprint: `image-${randomUUID()}`,
-      playbook: testPlaybook('image-check', [DA, { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } }]),
+      playbook: shipped.find((p) => p.name === 'guardduty-high-severity')!,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
     const handle = await client.workflow.start<typeof casePlaybook>('casePlaybook', caseWorkflowOptions(input, TASK_QUEUE));

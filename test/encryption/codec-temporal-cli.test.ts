@@ -1,8 +1,9 @@
 /**
  * The real Temporal CLI (v1.5.1, the binary the suite runs its dev server with) reading an encrypted
  * case through phasegate's codec server: `temporal workflow show` and `temporal workflow query` with
- * `--codec-endpoint` and `--codec-auth` print the plain case, without them only ciphertext; and
- * `temporal workflow start` through the codec seals what it sends.
+ * `--codec-endpoint` and `--codec-auth` print the plain case, without them only ciphertext;
+ * `temporal workflow start` through the codec seals what it sends, and without it starts a case the
+ * encrypting worker never runs.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,13 +17,12 @@ import type { FastifyInstance } from 'fastify';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { buildServer } from '../../src/server/app';
 import { UserDirectory, sha256Hex } from '../../src/server/users';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
-import { ENCRYPTED_ENCODING, EncryptionCodec, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
+import { ENCRYPTED_ENCODING, EncryptionCodec, PLAINTEXT_REFUSED, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { temporalCliPath } from '../browser/phasegate-dev';
 import { testPlaybook } from '../helpers/playbooks';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
+import { TEST_PLAYBOOKS, connectToTestServer, uniqueTaskQueue, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { registerTestKeyRing } from '../helpers/replay-server';
 
@@ -56,6 +56,7 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
   let codecUrl: string;
   let cli: string;
   let workflowId: string;
+  let startedCase: CasePlaybookInput;
 
   const client = (): Client => new Client({ connection: env.connection, namespace: env.namespace, dataConverter: { payloadCodecs: [codec] } });
 
@@ -68,6 +69,7 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
       namespace: env.namespace ?? 'default',
       sir: fx.sir,
       taskQueue,
+      playbooks: TEST_PLAYBOOKS,
       dataConverter: { payloadCodecs: [codec] },
     });
     running = worker.run();
@@ -76,7 +78,7 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
     app = await buildServer({ client: env.client, playbooks: [], users, webhookSecrets: ['unused'], codec: { codec, corsOrigins: [] } });
     codecUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}/codec`;
 
-    const input: CasePlaybookInput = {
+    const input: CasePlaybookInput = (startedCase = {
       fingerprint: `codec-cli-${randomUUID()}`,
       severity: 7,
       newCase: {
@@ -90,8 +92,8 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
         threatActorIpAddresses: [{ ipAddress: SECRET_IP }],
       },
       playbook: testPlaybook('codec-cli', ['Detection and Analysis', { status: CER, approval: { approvers: ['alice'], onTimeout: 'reject' } }]),
-    };
-    const handle = await client().workflow.start('casePlaybook', caseWorkflowOptions(input, taskQueue));
+    });
+    const handle = await client().workflow.start('casePlaybook', testCaseOptions(input, taskQueue));
     workflowId = handle.workflowId;
     await waitFor('the case to wait for approval', async () => {
       const state = await handle.query<{ pendingApproval?: { target: string } }>('state');
@@ -168,6 +170,29 @@ describe('the Temporal CLI through the codec server', { timeout: 180_000 }, () =
     // The CLI relays the codec server's 401 and its JSON reason.
     assert.match(run.stderr, /Unauthorized: .*missing bearer token/);
     assert.ok(!run.stdout.includes(CER));
+  });
+
+  it('workflow start without the codec: the encrypting worker never runs the case, and no SIR call is made', async () => {
+    const fingerprint = `codec-cli-plain-${randomUUID()}`;
+    const input: CasePlaybookInput = { ...startedCase, fingerprint };
+    const before = fx.sandbox.calls.list().length;
+    const run = await temporal(
+      'workflow', 'start', '--workflow-id', `case-${fingerprint}`, '--type', 'casePlaybook', '--task-queue', taskQueue, '--input', JSON.stringify(input),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const handle = env.client.workflow.getHandle(`case-${fingerprint}`);
+    try {
+      const failure = await waitFor('the worker to refuse the workflow task', async () => {
+        const { events } = await handle.fetchHistory();
+        return events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message ?? undefined;
+      });
+      assert.match(failure, new RegExp(`^${PLAINTEXT_REFUSED}`));
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(fx.sandbox.calls.list().length, before, 'no SIR call');
+      assert.ok(!(await handle.fetchHistory()).events?.some((e) => e.workflowTaskCompletedEventAttributes), 'no task of the case completed');
+    } finally {
+      await handle.terminate('test done').catch(() => undefined);
+    }
   });
 
   it('workflow start --codec-endpoint seals its input with phasegate\'s key (/encode)', async () => {

@@ -12,14 +12,13 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { decideUpdate, stateQuery } from '../../src/domain/messages';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { ENCRYPTED_ENCODING, EncryptionCodec, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { workflowSource } from '../../src/temporal/workflow-bundle';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, uniqueTaskQueue, TEST_IDENTITY } from '../helpers/temporal';
+import { connectToTestServer, uniqueTaskQueue, TEST_IDENTITY, TEST_PLAYBOOKS, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { registerTestKeyRing } from '../helpers/replay-server';
 
@@ -53,7 +52,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     new Client({ connection: env.connection, namespace: env.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
 
   const workerWith = (codec: EncryptionCodec): Promise<Worker> =>
-    createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir: fx.sir, taskQueue, identity: TEST_IDENTITY, dataConverter: { payloadCodecs: [codec] } });
+    createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir: fx.sir, taskQueue, identity: TEST_IDENTITY, playbooks: TEST_PLAYBOOKS, dataConverter: { payloadCodecs: [codec] } });
 
   function input(): CasePlaybookInput {
     return {
@@ -80,7 +79,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     const codec = new EncryptionCodec(ringA);
     const worker = await workerWith(codec);
     const handle = await worker.runUntil(async () => {
-      const h = await clientWith(codec).workflow.start(casePlaybook, caseWorkflowOptions(input(), taskQueue));
+      const h = await clientWith(codec).workflow.start(casePlaybook, testCaseOptions(input(), taskQueue));
       await waitFor('the approval', async () => ((await h.query(stateQuery)).pendingApproval ? true : undefined));
       await h.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice', comment: `isolate ${SECRET_IP}` }] });
       await h.result();
@@ -111,7 +110,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     const codec = new EncryptionCodec(ringA);
     const worker = await workerWith(codec);
     const workflowId = await worker.runUntil(async () => {
-      const h = await clientWith(codec).workflow.start(casePlaybook, caseWorkflowOptions(input(), taskQueue));
+      const h = await clientWith(codec).workflow.start(casePlaybook, testCaseOptions(input(), taskQueue));
       await waitFor('the approval', async () => ((await h.query(stateQuery)).pendingApproval ? true : undefined));
       await h.terminate('replay test');
       return h.workflowId;
@@ -123,7 +122,7 @@ describe('payload encryption', { timeout: 180_000 }, () => {
   it('completes a case started under key A after key B becomes current, and decodes both', async () => {
     const codecA = new EncryptionCodec(ringA);
     const started = await (await workerWith(codecA)).runUntil(async () => {
-      const h = await clientWith(codecA).workflow.start(casePlaybook, caseWorkflowOptions(input(), taskQueue));
+      const h = await clientWith(codecA).workflow.start(casePlaybook, testCaseOptions(input(), taskQueue));
       await waitFor('the approval', async () => ((await h.query(stateQuery)).pendingApproval ? true : undefined));
       return h.workflowId;
     });

@@ -9,6 +9,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { DecisionKeys } from '../../src/attestation/decision-keys';
 import type { AlertKeyring } from '../../src/server/alert-keys';
 import type { Playbook } from '../../src/domain/playbook';
+import { PlaybookCatalog } from '../../src/domain/playbook-catalog';
 import { buildServer } from '../../src/server/app';
 import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
 import { type UserEntry, UserDirectory, sha256Hex } from '../../src/server/users';
@@ -41,6 +42,8 @@ export interface ServerFixture {
   url: string;
   taskQueue: string;
   playbooks: Playbook[];
+  /** The worker's own playbooks (the server's, as both read one directory); a test starting a case directly adds its playbook here. */
+  workerPlaybooks: PlaybookCatalog;
   postAlert(body: unknown, options?: { secret?: string; timestamp?: number; headers?: Record<string, string>; raw?: string }): Promise<Response>;
   as(user: UserName): Record<string, string>;
   close(): Promise<void>;
@@ -97,10 +100,12 @@ export async function startServerFixture(options: ServerFixtureOptions = {}): Pr
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const sandbox = await startSandboxFixture(options.sandboxEvents ? { events: { url: `${url}/v1/alerts`, secret: WEBHOOK_SECRET } } : {});
+  // The worker runs the server's playbooks, as both read one playbook directory in production.
+  const workerPlaybooks = new PlaybookCatalog(playbooks);
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
-    worker = await createTestWorker(env, sandbox.sir, taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false }, options.channels, options.workerLogger);
+    worker = await createTestWorker(env, sandbox.sir, taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false }, options.channels, options.workerLogger, workerPlaybooks);
     running = worker.run();
   }
   return {
@@ -110,6 +115,7 @@ export async function startServerFixture(options: ServerFixtureOptions = {}): Pr
     url,
     taskQueue,
     playbooks,
+    workerPlaybooks,
     postAlert: (body, opts = {}) => {
       const raw = opts.raw ?? JSON.stringify(body);
       return fetch(`${url}/v1/alerts`, {

@@ -12,6 +12,9 @@ import type { IdentityOptions } from '../../activities';
 import type { ChannelDirectory } from '../../src/notify/channel';
 import type { Logger } from 'pino';
 import { createPhasegateWorker } from '../../src/temporal/worker';
+import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
+import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
+import { PlaybookCatalog } from '../../src/domain/playbook-catalog';
 import { testGroupsOf } from './decisions';
 import { describeReplayReport, registeredKeyRingsCodec, replayServerHistories } from './replay-server';
 
@@ -67,6 +70,18 @@ export function uniqueTaskQueue(prefix: string): string {
 /** Test workers trust Temporal access, as `phasegate dev` does, and take groups from TEST_GROUPS. */
 export const TEST_IDENTITY: IdentityOptions = { trustTemporalAccess: true, groupsOf: testGroupsOf };
 
+/**
+ * The playbooks this test file's workers run, as a worker runs those of its playbook directory: a test
+ * adds the playbook it starts a case with (testCaseOptions does), as an operator adds a file.
+ */
+export const TEST_PLAYBOOKS = new PlaybookCatalog();
+
+/** caseWorkflowOptions for a case of a test worker: its playbook joins TEST_PLAYBOOKS first. */
+export function testCaseOptions(input: CasePlaybookInput, taskQueue: string): ReturnType<typeof caseWorkflowOptions> {
+  TEST_PLAYBOOKS.add(input.playbook);
+  return caseWorkflowOptions(input, taskQueue);
+}
+
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   sir: SirClient,
@@ -74,8 +89,9 @@ export async function createTestWorker(
   identity: IdentityOptions = TEST_IDENTITY,
   channels?: ChannelDirectory,
   logger?: Logger,
+  playbooks: PlaybookCatalog = TEST_PLAYBOOKS,
 ): Promise<Worker> {
-  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity, channels, ...(logger && { logger }) });
+  return createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir, taskQueue, identity, channels, playbooks, ...(logger && { logger }) });
 }
 
 export interface WorkerFixture {

@@ -33,6 +33,8 @@ import type { Worker } from '@temporalio/worker';
 import type { CaseState } from '../../src/domain/case-state';
 import { alertFingerprint } from '../../src/domain/fingerprint';
 import { stateQuery } from '../../src/domain/messages';
+import { PlaybookCatalog } from '../../src/domain/playbook-catalog';
+import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
 import { TASK_QUEUE, caseWorkflowId } from '../../src/domain/temporal-names';
 import { ensureSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { createPhasegateWorker } from '../../src/temporal/worker';
@@ -124,7 +126,9 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     const eventsUrl = `http://127.0.0.1:${(eventBridge.address() as AddressInfo).port}/events`;
     // The secret signs the sandbox's POSTs; EventBridge drops that header on its way to the queue.
     sandbox = await startSandboxFixture({ events: { url: eventsUrl, secret: 'unused-by-the-queue' } });
-    worker = await createPhasegateWorker({ connection: env.nativeConnection, namespace, sir: sandbox.sir, taskQueue: TASK_QUEUE });
+    // The shipped playbooks, as a worker reads its directory; the intake below is given one of them.
+    const playbooks = new PlaybookCatalog((await loadPlaybooksOrThrow(join(ROOT, 'playbooks'))).map((p) => p.playbook));
+    worker = await createPhasegateWorker({ connection: env.nativeConnection, namespace, sir: sandbox.sir, taskQueue: TASK_QUEUE, playbooks });
     workerRunning = worker.run();
     // Only the GuardDuty high-severity playbook: a generic alert then has no playbook (a poison message).
     playbooksDir = await mkdtemp(join(tmpdir(), 'phasegate-intake-playbooks-'));

@@ -9,13 +9,12 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { isTracingConfigured, setUpTracing, type Tracing } from '../../src/temporal/tracing';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
-import { connectToTestServer, uniqueTaskQueue } from '../helpers/temporal';
+import { TEST_PLAYBOOKS, connectToTestServer, uniqueTaskQueue, testCaseOptions } from '../helpers/temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 describe('tracing', { timeout: 120_000 }, () => {
@@ -31,7 +30,7 @@ describe('tracing', { timeout: 120_000 }, () => {
     tracing = setUpTracing({}, exporter)!;
     env = await connectToTestServer();
     fx = await startSandboxFixture();
-    worker = await createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir: fx.sir, taskQueue, tracing });
+    worker = await createPhasegateWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', sir: fx.sir, taskQueue, tracing, playbooks: TEST_PLAYBOOKS });
     running = worker.run();
   });
   after(async () => {
@@ -56,7 +55,7 @@ describe('tracing', { timeout: 120_000 }, () => {
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
       playbook: testPlaybook('traced', ['Detection and Analysis']),
     };
-    await client.workflow.execute(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    await client.workflow.execute(casePlaybook, testCaseOptions(input, taskQueue));
     await new Promise((r) => setTimeout(r, 500));
 
     const spans = exporter.getFinishedSpans();

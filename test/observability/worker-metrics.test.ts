@@ -7,12 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { decideUpdate, stateQuery } from '../../src/domain/messages';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { freePort } from '../../src/temporal/dev-server';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE } from '../helpers/sir-sandbox';
-import { installQuietRuntime, startWorkerFixture, type WorkerFixture } from '../helpers/temporal';
+import { installQuietRuntime, startWorkerFixture, type WorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 describe('worker metrics on the Runtime Prometheus endpoint', { timeout: 120_000 }, () => {
@@ -37,7 +36,7 @@ describe('worker metrics on the Runtime Prometheus endpoint', { timeout: 120_000
         { status: 'Containment, Eradication and Recovery', approval: { approvers: ['alice'], onTimeout: 'reject' } },
       ]),
     };
-    const handle = await w.env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, w.taskQueue));
+    const handle = await w.env.client.workflow.start(casePlaybook, testCaseOptions(input, w.taskQueue));
     await waitFor('the approval', async () => ((await handle.query(stateQuery)).pendingApproval ? true : undefined));
     await handle.executeUpdate(decideUpdate, { args: [{ approvalId: 1, decision: 'approve', by: 'alice' }] });
     await handle.result();

@@ -98,6 +98,8 @@ describe('approve from Slack (real server, worker and Slack fake on loopback)', 
       severity: 8,
       newCase: { ...SAMPLE_CASE, title: 'Crypto-mining on <!channel> i-0abc', reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
+    // Started directly, with a playbook of this test's: the worker holds it, as if it were in its directory.
+    fx.workerPlaybooks.add(input.playbook);
     return fx.env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, fx.taskQueue));
   }
 

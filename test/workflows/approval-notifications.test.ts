@@ -15,13 +15,12 @@ import { stateQuery } from '../../src/domain/messages';
 import type { ApprovalSpec } from '../../src/domain/playbook';
 import { parseChannelsFile } from '../../src/notify/channels-file';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/server/webhook-signature';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { decideOn, statusOf } from '../helpers/decisions';
 import { type HttpReceiver, startReceiver } from '../helpers/http-receiver';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const SECRET = `whsec_${randomUUID()}`;
@@ -64,7 +63,7 @@ describe('approvers are told (real worker, loopback receivers)', { timeout: 180_
       severity: 8,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
-    return env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    return env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
   }
 
   const notices = (receiver: HttpReceiver, workflowId: string): ApprovalNotice[] =>

@@ -12,13 +12,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { decideUpdate, stateQuery } from '../../src/domain/messages';
 import type { ApprovalSpec } from '../../src/domain/playbook';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { TIMEOUT_ACTOR } from '../../src/domain/decision-rules';
 import { startReceiver } from '../helpers/http-receiver';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const HOUR = 3_600_000;
@@ -42,7 +41,7 @@ describe('approval timeouts (time-skipping test server)', { concurrency: 1, time
       playbook: testPlaybook('timeouts', [DA, { status: CER, approval }]),
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
-    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    const handle = await env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
     await waitFor('the approval to open', async () => ((await handle.query(stateQuery)).pendingApproval ? true : undefined));
     return handle;
   }

@@ -15,12 +15,11 @@ import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
 import { approveSignal, decideUpdate, duplicateAlertSignal, rejectSignal, requestTransitionSignal, stateQuery, transitionUpdate } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { decideOn, statusOf } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -56,7 +55,7 @@ describe('casePlaybook approvals (real dev server, real sandbox)', { timeout: 30
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
       ...extra,
     };
-    return env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    return env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
   }
 
   function pendingFor(handle: WorkflowHandle<typeof casePlaybook>, target: string): Promise<CaseState> {

@@ -14,12 +14,11 @@ import type { CaseState } from '../../src/domain/case-state';
 import type { CaseStatus } from '../../src/domain/case-status';
 import { stateQuery } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { decideOn } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -54,7 +53,7 @@ describe('adopting a SIR case an alert names (real dev server, sandbox as the an
 
   function adopt(playbook: Playbook, caseId: string): Promise<WorkflowHandle<typeof casePlaybook>> {
     const input: CasePlaybookInput = { fingerprint: `adopt-${randomUUID()}`, playbook, caseId };
-    return env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    return env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
   }
 
   const until = (handle: WorkflowHandle<typeof casePlaybook>, what: string, test: (s: CaseState) => boolean): Promise<CaseState> =>

@@ -18,13 +18,12 @@ import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { approveSignal, duplicateAlertSignal, stateQuery } from '../../src/domain/messages';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { workflowSource } from '../../src/temporal/workflow-bundle';
 import { casePlaybook } from '../../workflows';
 import { decideOn, statusOf } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -84,7 +83,7 @@ describe('decisions taken by message handlers (real dev server)', { timeout: 180
     // The first repeat's slow comment keeps a handler busy past the (test) threshold, so the approval is
     // held for the next run, which proves it first thing, in the task that starts the gate's timer.
     const input = newInput('proof-held', { continueAsNewAfterEvents: 25 });
-    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    const handle = await env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
     await waitFor('the gate', async () => ((await handle.query(stateQuery)).pendingApproval?.target === CER ? true : undefined));
     const firstRunId = (await handle.describe()).runId;
     fx.sandbox.faults.inject('CreateCaseComment', { kind: 'latency', ms: 4_000, count: 1 });
@@ -107,7 +106,7 @@ describe('decisions taken by message handlers (real dev server)', { timeout: 180
   it('proves a decide update and a signal by queued activities, and the case replays', async () => {
     const input = newInput('proof-update', {});
     input.playbook.steps.push({ status: 'Post-incident Activities', approval: { approvers: ['alice'], onTimeout: 'reject' } });
-    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    const handle = await env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
     await waitFor('the gate', async () => ((await handle.query(stateQuery)).pendingApproval?.target === CER ? true : undefined));
     const answer = await decideOn(handle, 'approve', 'alice');
     assert.equal(answer.result, 'approved');

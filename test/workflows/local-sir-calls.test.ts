@@ -16,13 +16,12 @@ import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
 import { stateQuery } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { casePlaybook } from '../../workflows';
 import { decideOn } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { TEST_IDENTITY, startWorkerFixture, uniqueTaskQueue } from '../helpers/temporal';
+import { TEST_IDENTITY, TEST_PLAYBOOKS, startWorkerFixture, uniqueTaskQueue, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -49,7 +48,7 @@ describe('SIR calls as local activities first (real dev server, real sandbox)', 
       severity: 5,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
-    return fixture.env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    return fixture.env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
   }
 
   const parkedAt = (handle: WorkflowHandle<typeof casePlaybook>, target: string): Promise<CaseState> =>
@@ -62,7 +61,13 @@ describe('SIR calls as local activities first (real dev server, real sandbox)', 
     history.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
   const statusWrites = (caseId: string): string[] =>
     fx.sandbox.calls.list({ operation: 'UpdateCaseStatus', caseId }).map((c) => (c.requestBody as { caseStatus: string }).caseStatus);
-  const localMarkers = (history: HistoryEvent[]): number => history.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  /** Local activities that are SIR calls (the worker's check of the start, verifyStart, is not one). */
+  const localMarkers = (history: HistoryEvent[]): number =>
+    history.filter(
+      (e) =>
+        e.markerRecordedEventAttributes?.markerName === 'core_local_activity' &&
+        !Buffer.from(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data ?? []).toString().includes('"verifyStart"'),
+    ).length;
 
   it('takes a move SIR made for a local attempt that timed out as made: no second write, no drift', async () => {
     // SIR applies the status, then answers after 6 s: past the 5 s local try.
@@ -140,6 +145,7 @@ describe('SIR calls as local activities first (real dev server, real sandbox)', 
         sir: fx.sir,
         taskQueue,
         identity: TEST_IDENTITY,
+        playbooks: TEST_PLAYBOOKS,
         tuning: { maxTaskQueueActivitiesPerSecond: 50 },
       });
       running = worker.run();

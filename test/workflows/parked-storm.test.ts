@@ -12,12 +12,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import { DUPLICATE_COMMENT_WINDOW_MS } from '../../src/domain/duplicate-window';
 import { approveSignal, duplicateAlertSignal, stateQuery } from '../../src/domain/messages';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { decideOn, statusOf } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -54,7 +53,7 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
       playbook,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
-    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    const handle = await env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
     const parked = await waitFor('the gate', async () => {
       const s = await handle.query(stateQuery);
       return s.pendingApproval?.target === CER ? s : undefined;
@@ -158,7 +157,7 @@ describe('a parked case under a storm of signals (real dev server)', { timeout: 
       // dozen events (local SIR calls), and the twelve repeats below take it past 25 at once.
       continueAsNewAfterEvents: 25,
     };
-    const handle = await env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    const handle = await env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
     const parked = await waitFor('the gate', async () => {
       const s = await handle.query(stateQuery);
       return s.pendingApproval?.target === CER ? s : undefined;

@@ -15,7 +15,7 @@ import { SirCaseId, SirCaseStatus } from '../../src/domain/search-attributes';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { TEST_PLAYBOOKS, startWorkerFixture } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 describe('casePlaybook retry contract (real dev server, real sandbox)', { timeout: 180_000 }, () => {
@@ -33,8 +33,11 @@ describe('casePlaybook retry contract (real dev server, real sandbox)', { timeou
     return (await fx.sir.createCase({ ...SAMPLE_CASE, clientToken: randomUUID() })).caseId;
   }
 
+  /** Started with bare options (no summary, no search attributes); the worker holds the playbook. */
   function adopt(caseId: string, steps: SelfManagedStatus[], close = false): CasePlaybookInput {
-    return { fingerprint: `test-${randomUUID()}`, caseId, playbook: testPlaybook('test', steps, { close }) };
+    const playbook = testPlaybook('test', steps, { close });
+    TEST_PLAYBOOKS.add(playbook);
+    return { fingerprint: `test-${randomUUID()}`, caseId, playbook };
   }
 
   function run(input: CasePlaybookInput) {
@@ -118,11 +121,8 @@ describe('casePlaybook retry contract (real dev server, real sandbox)', { timeou
 
   it('does not attempt a step the transition table forbids: it waits for a human, with no HTTP call', async () => {
     const caseId = await openCase();
-    const handle = await env.client.workflow.start(casePlaybook, {
-      taskQueue,
-      workflowId: `case-illegal-${randomUUID()}`,
-      args: [adopt(caseId, ['Post-incident Activities'])],
-    });
+    const input = adopt(caseId, ['Post-incident Activities']);
+    const handle = await env.client.workflow.start(casePlaybook, { taskQueue, workflowId: `case-${input.fingerprint}`, args: [input] });
 
     const state = await waitFor('the case to wait for a request', async () => {
       const s = await handle.query(stateQuery);
@@ -145,6 +145,7 @@ describe('casePlaybook retry contract (real dev server, real sandbox)', { timeou
         { close: true },
       ),
     };
+    TEST_PLAYBOOKS.add(input.playbook);
     const handle = await env.client.workflow.start(casePlaybook, { taskQueue, workflowId: `case-${fingerprint}`, args: [input] });
     const outcome = await handle.result();
 

@@ -15,11 +15,10 @@ import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
 import { decideUpdate, stateQuery, transitionUpdate } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -52,7 +51,7 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
       severity: 8,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
-    return env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    return env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
   }
 
   const pendingFor = (handle: WorkflowHandle<typeof casePlaybook>, target: string): Promise<CaseState> =>
@@ -79,14 +78,16 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
     const gateTimer = history.findIndex((e) => e.timerStartedEventAttributes != null);
     const upToGate = history.slice(0, gateTimer + 1);
 
-    // Since `local-sir-calls` every SIR call runs as a local activity inside the task: one marker each.
+    // Since `local-sir-calls` every SIR call runs as a local activity inside the task: one marker each;
+    // since `verified-start` the worker's check of the start comes first, also a local activity.
     assert.deepEqual(upToGate.map(scheduledName).filter(Boolean), [], 'no queued activity before the first gate');
     const localCalls = upToGate.filter((e) => markerName(e) === 'core_local_activity').map(markerText);
-    assert.equal(localCalls.length, 3, `CreateCase, the start comment and the move: ${localCalls.length} local activities`);
+    assert.equal(localCalls.length, 4, `the start check, CreateCase, the start comment and the move: ${localCalls.length} local activities`);
+    assert.ok(localCalls[0]!.includes('"verifyStart"'), 'the start is checked before any SIR call');
     for (const name of ['createCase', 'addCaseComment', 'moveCase']) assert.ok(localCalls.some((t) => t.includes(`"${name}"`)), `local ${name} recorded`);
     // One workflow task from the alert to the parked gate (a task that ran past its heartbeat would show a second).
     assert.equal(upToGate.filter(isTaskCompleted).length, 1, 'one workflow task until the gate waits');
-    assert.ok(upToGate.length <= 12, `${upToGate.length} events until the gate waits`);
+    assert.ok(upToGate.length <= 13, `${upToGate.length} events until the gate waits`);
 
     const { caseId } = await handle.query(stateQuery);
     const comments = fx.sandbox.calls.list({ operation: 'CreateCaseComment', caseId }).map((c) => (c.requestBody as { body: string }).body);
@@ -119,11 +120,11 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
     // Opened (Submitted), moved and parked in one task: one upsert with where the case stands when it
     // waits; Submitted is never sent, since nobody could have seen it.
     assert.deepEqual(sent, [['AwaitingApproval=true', 'SirCaseId', `SirCaseStatus="${DA}"`]]);
-    // One patch marker (the newest, slack-messages, which implies every older patch) however many
-    // patches older cases check; each costs an event and a visibility write.
+    // One patch marker (verified-start, which implies every older patch) however many patches
+    // older cases check; each costs an event and a visibility write.
     const patches = history.filter((e) => markerName(e) === 'core_patch');
     assert.equal(patches.length, 1);
-    assert.match(markerText(patches[0]!), /slack-messages/);
+    assert.match(markerText(patches[0]!), /verified-start/);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
     assert.equal(current.get('SirCaseId'), (await handle.query(stateQuery)).caseId);

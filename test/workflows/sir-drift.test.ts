@@ -15,12 +15,11 @@ import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
 import type { CaseState } from '../../src/domain/case-state';
 import { duplicateAlertSignal, sirCaseChangedSignal, stateQuery } from '../../src/domain/messages';
 import type { Playbook } from '../../src/domain/playbook';
-import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { decideOn } from '../helpers/decisions';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture } from '../helpers/sir-sandbox';
-import { startWorkerFixture } from '../helpers/temporal';
+import { startWorkerFixture, testCaseOptions } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const DA = 'Detection and Analysis';
@@ -49,7 +48,7 @@ describe('SIR is the source of truth (real dev server, sandbox as the analyst)',
       playbook,
       newCase: { ...SAMPLE_CASE, reportedIncidentStartDate: SAMPLE_CASE.reportedIncidentStartDate.toISOString() },
     };
-    return env.client.workflow.start(casePlaybook, caseWorkflowOptions(input, taskQueue));
+    return env.client.workflow.start(casePlaybook, testCaseOptions(input, taskQueue));
   }
 
   const until = (handle: WorkflowHandle<typeof casePlaybook>, what: string, test: (s: CaseState) => boolean, timeoutMs?: number): Promise<CaseState> =>

@@ -1,7 +1,9 @@
 /**
  * casePlaybook as it ran before the `attested-decisions` patch (histories v1–v4). Frozen: cases that
  * started under it replay and finish with exactly these commands; new behaviour goes into
- * ../case-playbook.ts. Do not change what this file does.
+ * ../case-playbook.ts. Do not change what this file does, except behind a patch: since
+ * `v4-proven-groups` (issue 18) a decision counts only once the worker proved who sent it, and the
+ * approver check takes the groups from the users file, never from the message (proven-deciders-v4.ts).
  *
  * casePlaybook: one SIR case driven through the status steps of its playbook, pausing where a human
  * must approve the next phase. Deterministic code only: `@temporalio/workflow` and pure `src/domain`.
@@ -38,6 +40,7 @@ import {
 } from '../../src/domain/messages';
 import type { ApprovalSpec } from '../../src/domain/playbook';
 import { awaitApproval } from './approval-gate-v4';
+import { V4_PROVEN_GROUPS, withProvenGroups } from './proven-deciders-v4';
 import { type CaseContext, publish, publishedAtStart } from '../case-context';
 import { applyTarget, commentOnCase, openOrAdoptCase } from '../case-operations';
 import { UpdateReplies } from './update-replies-v4';
@@ -106,21 +109,48 @@ export async function casePlaybookV4(input: CasePlaybookInput): Promise<CaseOutc
     return pending.approvalId;
   };
 
+  /** The request with proven groups, checked again on the state as it is once the proof is in. */
+  const proven = async <R extends Omit<DecisionRequest, 'approvalId'>>(request: R): Promise<R> => {
+    const decider = await withProvenGroups(request);
+    refuse(refuseDecision(state, decider));
+    return decider;
+  };
+
   setHandler(
     decideUpdate,
     async (request) => {
-      const approvalId = recordDecision(request, 'update');
+      const decider = patched(V4_PROVEN_GROUPS) ? await proven(request) : request;
+      const approvalId = recordDecision(decider, 'update');
       return replies.awaitReply(`approval-${approvalId}`);
     },
-    { validator: (request: Omit<DecisionRequest, 'approvalId'>) => refuse(refuseDecision(state, request)), description: 'approve or reject the pending phase change' },
+    {
+      // Groups are proven by the handler (the validator cannot wait for the worker); before that patch
+      // the handler took them from the message, and a replay does not run validators.
+      validator: (request: Omit<DecisionRequest, 'approvalId'>) => refuse(refuseDecision(state, request, { groupsProvenLater: true })),
+      description: 'approve or reject the pending phase change',
+    },
   );
 
-  const onDecisionSignal = (decision: DecisionRequest['decision']) => (signal: ApprovalSignal) => {
+  const onDecisionSignal = (decision: DecisionRequest['decision']) => async (signal: ApprovalSignal) => {
     const request = { ...signal, decision };
     // A signal cannot be refused back to its sender; a refused one is ignored and the reason kept.
-    const refusal = refuseDecision(state, request);
-    if (refusal) state.note = `ignored ${decision} signal from ${String(signal?.by)}: ${refusal.message}`;
-    else recordDecision(request, 'signal');
+    if (!patched(V4_PROVEN_GROUPS)) {
+      const refusal = refuseDecision(state, request);
+      if (refusal) state.note = `ignored ${decision} signal from ${String(signal?.by)}: ${refusal.message}`;
+      else recordDecision(request, 'signal');
+      return;
+    }
+    const early = refuseDecision(state, request, { groupsProvenLater: true });
+    if (early) {
+      state.note = `ignored ${decision} signal from ${String(signal?.by)}: ${early.message}`;
+      return;
+    }
+    try {
+      recordDecision(await proven(request), 'signal');
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      state.note = `ignored ${decision} signal from ${String(signal?.by)}: ${err instanceof Error ? err.message : String(err)}`;
+    }
   };
   setHandler(approveSignal, onDecisionSignal('approve'));
   setHandler(rejectSignal, onDecisionSignal('reject'));

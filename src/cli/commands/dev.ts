@@ -34,8 +34,8 @@ import { parseSirIdentities } from '../../intake/sir-event-intake';
 import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
 import { parseAdoptSecrets, parseWebhookSecrets } from '../../server/webhook-signature';
-import type { PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from '../../temporal/data-converter';
+import type { EncryptionCodec } from '../../temporal/payload-encryption';
 import { DecisionKeys } from '../../attestation/decision-keys';
 import { identityOptions } from '../../temporal/worker-identity';
 import { DEMO_GROUPS, DEMO_USER, type DevCredentials, type GeneratedDevCredentials, loadOrCreateDevCredentials, recordDevApiUrl } from '../dev-credentials';
@@ -44,6 +44,7 @@ import { runUntilStopped, type Lifetime } from '../lifetime';
 import { apiPort as apiPortFrom, explainListenError, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
 import { runWorker } from '../running-worker';
 import type { Playbook } from '../../domain/playbook';
+import { PlaybookCatalog } from '../../domain/playbook-catalog';
 
 interface DevOptions {
   aws?: boolean;
@@ -161,6 +162,8 @@ function runDev(opts: DevOptions): Promise<void> {
       connection,
       namespace: server.namespace,
       sir: new SirClient(sir),
+      // The same directory the API routes alerts with: a case runs only these.
+      playbooks: new PlaybookCatalog(apiSettings.playbooks),
       // On one machine, whoever can reach the dev server is its user: Temporal access is trusted here.
       identity: identityOptions({ decisionKeys, trustTemporalAccess: process.env.PHASEGATE_TRUST_TEMPORAL_ACCESS !== 'false', users: apiSettings.users }),
       tuning,
@@ -252,7 +255,7 @@ interface ApiParts {
   settings: ApiSettings;
   server: DevServer;
   logger: Logger;
-  codec: PayloadCodec;
+  codec: EncryptionCodec;
   decisionKeys: DecisionKeys;
   sirIdentities: string[];
   slack?: SlackApp;
@@ -261,7 +264,8 @@ interface ApiParts {
 async function startApi({ lifetime, port, settings, server, logger, codec, decisionKeys, sirIdentities, slack }: ApiParts): Promise<DevApi> {
   const connection = await Connection.connect({ address: server.address });
   lifetime.started('the API\'s Temporal connection', { stop: () => connection.close() });
-  const client = new Client({ connection, namespace: server.namespace, dataConverter: { payloadCodecs: [codec] } });
+  // The worker refuses payloads that are not encrypted; a client reads what is there.
+  const client = new Client({ connection, namespace: server.namespace, dataConverter: { payloadCodecs: [codec.acceptingPlaintext()] } });
   // The Web UI decodes payloads through this server; see registerCodecRoutes on why its origin is trusted.
   const uiOrigins = server.uiUrl ? [new URL(server.uiUrl).origin, new URL(server.uiUrl).origin.replace('127.0.0.1', 'localhost')] : [];
   const app = await buildServer({

@@ -10,6 +10,8 @@ import { createPhasegateWorker } from '../../temporal/worker';
 import { identityFromEnv } from '../../temporal/worker-identity';
 import { runUntilStopped } from '../lifetime';
 import { runWorker } from '../running-worker';
+import { PlaybookCatalog } from '../../domain/playbook-catalog';
+import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -20,6 +22,8 @@ export function workerCommand(): Command {
         // Before connecting: a broken channels file or an unset variable stops the worker in one line.
         const channels = await loadChannelsFromEnv(process.env);
         const identity = await identityFromEnv(process.env);
+        // A case runs only the playbooks of this worker's own directory (the same files the server routes with).
+        const playbooks = new PlaybookCatalog((await loadPlaybooksOrThrow(defaultPlaybookDir(process.env))).map((p) => p.playbook));
         installRuntime({ logger: temporalLoggerFor(logger, runtimeLogLevel(process.env)), metricsAddress: process.env.PHASEGATE_WORKER_METRICS_ADDRESS });
         const sir = new SirClient(await resolveSirClientConfig(process.env));
         const tuning = workerTuningFromEnv(process.env);
@@ -34,6 +38,7 @@ export function workerCommand(): Command {
           connection,
           namespace: target.namespace,
           sir,
+          playbooks,
           identity,
           tuning: workerOptionsFromTuning(tuning),
           tracing,
@@ -43,7 +48,7 @@ export function workerCommand(): Command {
         // Drains on SIGINT/SIGTERM: no new tasks, running SIR calls get PHASEGATE_SHUTDOWN_GRACE.
         lifetime.started('the worker', runWorker(worker));
         logger.info(
-          { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning, notifyChannels: channels?.describe() ?? [] },
+          { taskQueue: worker.options.taskQueue, temporal: target.address, namespace: target.namespace, ...tuning, notifyChannels: channels?.describe() ?? [], playbooks: playbooks.names },
           'phasegate worker polling',
         );
       }),

@@ -8,6 +8,7 @@
  * (src/intake/event-intake.ts); this route only turns the outcome into an HTTP answer.
  */
 import type { Client } from '@temporalio/client';
+import type { DecisionKeys } from '../../attestation/decision-keys';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Playbook } from '../../domain/playbook';
 import type { AcceptedRequests } from '../accepted-requests';
@@ -44,6 +45,8 @@ export interface AlertRouteDeps {
   acceptedRequests: AcceptedRequests;
   /** `detail.updatedBy` values of SIR events phasegate caused itself (PHASEGATE_SIR_IDENTITY). */
   sirIdentities: readonly string[];
+  /** Attest starts that adopt a SIR case (alert-intake.ts). */
+  decisionKeys?: DecisionKeys;
 }
 
 export function registerAlertRoute(app: FastifyInstance, deps: AlertRouteDeps): void {

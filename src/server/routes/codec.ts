@@ -5,7 +5,8 @@
  * `--codec-auth` verbatim as the Authorization header, so that is `"Bearer <token>"`), and answers
  * CORS only for the configured UI origins.
  */
-import type { PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { ENCRYPTED_ENCODING } from '../../temporal/payload-encryption';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../bearer-auth';
 import { codecRequestBody, payloadToJson, payloadsFromJson } from '../codec-json';
@@ -61,7 +62,7 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       if (!body.success) return sendError(reply, 400, 'invalid codec request', zodDetails(body.error));
       const payloads = payloadsFromJson(body.data);
       try {
-        const out = direction === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
+        const out = direction === 'encode' ? await deps.codec.encode(payloads) : await decodeSealed(deps.codec, payloads);
         return reply.send({ payloads: out.map(payloadToJson) });
       } catch (err) {
         // A payload sealed with an unknown key, or tampered with: the caller's input, not our fault.
@@ -69,4 +70,15 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       }
     });
   }
+}
+
+/**
+ * Shows what is there: only sealed payloads go through the codec (a worker's codec refuses the rest);
+ * one that is not encrypted (a memo or a start someone wrote in plain text) comes back as it is, in its place.
+ */
+async function decodeSealed(codec: PayloadCodec, payloads: Payload[]): Promise<Payload[]> {
+  const sealed = payloads.map((p) => Buffer.from(p?.metadata?.[METADATA_ENCODING_KEY] ?? []).toString() === ENCRYPTED_ENCODING);
+  const opened = await codec.decode(payloads.filter((_, i) => sealed[i]));
+  let next = 0;
+  return payloads.map((p, i) => (sealed[i] ? opened[next++]! : p));
 }
