@@ -352,7 +352,8 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500)); // the move's local try is under way
     await duringCall.signal(requestTransitionSignal, { to: DA, by: 'erin', reason: 'more to look at', requestId: 'erin-during-call' });
     await deciding;
-    await until(duringCall, (s) => s.takenRequests?.some((t) => t.requestId === 'erin-during-call') === true);
+    // Taken or refused (a request while a move is under way may be either): its proof was made either way.
+    await until(duringCall, (s) => s.takenRequests?.some((t) => t.requestId === 'erin-during-call') === true || (s.refusals ?? []).some((r) => r.by === 'erin'));
     await duringCall.terminate('recording done');
     await save('decision-during-local-call', duringCall);
 

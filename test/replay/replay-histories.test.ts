@@ -115,9 +115,9 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(failedLocal[0]!.markerRecordedEventAttributes!.failure!.timeoutFailureInfo, 'the comment\'s local try timed out');
   });
 
-  it('v9 histories exercise issues 18 and 19: one slack-messages marker, proofs as queued activities, a decision held over, adoption from status, the group window, Slack messages', async () => {
+  it('v9 histories exercise issues 18 and 19: one verified-start marker, proofs as queued activities, a decision held over, adoption from status, the group window, Slack messages', async () => {
     const files = await readdir(HISTORIES);
-    assert.ok(files.some((f) => f.startsWith('v9-')), 'histories from after proof-in-history and slack-messages');
+    assert.ok(files.some((f) => f.startsWith('v9-')), 'histories from after proof-in-history, slack-messages and verified-start');
     const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v9-${name}.json`), 'utf8'))).events ?? [];
     type Events = Awaited<ReturnType<typeof read>>;
     const patches = (events: Events) =>
@@ -134,7 +134,7 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     // A new case asks one patch, the newest; decisions are proven by queued activities, never local ones.
     const happy = await read('happy-path');
     assert.equal(patches(happy).length, 1);
-    assert.match(patches(happy)[0]!, /slack-messages/);
+    assert.match(patches(happy)[0]!, /verified-start/);
     assert.ok(queued(happy).includes('proveActor') && !localTypes(happy).includes('proveActor'));
 
     // The shape that stranded a case: a decision held over by continue-as-new, proven by the next run.
