@@ -20,6 +20,7 @@ import { createPhasegateWorker } from '../../src/temporal/worker';
 import { workflowSource } from '../../src/temporal/workflow-bundle';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
+import { registerTestKeyRing } from '../helpers/replay-server';
 import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
 import { TEST_IDENTITY, TEST_PLAYBOOKS, connectToTestServer, testCaseOptions, uniqueTaskQueue } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
@@ -28,6 +29,8 @@ const DA = 'Detection and Analysis';
 const CER = 'Containment, Eradication and Recovery';
 const PIA = 'Post-incident Activities';
 const KEYS = `plain-test:${generateKey()}`;
+// The suite replays every history afterwards; these cases' are sealed with this ring.
+registerTestKeyRing(KEYS);
 
 describe('the payload codec of a worker with PHASEGATE_KEYS', () => {
   const codec = new EncryptionCodec(parseKeyRing(KEYS));

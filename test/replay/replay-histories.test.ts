@@ -115,7 +115,7 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.ok(failedLocal[0]!.markerRecordedEventAttributes!.failure!.timeoutFailureInfo, 'the comment\'s local try timed out');
   });
 
-  it('v9 histories exercise issues 18 and 19: one verified-start marker, proofs as queued activities, a decision held over, adoption from status, the group window, Slack messages', async () => {
+  it('v9 histories exercise issues 18 and 19: one verified-start marker, the start checked first, proofs as queued activities, a decision held over, adoption from status, the group window, Slack messages, a refused start, an attested adoption', async () => {
     const files = await readdir(HISTORIES);
     assert.ok(files.some((f) => f.startsWith('v9-')), 'histories from after proof-in-history, slack-messages and verified-start');
     const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v9-${name}.json`), 'utf8'))).events ?? [];
@@ -136,6 +136,18 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     assert.equal(patches(happy).length, 1);
     assert.match(patches(happy)[0]!, /verified-start/);
     assert.ok(queued(happy).includes('proveActor') && !localTypes(happy).includes('proveActor'));
+    // The worker checks the start before the first SIR call.
+    assert.deepEqual(localTypes(happy).slice(0, 2), ['verifyStart', 'createCase']);
+
+    // A gate-free edit of a known playbook: refused by the check, with no SIR call at all.
+    const refused = await read('start-refused');
+    assert.deepEqual(localTypes(refused), ['verifyStart']);
+    assert.deepEqual(queued(refused), []);
+    assert.equal(refused.at(-1)?.workflowExecutionFailedEventAttributes?.failure?.applicationFailureInfo?.type, 'UnverifiedStart');
+    // An adoption the server attested: checked, then the case read (GetCase), never created.
+    const attested = await read('adopted-with-attestation');
+    assert.deepEqual(localTypes(attested).slice(0, 2), ['verifyStart', 'getCase']);
+    assert.ok(!localTypes(attested).includes('createCase'));
 
     // The shape that stranded a case: a decision held over by continue-as-new, proven by the next run.
     const heldRuns = files.filter((f) => f.startsWith('v9-decision-held-over-run')).sort();

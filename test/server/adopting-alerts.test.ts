@@ -5,7 +5,7 @@
  * not let anyone adopt a case; phasegate's own doors do).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,18 +16,20 @@ import { startServerFixture, type ServerFixture } from '../helpers/server';
 import { SAMPLE_CASE } from '../helpers/sir-sandbox';
 import { waitFor } from '../helpers/wait';
 
+/** A signature with this secret may adopt an existing SIR case (PHASEGATE_WEBHOOK_ADOPT_SECRET). */
+const ADOPT_SECRET = `whsec-adopt-${randomBytes(16).toString('hex')}`;
 const GENERIC = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'generic-alert.json'), 'utf8')) as Record<string, unknown>;
 
 describe('an alert adopting its SIR case (server attests, worker checks)', { timeout: 120_000 }, () => {
   let fx: ServerFixture;
   before(async () => {
-    fx = await startServerFixture();
+    fx = await startServerFixture({ adoptSecrets: [ADOPT_SECRET] });
   });
   after(() => fx.close());
 
   it('adopts the case named by the alert, with the server\'s start attestation as the reason', async () => {
     const { caseId } = await fx.sandbox.sir.createCase({ ...SAMPLE_CASE, clientToken: randomUUID() });
-    const response = await fx.postAlert({ ...GENERIC, id: `adopt-${randomUUID()}`, caseId });
+    const response = await fx.postAlert({ ...GENERIC, id: `adopt-${randomUUID()}`, caseId }, { secret: ADOPT_SECRET });
     assert.equal(response.status, 202, await response.clone().text());
     const { caseWorkflowId } = (await response.json()) as { caseWorkflowId: string };
     const handle = fx.env.client.workflow.getHandle(caseWorkflowId);
@@ -39,6 +41,7 @@ describe('an alert adopting its SIR case (server attests, worker checks)', { tim
     assert.equal(state.caseId, caseId);
     const playbook = fx.playbooks.find((p) => p.name === state.playbook)!;
     assert.deepEqual(state.verifiedStart, { playbookSha256: playbookSha256(playbook), caseIdProof: 'attested' });
+    assert.equal(state.adoption?.by, 'signature:adopt-secret-1');
 
     // What the server sent: the playbook's hash, and an attestation that carries no key.
     const { events } = await handle.fetchHistory();
@@ -46,6 +49,8 @@ describe('an alert adopting its SIR case (server attests, worker checks)', { tim
     const input = JSON.parse(Buffer.from(started!.data!).toString()) as CasePlaybookInput;
     assert.equal(input.playbookSha256, playbookSha256(playbook));
     assert.deepEqual(Object.keys(input.startAttestation ?? {}).sort(), ['issuedAt', 'keyId', 'mac']);
+    // The attestation covers who allowed the adoption: the worker checked it over the same record.
+    assert.deepEqual(input.adoption, state.adoption);
     await handle.terminate('test done');
   });
 

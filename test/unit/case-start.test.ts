@@ -110,7 +110,6 @@ describe('what a case refuses before it asks the worker', () => {
   });
   for (const [name, input, message] of [
     ['no input', null, /no input object/],
-    ['state carried into a first run', { ...good, carried: { phase: 'running' } }, /cannot carry state/],
     ['no fingerprint', { ...good, fingerprint: 3 }, /no alert fingerprint/],
     ['no playbook', { ...good, playbook: undefined }, /names no playbook/],
     ['a playbook without steps', { ...good, playbook: { name: 'gated' } }, /names no playbook/],

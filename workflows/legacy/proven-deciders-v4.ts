@@ -4,8 +4,12 @@
  * groups come from the users file (the API server's, through its attestation, or the worker's where
  * Temporal access is trusted), never from the message. Its own proxy, so the frozen loop does not
  * reach into the live one for it.
+ *
+ * A queued activity, as for newer cases since `proof-in-history` (workflows/case-operations.ts): the
+ * proof is asked by a message handler, beside the main line, and only a queued activity's result
+ * reaches the workflow in the same workflow task live and replayed.
  */
-import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PhasegateActivities } from '../../activities';
 import { REFUSAL_TYPES } from '../../src/domain/case-rules';
 import type { DecisionRequest } from '../../src/domain/messages';
@@ -13,7 +17,7 @@ import type { DecisionRequest } from '../../src/domain/messages';
 export const V4_PROVEN_GROUPS = 'v4-proven-groups';
 
 const PROOF_OPTIONS = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' } } as const;
-const identity = proxyLocalActivities<PhasegateActivities>(PROOF_OPTIONS);
+const identity = proxyActivities<PhasegateActivities>(PROOF_OPTIONS);
 
 /** The request with the proven name and groups; a refusal (UnprovenIdentity) when nothing proves who sent it. */
 export async function withProvenGroups<R extends Omit<DecisionRequest, 'approvalId'>>(request: R): Promise<R> {
