@@ -283,7 +283,8 @@ describe('one person\'s decision arriving as a signal and as an update (SPEC §3
 
   /** The production worker (attested decisions only), stopped and started by the test. */
   async function startWorker(): Promise<() => Promise<void>> {
-    const worker = await createTestWorker(fx.env, fx.sandbox.sir, fx.taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false });
+    // As the fixture's own worker: the server's playbooks (verified-start checks each start against them).
+    const worker = await createTestWorker(fx.env, fx.sandbox.sir, fx.taskQueue, { decisionKeys: DECISION_KEYS, trustTemporalAccess: false }, undefined, undefined, fx.workerPlaybooks);
     const running = worker.run();
     return async () => {
       worker.shutdown();
