@@ -294,7 +294,15 @@ describe('one person\'s decision arriving as a signal and as an update (SPEC §3
 
   it('answers the update with the first outcome (200, never 409) when both reach the case together, and records one decision and no refusal', async () => {
     let stopWorker = await startWorker();
-    const { workflowId } = await waitingCaseOn(fx);
+    // A worker left running would keep the file's process alive after a failure: stop it whatever happens.
+    let waiting: Awaited<ReturnType<typeof waitingCaseOn>>;
+    try {
+      waiting = await waitingCaseOn(fx);
+    } catch (err) {
+      await stopWorker();
+      throw err;
+    }
+    const { workflowId } = waiting;
     const handle = fx.env.client.workflow.getHandle<typeof casePlaybook>(workflowId);
     const approvalId = (await handle.query(stateQuery)).pendingApproval!.approvalId;
     // With no worker both wait for the case's next workflow task, so each one's proof is checked while the other's is.
