@@ -107,6 +107,10 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   // only by a first run: a continued one was checked when the case began.
   const verifiedStart = !workflowInfo().continuedFromExecutionRunId && patched('verified-start');
   if (verifiedStart) refuseMalformedStart(input);
+  // Asked here, before any local activity, and only when adopting: a patch asked after a local
+  // activity's result may be asked, on replay, before Core has told the workflow that its marker is in
+  // the history (the result can arrive a task earlier replayed than live), and the case strands.
+  const adoptFromStatus = input?.caseId !== undefined && !input.carried && patched('adopt-from-status');
   const slackMessages = verifiedStart || input.carried?.slackMessages === true || patched('slack-messages');
   const decisionOutcomes = slackMessages || input.carried?.decisionOutcomes === true || patched('decision-outcomes');
   const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
@@ -455,7 +459,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
         state.nextSirCheckAt = new Date(Date.now() + recheckEveryMs).toISOString();
       }
       // An adopted case goes on from its status, never back to an earlier step (asked only when adopting).
-      const adopted = input.caseId !== undefined && patched('adopt-from-status') ? planAdoption(playbook, { status: state.status, resolverType: state.resolverType }) : undefined;
+      const adopted = adoptFromStatus ? planAdoption(playbook, { status: state.status, resolverType: state.resolverType }) : undefined;
       if (adopted) {
         state.stepIndex = adopted.stepIndex;
         if (adopted.closedOutsidePhasegate) state.closedOutsidePhasegate = true;
