@@ -8,10 +8,24 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowSource } from '../../src/temporal/workflow-bundle';
 
 const HISTORIES = resolve(__dirname, '..', 'histories');
+
+/** Readers of a recorded history, shared by the checks of each set below. */
+type Events = temporal.api.history.v1.IHistoryEvent[];
+const patches = (events: Events) =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
+const localTypes = (events: Events) =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string }).activity_type);
+const queued = (events: Events) => events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+const signals = (events: Events) => events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
 
 describe('replay of recorded histories', { timeout: 120_000 }, () => {
   it('replays every recorded history without a determinism error', async () => {
@@ -80,16 +94,6 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
   it('v8 histories exercise local-sir-calls: its marker alone, SIR calls as local activities, a failed local call going on queued', async () => {
     assert.ok((await readdir(HISTORIES)).some((f) => f.startsWith('v8-')), 'histories from after local-sir-calls');
     const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v8-${name}.json`), 'utf8'))).events ?? [];
-    type Events = Awaited<ReturnType<typeof read>>;
-    const patches = (events: Events) =>
-      events
-        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-        .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
-    const localTypes = (events: Events) =>
-      events
-        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-        .map((e) => (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string }).activity_type);
-    const queued = (events: Events) => events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
 
     const happy = await read('happy-path');
     assert.equal(patches(happy).length, 1);
@@ -119,17 +123,6 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     const files = await readdir(HISTORIES);
     assert.ok(files.some((f) => f.startsWith('v9-')), 'histories from after proof-in-history, slack-messages and verified-start');
     const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v9-${name}.json`), 'utf8'))).events ?? [];
-    type Events = Awaited<ReturnType<typeof read>>;
-    const patches = (events: Events) =>
-      events
-        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-        .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
-    const localTypes = (events: Events) =>
-      events
-        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-        .map((e) => (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type: string }).activity_type);
-    const queued = (events: Events) => events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
-    const signals = (events: Events) => events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
 
     // A new case asks one patch, the newest; decisions are proven by queued activities, never local ones.
     const happy = await read('happy-path');
