@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { type ScalarTag, parse } from 'yaml';
-import { GUARDDUTY_DETAIL_TYPE } from '../../src/domain/alert-guardduty';
-import { SECURITYHUB_DETAIL_TYPE } from '../../src/domain/alert-securityhub';
+import { GUARDDUTY_DETAIL_TYPE } from '../../src/domain/alert/guardduty';
+import { SECURITYHUB_DETAIL_TYPE } from '../../src/domain/alert/securityhub';
 import { API_KEY_HEADER } from '../../src/server/alert-auth';
 import { alertKeySourceOf } from '../../src/server/alert-keys';
 
