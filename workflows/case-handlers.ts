@@ -1,26 +1,20 @@
 /**
  * The case's message handlers. Decisions and requests are taken here: each proves who is behind it
- * (proveActor) and applies the gate's rules (decision-rules.ts), then answers once the decision is
+ * (proveActor) and applies the gate's rules (src/domain/case/decision-rules.ts), then answers once the decision is
  * recorded; what it allows runs, and retries, in the loop (case-loop.ts). Handlers run beside the main
  * line, so they never issue a command on a local activity's result (see case-operations.ts).
  */
 import { ApplicationFailure, condition, isCancellation, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
-import { takeRequest } from '../src/domain/case-planner';
-import type { CaseState, DeferredSignal, RefusalRecord } from '../src/domain/case-state';
-import { addMember } from '../src/domain/alert-group';
-import { noteDuplicate } from '../src/domain/duplicate-window';
-import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestation';
-import { REFUSAL_TYPES, type Refusal, recordDecision, refuseDecisionBy, refuseDecisionRequest, refuseTransitionRequest, repeatedDecision } from '../src/domain/decision-rules';
+import { takeRequest } from '../src/domain/case/planner';
+import type { CaseState, DeferredSignal, RefusalRecord } from '../src/domain/case/state';
+import { addMember } from '../src/domain/alert/group';
+import { noteDuplicate } from '../src/domain/case/duplicate-window';
+import type { ActorVerdict, AttestedAct } from '../src/domain/case/decision-attestation';
+import { REFUSAL_TYPES, type Refusal, recordDecision, refuseDecisionBy, refuseDecisionRequest, refuseTransitionRequest, repeatedDecision } from '../src/domain/case/decision-rules';
+import type { Actor, ApprovalSignal, DecisionRequest, DuplicateAlert, RefusalReport, SirCaseChanged, TransitionRequest } from '../src/domain/contract/message-payloads';
 import {
-  type Actor,
-  type ApprovalSignal,
   type DecisionAnswer,
-  type DecisionRequest,
-  type DuplicateAlert,
-  type RefusalReport,
-  type SirCaseChanged,
   type TransitionAnswer,
-  type TransitionRequest,
   approveSignal,
   decideUpdate,
   duplicateAlertSignal,
@@ -30,7 +24,7 @@ import {
   sirCaseChangedSignal,
   stateQuery,
   transitionUpdate,
-} from '../src/domain/messages';
+} from '../src/domain/contract/messages';
 import { commentBestEffort, proveActor } from './case-operations';
 import type { CaseRun } from './case-run';
 import { shouldContinueAsNew } from './case-waits';

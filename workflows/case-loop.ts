@@ -1,17 +1,18 @@
 /**
  * The playbook's main line: open (or adopt) the case; then ask the planner what is next and carry it
  * out (make a move, open a gate and wait for its decision, wait for a person to ask for a transition)
- * until it says the playbook is finished. Every decision is the planner's (src/domain/case-planner.ts);
+ * until it says the playbook is finished. Every decision is the planner's (src/domain/case/planner.ts);
  * this file only carries the answers out, in the order the case's commands have always come in.
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
-import { planAdoption } from '../src/domain/case-adoption';
+import { planAdoption } from '../src/domain/case/adoption';
 import type { CaseSnapshot } from '../activities';
-import { type NextStep, openApproval, planNext } from '../src/domain/case-planner';
-import type { CaseState, DecisionRecord, DeferredSignal, TransitionRecord } from '../src/domain/case-state';
-import { approvedMove } from '../src/domain/decision-rules';
-import { flushDuplicates } from '../src/domain/duplicate-window';
-import type { StartVerdict } from '../src/domain/case-start';
+import { type NextStep, openApproval, planNext } from '../src/domain/case/planner';
+import type { DecisionRecord } from '../src/domain/case/decision';
+import type { CaseState, DeferredSignal, TransitionRecord } from '../src/domain/case/state';
+import { approvedMove } from '../src/domain/case/decision-rules';
+import { flushDuplicates } from '../src/domain/case/duplicate-window';
+import type { StartVerdict } from '../src/domain/case/start';
 import { runGate } from './approval-gate';
 import { flushPublished, publish } from './case-context';
 import { commentBestEffort, openOrAdoptCase } from './case-operations';

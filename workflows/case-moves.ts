@@ -1,10 +1,11 @@
 /**
  * The loop's SIR side: making a move the planner chose (the SIR write, then its record) and adopting
- * what SIR says when it says otherwise (src/domain/sir-drift.ts decides what that does to the plan).
+ * what SIR says when it says otherwise (src/domain/case/sir-drift.ts decides what that does to the plan).
  */
 import { log } from '@temporalio/workflow';
-import type { CaseTarget, DriftSource, QueuedMove, SirReading, TransitionRecord } from '../src/domain/case-state';
-import { adoptSirCase, describeDrift } from '../src/domain/sir-drift';
+import type { DriftSource, QueuedMove, SirReading, TransitionRecord } from '../src/domain/case/state';
+import type { CaseTarget } from '../src/domain/case/status';
+import { adoptSirCase, describeDrift } from '../src/domain/case/sir-drift';
 import { publish } from './case-context';
 import { applyTarget, commentBestEffort, moveSirCase } from './case-operations';
 import type { CaseRun } from './case-run';

@@ -6,7 +6,7 @@
  * move the case, open a gate and wait for its decision, or wait for a person to ask for a transition;
  * finally close the case. The rooms of a run, each taking the run (case-run.ts) as its argument:
  * - case-handlers.ts: decisions and requests, taken by the message handlers, which prove who is behind
- *   them (proveActor) and apply the gate's rules (decision-rules.ts); they answer once the decision is
+ *   them (proveActor) and apply the gate's rules (src/domain/case/decision-rules.ts); they answer once the decision is
  *   recorded, and the move it allows runs, and retries, in the loop (since `local-sir-calls` the answer
  *   leaves with the workflow task, so after the move's local try when it runs in that task);
  * - case-loop.ts: the main line, which carries out what the planner decides;
@@ -17,19 +17,19 @@
  * Cases started before the `attested-decisions` patch run the frozen loop in legacy/. Cases started
  * since the `read-before-write` patch treat SIR as the source of truth (issue 12): every move reads the
  * case first, SIR events and a slow timer make a waiting case re-read it, and a change made outside
- * phasegate is adopted, never overwritten (src/domain/sir-drift.ts); repeated alerts are mentioned
- * once per window (src/domain/duplicate-window.ts). Cases since `local-sir-calls` (issue 14) make each
+ * phasegate is adopted, never overwritten (src/domain/case/sir-drift.ts); repeated alerts are mentioned
+ * once per window (src/domain/case/duplicate-window.ts). Cases since `local-sir-calls` (issue 14) make each
  * SIR call as a local activity first and send search attributes once per wait, so an alert's case
  * opens, moves and parks at its first gate in one workflow task (case-operations.ts, case-context.ts).
  * Cases since `verified-start` (issue 18) begin with the worker checking the start (case-start.ts):
  * whoever can start workflows cannot bring their own gates or adopt a SIR case without a reason.
  */
 import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import type { CaseState } from '../src/domain/case-state';
-import { startGroup } from '../src/domain/alert-group';
-import { outcomesFromDecisions } from '../src/domain/decision-rules';
-import { UNVERIFIED_START } from '../src/domain/case-start';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import type { CaseState } from '../src/domain/case/state';
+import { startGroup } from '../src/domain/alert/group';
+import { outcomesFromDecisions } from '../src/domain/case/decision-rules';
+import { UNVERIFIED_START } from '../src/domain/case/start';
 import { PROOF_IN_HISTORY, setCaseHandlers } from './case-handlers';
 import { type CaseOutcome, runCase } from './case-loop';
 import { type CasePatches, caseRun } from './case-run';

@@ -3,9 +3,9 @@
  * UI shows), the patches this case runs under, the work running beside the playbook, and the wait.
  * Built once per run by casePlaybook; handlers, waits, moves and the loop take it as their argument.
  */
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import type { CaseState } from '../src/domain/case-state';
-import { type Playbook, SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import type { CaseState } from '../src/domain/case/state';
+import { type Playbook, SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook/playbook';
 import type { CaseWait } from './approval-gate';
 import { type CaseContext, publishedAtStart } from './case-context';
 import { caseWait } from './case-waits';

@@ -3,11 +3,11 @@
  * all state), re-read SIR after an event or on the slow timer, and mention counted duplicate alerts.
  */
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import type { SirReading } from '../src/domain/case-state';
-import { duplicatesDueAt, flushDuplicates } from '../src/domain/duplicate-window';
-import { formatDuration } from '../src/domain/playbook-duration';
-import { driftsFrom } from '../src/domain/sir-drift';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import type { SirReading } from '../src/domain/case/state';
+import { duplicatesDueAt, flushDuplicates } from '../src/domain/case/duplicate-window';
+import { formatDuration } from '../src/domain/playbook/duration';
+import { driftsFrom } from '../src/domain/case/sir-drift';
 import { flushPublished } from './case-context';
 import { commentBestEffort, joinLocalComments, readSirCase } from './case-operations';
 import type { casePlaybook } from './case-playbook';

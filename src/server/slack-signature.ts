@@ -6,7 +6,7 @@
  *
  * A small verifier of the documented algorithm rather than @slack/bolt's `verifySlackRequest`: Bolt
  * would bring Express and its own receivers into a Fastify server for one function, and its check
- * refuses only stale timestamps, not ones from the future (README, "Design notes").
+ * refuses only stale timestamps, not ones from the future (docs/design-notes.md).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

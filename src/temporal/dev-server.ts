@@ -10,7 +10,7 @@ import { devServerSearchAttributeFlags } from './search-attribute-registration';
 
 /**
  * Eager activity execution hands the first activity of a workflow task straight back to the worker
- * that completed it, skipping a trip through matching (the bench figures are in README, Performance).
+ * that completed it, skipping a trip through matching (the bench figures are in docs/performance.md).
  */
 const EAGER_ACTIVITIES = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
 
