@@ -5,6 +5,7 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CLOSED, type CaseStatus, type ResolverType, type SelfManagedStatus } from '../src/domain/case/status';
+import { checkAfterRefusal, checkBeforeWrite } from '../src/domain/case/sir-write-check';
 import { checkTransition } from '../src/domain/case/transitions';
 import { SIR_CALL_MUST_QUEUE } from '../src/domain/sir-api/errors';
 import { capCommentBody } from '../src/domain/sir-api/comment-body';
@@ -172,21 +173,19 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
       const mark = { afterLocalTry: request.afterLocalTry };
       const found = await call('GetCase', () => sir.getCase(caseId, cancellable()), mark);
       const actual = { status: found.caseStatus, resolverType: found.resolverType };
-      if (actual.resolverType !== expected.resolverType) return drifted(caseId, expected, actual);
-      if (actual.status === to) {
-        // Already there. When an earlier try of this move may have written, that is its own write whose
-        // answer was lost (a 500, a reset, a timeout after SIR applied it): a retried attempt, the
-        // queued call after a local try that may have written (mayHaveWritten), a local try whose
-        // workflow task was lost and runs again. Otherwise, unless the workflow already believed it,
-        // someone else moved the case (an analyst), and the workflow must hear about it.
+      const check = checkBeforeWrite(expected, to, actual);
+      if (check.kind === 'drifted') return drifted(caseId, expected, actual);
+      if (check.kind === 'already-applied') return applied(to, found);
+      if (check.kind === 'at-target') {
+        // An earlier try of this move may have written, its answer lost (a 500, a reset, a timeout after
+        // SIR applied it): a retried attempt, the queued call after a local try that may have written
+        // (mayHaveWritten), a local try whose workflow task was lost and runs again. Otherwise someone
+        // else moved the case (an analyst), and the workflow must hear about it.
         const info = Context.current().info;
-        if (expected.status === to || info.attempt > 1 || request.mayHaveWritten || (info.isLocal && (await inRetriedWorkflowTask()))) return applied(to, found);
+        if (info.attempt > 1 || request.mayHaveWritten || (info.isLocal && (await inRetriedWorkflowTask()))) return applied(to, found);
         return drifted(caseId, expected, actual);
       }
-      if (actual.status !== expected.status) return drifted(caseId, expected, actual);
-
-      const check = checkTransition(expected.status, to, { resolverType: expected.resolverType });
-      if (!check.ok) throw illegalTransitionFailure(`moveCase refused before calling SIR for case ${caseId}: ${check.reason}`);
+      if (check.kind === 'refused') throw illegalTransitionFailure(`moveCase refused before calling SIR for case ${caseId}: ${check.reason}`);
       const operation = check.via;
       try {
         if (operation === 'CloseCase') {
@@ -200,10 +199,9 @@ export function createSirActivities(sir: SirClient, options: SirActivityOptions 
         // Refused: either the case is already where we want it (whoever put it there in the instant
         // between our read and our write, the end state is the one asked for) or it moved elsewhere.
         const now = await call('GetCase', () => sir.getCase(caseId, cancellable()), mark);
-        if (now.caseStatus === to) return applied(to, now);
-        if (now.caseStatus !== expected.status || now.resolverType !== expected.resolverType) {
-          return drifted(caseId, expected, { status: now.caseStatus, resolverType: now.resolverType });
-        }
+        const after = checkAfterRefusal(expected, to, { status: now.caseStatus, resolverType: now.resolverType });
+        if (after === 'already-applied') return applied(to, now);
+        if (after === 'drifted') return drifted(caseId, expected, { status: now.caseStatus, resolverType: now.resolverType });
         throw sirFailure(err);
       }
     },

@@ -10,10 +10,12 @@ import { gateFor } from '../src/domain/case/planner';
 import { describeApprovers } from '../src/domain/case/rules';
 import type { PendingApproval } from '../src/domain/case/state';
 import type { ApprovalMessageEvent, MessageOutcome } from '../src/domain/case/approval-message';
-import { TIMEOUT_ACTOR, approvalsNeeded, recordTimeout } from '../src/domain/case/decision-rules';
+import { TIMEOUT_ACTOR, approvalsNeeded, judgeTimeout } from '../src/domain/case/decision-rules';
+import { type DeadlineAction, onGateDeadline } from '../src/domain/case/gate-deadline';
 import { formatDuration } from '../src/domain/playbook/duration';
 import type { ApprovalSpec } from '../src/domain/playbook/playbook';
 import { tellChannel } from './approval-messages';
+import { recordGateChange } from './case-changes';
 import { type CaseContext, publish } from './case-context';
 import { commentBestEffort, notifyChannel, notifyEscalation } from './case-operations';
 
@@ -74,11 +76,11 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
       tell('approval-reminder');
     }
     if (deadline !== undefined && now >= deadline) {
-      if (!pending.escalated && spec.onTimeout === 'escalate' && spec.escalation) escalate(ctx, pending, spec, deadline, background, tell);
+      const action = onGateDeadline(spec, pending, deadline);
+      if (action.kind === 'escalate') escalate(ctx, pending, spec, action, background, tell);
       else {
-        const action = pending.escalated ? spec.escalation!.onTimeout : spec.onTimeout === 'escalate' ? 'reject' : spec.onTimeout;
-        recordTimeout(ctx.state, action, new Date(now).toISOString(), { timeoutDecides: ctx.state.decisionOutcomes === true });
-        tell('approval-timed-out', action, messages ? endedBy(ctx, pending) : undefined);
+        recordGateChange(ctx.state, judgeTimeout(ctx.state, action.decision, new Date(now).toISOString(), { timeoutDecides: ctx.state.decisionOutcomes === true }));
+        tell('approval-timed-out', action.decision, messages ? endedBy(ctx, pending) : undefined);
       }
     }
   }
@@ -109,15 +111,15 @@ function escalate(
   ctx: CaseContext,
   pending: PendingApproval,
   spec: ApprovalSpec,
-  firstDeadline: number,
+  action: Extract<DeadlineAction, { kind: 'escalate' }>,
   background: (work: Promise<void>) => void,
   tell: (event: ApprovalNoticeEvent) => void,
 ): void {
   const escalation = spec.escalation!;
   pending.escalated = true;
-  pending.approvers = [...escalation.approvers];
-  // The escalation round starts at the first deadline, not when this task ran.
-  pending.deadline = escalation.timeoutMs !== undefined ? new Date(firstDeadline + escalation.timeoutMs).toISOString() : undefined;
+  pending.approvers = action.approvers;
+  // The escalation round starts at the first deadline, not when this task ran (onGateDeadline).
+  pending.deadline = action.deadline;
   const body =
     `phasegate: approval #${pending.approvalId} to move to "${pending.target}" got no decision from ` +
     `${describeApprovers(spec.approvers)} within ${formatDuration(spec.timeoutMs!)}; escalated to ${describeApprovers(escalation.approvers)}.`;

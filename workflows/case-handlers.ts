@@ -1,16 +1,16 @@
 /**
  * The case's message handlers. Decisions and requests are taken here: each proves who is behind it
- * (proveActor) and applies the gate's rules (src/domain/case/decision-rules.ts), then answers once the decision is
- * recorded; what it allows runs, and retries, in the loop (case-loop.ts). Handlers run beside the main
+ * (proveActor) and applies the gate's rules (src/domain/case/decision-rules.ts), then answers once
+ * the decision is recorded; what it allows runs, and retries, in the loop (case-loop.ts). Handlers run beside the main
  * line, so they never issue a command on a local activity's result (see case-operations.ts).
  */
 import { ApplicationFailure, condition, isCancellation, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
-import { takeRequest } from '../src/domain/case/planner';
+import { planRequest, whenRejected } from '../src/domain/case/planner';
 import type { CaseState, DeferredSignal, RefusalRecord } from '../src/domain/case/state';
 import { addMember } from '../src/domain/alert/group';
 import { noteDuplicate } from '../src/domain/case/duplicate-window';
 import type { ActorVerdict, AttestedAct } from '../src/domain/case/decision-attestation';
-import { REFUSAL_TYPES, type Refusal, recordDecision, refuseDecisionBy, refuseDecisionRequest, refuseTransitionRequest, repeatedDecision } from '../src/domain/case/decision-rules';
+import { REFUSAL_TYPES, type Refusal, judgeDecision, refuseDecisionBy, refuseDecisionRequest, refuseTransitionRequest, repeatedDecision } from '../src/domain/case/decision-rules';
 import type { Actor, ApprovalSignal, DecisionRequest, DuplicateAlert, RefusalReport, SirCaseChanged, TransitionRequest } from '../src/domain/contract/message-payloads';
 import {
   type DecisionAnswer,
@@ -25,6 +25,7 @@ import {
   stateQuery,
   transitionUpdate,
 } from '../src/domain/contract/messages';
+import { recordGateChange, takeRequest } from './case-changes';
 import { commentBestEffort, proveActor } from './case-operations';
 import type { CaseRun } from './case-run';
 import { shouldContinueAsNew } from './case-waits';
@@ -115,8 +116,9 @@ async function takeDecision(run: CaseRun, request: DecisionRequest, via: 'update
   // The world may have moved while the proof was checked: the rules run again on today's state.
   const refusal = refuseDecisionBy(state, request, verdict.groups);
   if (refusal) throw refuseAndRecord(state, request, what, refusal);
-  const answer = recordDecision(state, request, { at: new Date().toISOString(), via, proof: verdict.proof });
-  if (answer.result === 'rejected' && run.playbook.onReject === 'close') answer.next = 'closing';
+  const { change, answer } = judgeDecision(state, request, { at: new Date().toISOString(), via, proof: verdict.proof });
+  recordGateChange(state, change);
+  if (answer.result === 'rejected' && whenRejected(run.playbook) === 'close') answer.next = 'closing';
   return { ...answer, state: snapshot(state) };
 }
 
@@ -160,7 +162,9 @@ async function takeTransition(run: CaseRun, request: TransitionRequest, via: 'up
   if (takenMeanwhile) return { requestId: takenMeanwhile.requestId, to: takenMeanwhile.to, result: takenMeanwhile.result, ...(takenMeanwhile.approvalId && { approvalId: takenMeanwhile.approvalId }), duplicate: true, state: snapshot(state) };
   const refusal = refuseTransitionRequest(state, request);
   if (refusal) throw refuseAndRecord(state, request, what, refusal);
-  const taken = takeRequest(run.playbook, state, { ...request, requestId }, Date.now());
+  const plan = planRequest(run.playbook, state, { ...request, requestId }, Date.now());
+  takeRequest(state, plan);
+  const { taken } = plan;
   return { requestId, to: taken.to, result: taken.result, ...(taken.approvalId && { approvalId: taken.approvalId }), duplicate: false, state: snapshot(state) };
 }
 

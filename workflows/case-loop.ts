@@ -7,30 +7,20 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { planAdoption } from '../src/domain/case/adoption';
 import type { CaseSnapshot } from '../activities';
-import { type NextStep, openApproval, planNext } from '../src/domain/case/planner';
+import { type NextAction, newApproval, planNext } from '../src/domain/case/planner';
 import type { DecisionRecord } from '../src/domain/case/decision';
-import type { CaseState, DeferredSignal, TransitionRecord } from '../src/domain/case/state';
-import { approvedMove } from '../src/domain/case/decision-rules';
+import type { CaseState, DeferredSignal } from '../src/domain/case/state';
 import { flushDuplicates } from '../src/domain/case/duplicate-window';
 import type { StartVerdict } from '../src/domain/case/start';
 import { runGate } from './approval-gate';
+import { openGate } from './case-changes';
 import { flushPublished, publish } from './case-context';
 import { commentBestEffort, openOrAdoptCase } from './case-operations';
 import { makeMove } from './case-moves';
-import type { CaseRun } from './case-run';
+import type { CaseOutcome, CaseRun } from './case-run';
 import { verifyStart } from './case-start';
 import { takeInherited } from './case-handlers';
 import { settleBackground } from './case-waits';
-
-export interface CaseOutcome {
-  caseId: string;
-  status: CaseState['status'];
-  phase: CaseState['phase'];
-  transitions: TransitionRecord[];
-  decisions: DecisionRecord[];
-  /** The case was found Closed in SIR (cases since `read-before-write`). */
-  closedOutsidePhasegate?: boolean;
-}
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
 
@@ -48,30 +38,31 @@ export async function runCase(run: CaseRun, inherited: readonly DeferredSignal[]
     if (inherited.length > 0) run.background(takeInherited(run, inherited));
 
     for (;;) {
-      const step: NextStep = planNext(playbook, state);
-      if (step.kind === 'finish') break;
-      switch (step.kind) {
+      const action: NextAction = planNext(playbook, state);
+      if ('reached' in action && action.reached !== undefined) state.stepIndex = action.reached;
+      if (action.kind === 'finish') break;
+      switch (action.kind) {
         case 'wait-for-request':
           state.phase = 'awaiting-request';
-          if (step.why) publish(run, step.why);
+          if (action.why) publish(run, action.why);
           await run.wait(() => (state.queue?.length ?? 0) > 0 || state.pendingApproval !== undefined, OPEN_ENDED_MS, 'Waiting for a transition request');
           break;
         case 'open-approval':
-          openApproval(state, { target: step.target, approval: step.approval, requestedBy: 'playbook', stepIndex: step.stepIndex }, Date.now());
+          openGate(state, newApproval(state, { target: action.target, approval: action.approval, requestedBy: 'playbook', stepIndex: action.stepIndex }, Date.now()));
           break;
         case 'wait-for-decision':
           state.phase = 'awaiting-approval';
-          await runGate(run, step.pending, run.wait, run.background);
+          await runGate(run, action.pending, run.wait, run.background);
           break;
         case 'approved':
-          takeApproved(run, step);
+          takeApproved(run, action);
           break;
         case 'rejected':
-          takeRejected(run, step);
+          takeRejected(run, action);
           break;
-        case 'move':
+        case 'make-move':
           state.phase = 'running';
-          await makeMove(run, step.move, step.queued);
+          await makeMove(run, action.move, action.queued);
           break;
       }
     }
@@ -125,22 +116,23 @@ function caseOpened(run: CaseRun, opened: CaseSnapshot): void {
   );
 }
 
-function takeApproved(run: CaseRun, step: Extract<NextStep, { kind: 'approved' }>): void {
+/** An approved gate: its decision said on the case, and its move first in the queue. */
+function takeApproved(run: CaseRun, action: Extract<NextAction, { kind: 'approved' }>): void {
   const { state } = run;
-  const { pending } = step;
+  const { pending } = action;
   run.background(commentBestEffort(run, `approval-${pending.approvalId}-decision`, decisionComment(state, pending.approvalId), `CreateCaseComment: approved by ${pending.decidedBy!.by}`));
   state.pendingApproval = undefined;
-  state.queue = [approvedMove(pending), ...(state.queue ?? [])];
+  state.queue = [action.move, ...(state.queue ?? [])];
 }
 
-function takeRejected(run: CaseRun, step: Extract<NextStep, { kind: 'rejected' }>): void {
+/** A rejected gate: its decision said on the case; then the case stays, or its queue becomes the close. */
+function takeRejected(run: CaseRun, action: Extract<NextAction, { kind: 'rejected' }>): void {
   const { state } = run;
-  const { pending } = step;
-  const by = pending.decidedBy!.by;
+  const { pending, by } = action;
   run.background(commentBestEffort(run, `approval-${pending.approvalId}-decision`, decisionComment(state, pending.approvalId), `CreateCaseComment: rejected by ${by}`));
   state.pendingApproval = undefined;
-  if (step.then === 'close') {
-    state.queue = [{ to: 'Closed', requestedBy: by }];
+  if (action.then === 'close') {
+    state.queue = [action.move];
   } else {
     state.phase = 'awaiting-request';
     publish(run, `${by} rejected moving to "${pending.target}"; case ${state.caseId} stays "${state.status}" until someone requests a transition.`);

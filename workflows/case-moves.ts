@@ -5,7 +5,8 @@
 import { log } from '@temporalio/workflow';
 import type { DriftSource, QueuedMove, SirReading, TransitionRecord } from '../src/domain/case/state';
 import type { CaseTarget } from '../src/domain/case/status';
-import { adoptSirCase, describeDrift } from '../src/domain/case/sir-drift';
+import { describeDrift, planDriftAdoption } from '../src/domain/case/sir-drift';
+import { adoptReading } from './case-changes';
 import { publish } from './case-context';
 import { applyTarget, commentBestEffort, moveSirCase } from './case-operations';
 import type { CaseRun } from './case-run';
@@ -57,7 +58,9 @@ export async function makeMove(run: CaseRun, move: QueuedMove, queued: boolean):
 /** SIR says otherwise: adopt it, say so (state, SirCaseStatus, details, a SIR comment), and plan again. */
 export function adoptDrift(run: CaseRun, found: SirReading, source: DriftSource, extra: { event?: string; moving?: { to: CaseTarget; queued: boolean } } = {}): void {
   const { state } = run;
-  const record = adoptSirCase(run.playbook, state, found, { at: new Date().toISOString(), source, ...extra });
+  const adoption = planDriftAdoption(run.playbook, state, found, { at: new Date().toISOString(), source, ...extra });
+  adoptReading(state, adoption);
+  const { record } = adoption;
   const words = describeDrift(record, state.caseId);
   const next =
     state.status === 'Closed'

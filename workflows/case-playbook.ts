@@ -31,12 +31,15 @@ import { startGroup } from '../src/domain/alert/group';
 import { outcomesFromDecisions } from '../src/domain/case/decision-rules';
 import { UNVERIFIED_START } from '../src/domain/case/start';
 import { PROOF_IN_HISTORY, setCaseHandlers } from './case-handlers';
-import { type CaseOutcome, runCase } from './case-loop';
-import { type CasePatches, caseRun } from './case-run';
+import { runCase } from './case-loop';
+import type { CaseOutcome, CasePatches, CaseRun } from './case-run';
+import { caseWait } from './case-waits';
+import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook/playbook';
+import { publishedAtStart } from './case-context';
 import { refuseMalformedStart } from './case-start';
 import { casePlaybookV4 } from './legacy/case-playbook-v4';
 
-export type { CaseOutcome } from './case-loop';
+export type { CaseOutcome } from './case-run';
 
 export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcome> {
   // State carried over is trusted only from the run this one continues (Temporal sets that, not the
@@ -114,4 +117,31 @@ function initialState(input: CasePlaybookInput, patches: CasePatches): CaseState
   if (patches.decisionOutcomes) state.decisionOutcomes = true;
   if (patches.slackMessages) state.slackMessages = true;
   return state;
+}
+
+/** The run every room of the case takes (case-run.ts). */
+function caseRun(input: CasePlaybookInput, state: CaseState, patches: CasePatches): CaseRun {
+  const { localSirCalls, ownWritesOnly, slackMessages, readBeforeWrite } = patches;
+  const running = new Set<Promise<void>>();
+  const run: CaseRun = {
+    input,
+    state,
+    lean: true,
+    published: publishedAtStart(),
+    readBeforeWrite,
+    ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
+    ...(ownWritesOnly && { ownWritesOnly }),
+    ...(slackMessages && { slackMessages, messageChains: new Map(), toldChannels: new Set<string>() }),
+    playbook: input.playbook,
+    patches,
+    recheckEveryMs: input.playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS,
+    background: (work) => {
+      const tracked = work.finally(() => running.delete(tracked));
+      running.add(tracked);
+    },
+    // Comments tried locally are joined by the main line before it waits, so a waiting case has none.
+    backgroundDone: () => running.size === 0 && (run.localComments?.length ?? 0) === 0,
+    wait: (done, timeoutMs, summary) => caseWait(run, done, timeoutMs, summary),
+  };
+  return run;
 }

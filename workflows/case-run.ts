@@ -2,13 +2,14 @@
  * One run of casePlaybook, as every room of it sees it: the case context (input, state, what the Web
  * UI shows), the patches this case runs under, the work running beside the playbook, and the wait.
  * Built once per run by casePlaybook; handlers, waits, moves and the loop take it as their argument.
+ * Types only, so every room may import it.
  */
 import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
-import type { CaseState } from '../src/domain/case/state';
-import { type Playbook, SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook/playbook';
+import type { DecisionRecord } from '../src/domain/case/decision';
+import type { CaseState, TransitionRecord } from '../src/domain/case/state';
+import type { Playbook } from '../src/domain/playbook/playbook';
 import type { CaseWait } from './approval-gate';
-import { type CaseContext, publishedAtStart } from './case-context';
-import { caseWait } from './case-waits';
+import type { CaseContext } from './case-context';
 
 /** The patches a run asked for (or carried over), newest first; see casePlaybook for where each is asked. */
 export interface CasePatches {
@@ -35,28 +36,15 @@ export interface CaseRun extends CaseContext {
   readonly wait: CaseWait;
 }
 
-export function caseRun(input: CasePlaybookInput, state: CaseState, patches: CasePatches): CaseRun {
-  const { localSirCalls, ownWritesOnly, slackMessages, readBeforeWrite } = patches;
-  const running = new Set<Promise<void>>();
-  const run: CaseRun = {
-    input,
-    state,
-    lean: true,
-    published: publishedAtStart(),
-    readBeforeWrite,
-    ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
-    ...(ownWritesOnly && { ownWritesOnly }),
-    ...(slackMessages && { slackMessages, messageChains: new Map(), toldChannels: new Set<string>() }),
-    playbook: input.playbook,
-    patches,
-    recheckEveryMs: input.playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS,
-    background: (work) => {
-      const tracked = work.finally(() => running.delete(tracked));
-      running.add(tracked);
-    },
-    // Comments tried locally are joined by the main line before it waits, so a waiting case has none.
-    backgroundDone: () => running.size === 0 && (run.localComments?.length ?? 0) === 0,
-    wait: (done, timeoutMs, summary) => caseWait(run, done, timeoutMs, summary),
-  };
-  return run;
+export interface CaseOutcome {
+  caseId: string;
+  status: CaseState['status'];
+  phase: CaseState['phase'];
+  transitions: TransitionRecord[];
+  decisions: DecisionRecord[];
+  /** The case was found Closed in SIR (cases since `read-before-write`). */
+  closedOutsidePhasegate?: boolean;
 }
+
+/** casePlaybook's signature, for continueAsNew. */
+export type CasePlaybookWorkflow = (input: CasePlaybookInput) => Promise<CaseOutcome>;

@@ -10,9 +10,8 @@ import { formatDuration } from '../src/domain/playbook/duration';
 import { driftsFrom } from '../src/domain/case/sir-drift';
 import { flushPublished } from './case-context';
 import { commentBestEffort, joinLocalComments, readSirCase } from './case-operations';
-import type { casePlaybook } from './case-playbook';
 import { adoptDrift } from './case-moves';
-import type { CaseRun } from './case-run';
+import type { CasePlaybookWorkflow, CaseRun } from './case-run';
 
 /** Every wait of the case: it continues as new here when its history is long, carrying all state. */
 export async function caseWait(run: CaseRun, done: () => boolean, timeoutMs: number, summary: string): Promise<boolean> {
@@ -21,7 +20,7 @@ export async function caseWait(run: CaseRun, done: () => boolean, timeoutMs: num
   if (!run.readBeforeWrite) {
     await condition(() => done() || due(), timeoutMs, { summary });
     if (done()) return true;
-    if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
+    if (due()) await continueAsNew<CasePlaybookWorkflow>({ ...input, carried: state });
     return false;
   }
   // Meanwhile: re-read SIR after an event or on the slow timer, and mention counted duplicate alerts.
@@ -33,7 +32,7 @@ export async function caseWait(run: CaseRun, done: () => boolean, timeoutMs: num
     flushPublished(run);
     await condition(() => done() || due() || state.sirEventPending !== undefined, Math.max(wake - Date.now(), 1), { summary });
     if (done()) return true;
-    if (due()) await continueAsNew<typeof casePlaybook>({ ...input, carried: state });
+    if (due()) await continueAsNew<CasePlaybookWorkflow>({ ...input, carried: state });
     const now = Date.now();
     const mention = flushDuplicates(state, now);
     if (mention) run.background(commentBestEffort(run, mention.key, mention.body, mention.summary));

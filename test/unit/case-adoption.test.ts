@@ -44,14 +44,14 @@ function adopted(playbook: Playbook, status: CaseStatus, resolverType: ResolverT
 /** What the planner does first with the adopted case, as [kind, target]. */
 function firstStep(playbook: Playbook, status: CaseStatus, resolverType?: ResolverType): [string, string?] {
   const step = planNext(playbook, adopted(playbook, status, resolverType).state);
-  if (step.kind === 'move') return [step.kind, step.move.to];
+  if (step.kind === 'make-move') return [step.kind, step.move.to];
   if (step.kind === 'open-approval') return [step.kind, step.target];
   return [step.kind];
 }
 
 describe('planAdoption: an adopted case goes on from its status', () => {
   const rows: Array<{ name: string; playbook: Playbook; status: CaseStatus; resolverType?: ResolverType; stepIndex: number; first: [string, string?]; why: RegExp }> = [
-    { name: 'Submitted starts the playbook', playbook: GATED, status: 'Submitted', stepIndex: -1, first: ['move', DA], why: /goes on from the start; next is step 1 \("Detection and Analysis"\)/ },
+    { name: 'Submitted starts the playbook', playbook: GATED, status: 'Submitted', stepIndex: -1, first: ['make-move', DA], why: /goes on from the start; next is step 1 \("Detection and Analysis"\)/ },
     { name: 'a step\'s status counts that step as reached', playbook: GATED, status: DA, stepIndex: 0, first: ['open-approval', CER], why: /from step 1 \("Detection and Analysis"\); next is step 2/ },
     { name: 'Containment goes on to the Post-incident gate (the issue)', playbook: GATED, status: CER, stepIndex: 1, first: ['open-approval', PIA], why: /from step 2 .*next is step 3 \("Post-incident Activities"\)/ },
     { name: 'Post-incident goes on to the close gate (the issue)', playbook: GATED, status: PIA, stepIndex: 2, first: ['open-approval', 'Closed'], why: /next is its close step/ },
@@ -60,7 +60,7 @@ describe('planAdoption: an adopted case goes on from its status', () => {
       playbook: testPlaybook('skips-cer', [DA, PIA], { close: true }),
       status: CER,
       stepIndex: 0,
-      first: ['move', PIA],
+      first: ['make-move', PIA],
       why: /goes on from after step 1 \("Detection and Analysis"\); next is step 2 \("Post-incident Activities"\)/,
     },
     {
@@ -68,7 +68,7 @@ describe('planAdoption: an adopted case goes on from its status', () => {
       playbook: testPlaybook('short', [DA, CER], { close: true }),
       status: PIA,
       stepIndex: 1,
-      first: ['move', 'Closed'],
+      first: ['make-move', 'Closed'],
       why: /next is its close step/,
     },
     {
@@ -81,7 +81,7 @@ describe('planAdoption: an adopted case goes on from its status', () => {
     },
     { name: 'Ready to Close (set by AWS): waits for a person', playbook: GATED, status: 'Ready to Close', stepIndex: -1, first: ['wait-for-request'], why: /a status AWS sets: .*waits for a person/ },
     { name: 'Acknowledged (set by AWS): waits for a person', playbook: GATED, status: 'Acknowledged', stepIndex: -1, first: ['wait-for-request'], why: /a status AWS sets/ },
-    { name: 'Acknowledged on a close-only playbook: its close step', playbook: testPlaybook('close-only', [], { close: true }), status: 'Acknowledged', stepIndex: -1, first: ['move', 'Closed'], why: /next is its close step/ },
+    { name: 'Acknowledged on a close-only playbook: its close step', playbook: testPlaybook('close-only', [], { close: true }), status: 'Acknowledged', stepIndex: -1, first: ['make-move', 'Closed'], why: /next is its close step/ },
     { name: 'AWS-supported: the close step, whatever the status', playbook: GATED, status: CER, resolverType: 'AWS', stepIndex: 1, first: ['open-approval', 'Closed'], why: /AWS-supported: phasegate never changes its status/ },
     { name: 'Closed: ends at once, closed outside phasegate', playbook: GATED, status: 'Closed', stepIndex: -1, first: ['finish'], why: /ends at once without changing the case/ },
   ];
@@ -110,7 +110,7 @@ describe('planAdoption: an adopted case goes on from its status', () => {
         const playbook = testPlaybook('p', statuses, { close });
         const { state } = adopted(playbook, status);
         const step = planNext(playbook, state);
-        if (step.kind !== 'move' || step.move.to === 'Closed') return;
+        if (step.kind !== 'make-move' || step.move.to === 'Closed') return;
         // The playbook's own next step after the one the case stands at, or a later phase.
         const reached = statuses.indexOf(status as SelfManagedStatus);
         if (reached >= 0) assert.equal(step.move.to, statuses[reached + 1]);

@@ -6,21 +6,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { openApproval, planNext, takeRequest } from '../../src/domain/case/planner';
+import { type OpenApprovalInit, newApproval, planNext, planRequest } from '../../src/domain/case/planner';
 import type { CaseState } from '../../src/domain/case/state';
 import {
   approvalsNeeded,
   approvedMove,
   describeOutcome,
   outcomesFromDecisions,
-  recordDecision,
-  recordTimeout,
+  judgeDecision,
+  judgeTimeout,
   refuseDecisionBy,
   refuseDecisionRequest,
   refuseTransitionRequest,
   repeatedDecision,
 } from '../../src/domain/case/decision-rules';
 import type { ApprovalSpec } from '../../src/domain/playbook/playbook';
+import type { DecisionKind } from '../../src/domain/case/decision';
+import type { DecisionRequest, TransitionRequest } from '../../src/domain/contract/message-payloads';
+import type { Playbook } from '../../src/domain/playbook/playbook';
+import { openGate, recordGateChange, takeRequest as applyRequest } from '../../workflows/case-changes';
 import { testPlaybook } from '../helpers/playbooks';
 
 const DA = 'Detection and Analysis';
@@ -36,11 +40,29 @@ function running(over: Partial<CaseState> = {}): CaseState {
   return { playbook: 'plan', phase: 'running', stepIndex: -1, transitions: [], decisions: [], approvals: 0, duplicateAlerts: 0, caseId: '1234567890', status: 'Submitted', resolverType: 'Self', ...over };
 }
 
+// The workflow's way: the domain decides, the case state takes the answer (workflows/case-changes.ts).
+function openApproval(state: CaseState, init: OpenApprovalInit, nowMs: number) {
+  return openGate(state, newApproval(state, init, nowMs));
+}
+function takeRequest(playbook: Playbook, state: CaseState, request: TransitionRequest & { requestId: string }, nowMs: number) {
+  const plan = planRequest(playbook, state, request, nowMs);
+  applyRequest(state, plan);
+  return plan.taken;
+}
+function recordDecision(state: CaseState, request: DecisionRequest, meta: { at: string; via: 'update' }) {
+  const { change, answer } = judgeDecision(state, request, meta);
+  recordGateChange(state, change);
+  return answer;
+}
+function recordTimeout(state: CaseState, action: DecisionKind, at: string, options: { timeoutDecides?: boolean } = {}): void {
+  recordGateChange(state, judgeTimeout(state, action, at, options));
+}
+
 describe('planNext', () => {
   it('walks the playbook: a free step moves, a gated one opens an approval, close ends it', () => {
-    assert.deepEqual(planNext(PLAYBOOK, running()), { kind: 'move', move: { to: DA, requestedBy: 'playbook', stepIndex: 0 }, queued: false });
+    assert.deepEqual(planNext(PLAYBOOK, running()), { kind: 'make-move', move: { to: DA, requestedBy: 'playbook', stepIndex: 0 }, queued: false });
     assert.deepEqual(planNext(PLAYBOOK, running({ status: DA, stepIndex: 0 })), { kind: 'open-approval', target: CER, approval: GATE, stepIndex: 1 });
-    assert.deepEqual(planNext(PLAYBOOK, running({ status: PIA, stepIndex: 2 })), { kind: 'move', move: { to: 'Closed', requestedBy: 'playbook' }, queued: false });
+    assert.deepEqual(planNext(PLAYBOOK, running({ status: PIA, stepIndex: 2 })), { kind: 'make-move', move: { to: 'Closed', requestedBy: 'playbook' }, queued: false });
     assert.deepEqual(planNext(PLAYBOOK, running({ status: 'Closed', stepIndex: 2 })), { kind: 'finish' });
   });
 
@@ -49,22 +71,23 @@ describe('planNext', () => {
     assert.equal(blocked.kind, 'wait-for-request');
     assert.match((blocked as { why: string }).why, /next step "Post-incident Activities" is not possible from "Submitted"/);
     const adopted = running({ status: DA });
-    assert.equal(planNext(PLAYBOOK, adopted).kind, 'open-approval');
-    assert.equal(adopted.stepIndex, 0);
+    // The step it stands at counts as reached: the loop records it; the planner changes nothing.
+    assert.deepEqual(planNext(PLAYBOOK, adopted), { kind: 'open-approval', target: CER, approval: GATE, stepIndex: 1, reached: 0 });
+    assert.equal(adopted.stepIndex, -1);
   });
 
   it('sends AWS-supported cases straight to the close step', () => {
-    assert.deepEqual(planNext(PLAYBOOK, running({ resolverType: 'AWS', status: 'Acknowledged' })), { kind: 'move', move: { to: 'Closed', requestedBy: 'playbook' }, queued: false });
+    assert.deepEqual(planNext(PLAYBOOK, running({ resolverType: 'AWS', status: 'Acknowledged' })), { kind: 'make-move', move: { to: 'Closed', requestedBy: 'playbook' }, queued: false });
   });
 
   it('takes queued moves first, then decided gates, and waits at an undecided one', () => {
     const state = running({ status: DA, stepIndex: 0, queue: [{ to: PIA, requestedBy: 'erin' }] });
-    assert.deepEqual(planNext(PLAYBOOK, state), { kind: 'move', move: { to: PIA, requestedBy: 'erin' }, queued: true });
+    assert.deepEqual(planNext(PLAYBOOK, state), { kind: 'make-move', move: { to: PIA, requestedBy: 'erin' }, queued: true });
     const gated = running({ status: DA, stepIndex: 0 });
     const pending = openApproval(gated, { target: CER, approval: GATE, requestedBy: 'playbook', stepIndex: 1 }, NOW);
     assert.equal(planNext(PLAYBOOK, gated).kind, 'wait-for-decision');
     recordTimeout(gated, 'reject', AT);
-    assert.deepEqual(planNext(PLAYBOOK, gated), { kind: 'rejected', pending, then: 'stay' });
+    assert.deepEqual(planNext(PLAYBOOK, gated), { kind: 'rejected', pending, by: 'phasegate-timeout', then: 'stay' });
     assert.equal(planNext(testPlaybook('c', [DA, { status: CER, approval: GATE }], { onReject: 'close' }), gated).kind, 'rejected');
   });
 

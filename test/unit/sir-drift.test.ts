@@ -5,10 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openApproval, planNext } from '../../src/domain/case/planner';
+import { type OpenApprovalInit, newApproval, planNext } from '../../src/domain/case/planner';
 import type { CaseState } from '../../src/domain/case/state';
-import { describeOutcome, recordDecision, refuseDecisionRequest } from '../../src/domain/case/decision-rules';
-import { adoptSirCase, describeDrift, driftsFrom, stepIndexFor } from '../../src/domain/case/sir-drift';
+import { describeOutcome, judgeDecision, refuseDecisionRequest } from '../../src/domain/case/decision-rules';
+import { type AdoptOptions, describeDrift, driftsFrom, planDriftAdoption, stepIndexFor } from '../../src/domain/case/sir-drift';
+import type { DecisionRequest } from '../../src/domain/contract/message-payloads';
+import type { Playbook } from '../../src/domain/playbook/playbook';
+import type { DriftRecord, SirReading } from '../../src/domain/case/state';
+import { adoptReading, openGate, recordGateChange } from '../../workflows/case-changes';
 import { testPlaybook } from '../helpers/playbooks';
 
 const DA = 'Detection and Analysis';
@@ -34,6 +38,19 @@ function caseAt(status: CaseState['status'], stepIndex: number, extra: Partial<C
     duplicateAlerts: 0,
     ...extra,
   };
+}
+
+// The workflow's way: the domain decides, the case state takes the answer (workflows/case-changes.ts).
+function adoptSirCase(playbook: Playbook, state: CaseState, found: SirReading, options: AdoptOptions): DriftRecord {
+  const adoption = planDriftAdoption(playbook, state, found, options);
+  adoptReading(state, adoption);
+  return adoption.record;
+}
+function openApproval(state: CaseState, init: OpenApprovalInit, nowMs: number): void {
+  openGate(state, newApproval(state, init, nowMs));
+}
+function recordDecision(state: CaseState, request: DecisionRequest, meta: { at: string; via: 'update' }): void {
+  recordGateChange(state, judgeDecision(state, request, meta).change);
 }
 
 /** A case at D&A whose Containment gate (step 1) is open, as the planner leaves it. */

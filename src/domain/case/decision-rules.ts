@@ -22,7 +22,7 @@ export function isApproverOf(approvers: readonly ApproverRef[], by: string, grou
   return approvers.some((ref) => (ref.startsWith('group:') ? groups.includes(ref.slice('group:'.length)) : ref === by));
 }
 
-export function approvalsNeeded(pending: PendingApproval): number {
+export function approvalsNeeded(pending: Pick<PendingApproval, 'minApprovers' | 'approvedBy'>): number {
   return Math.max((pending.minApprovers ?? 1) - (pending.approvedBy?.length ?? 0), 0);
 }
 
@@ -117,16 +117,28 @@ export function repeatedDecision(state: CaseState, request: DecisionRequest): Om
 }
 
 /**
- * Records a decision that passed refuseDecisionBy on the pending approval: a rejection decides at once;
- * an approval decides once enough distinct people have approved.
+ * What a decision or the clock does to the pending gate: the decision to record, the approvals
+ * counted so far, and, once the gate is decided, who decided it and its outcome. The handler or the
+ * gate records it (workflows/case-changes.ts, recordGateChange); nothing here changes the state.
  */
-export function recordDecision(
-  state: CaseState,
+export interface GateChange {
+  record: DecisionRecord;
+  /** The gate's approvals with this one counted (an approval). */
+  approvedBy?: string[];
+  decided?: { decidedBy: NonNullable<PendingApproval['decidedBy']>; outcome: ApprovalOutcome };
+}
+
+/**
+ * What a decision that passed refuseDecisionBy does to the pending approval: a rejection decides at
+ * once; an approval decides once enough distinct people have approved.
+ */
+export function judgeDecision(
+  state: Readonly<CaseState>,
   request: DecisionRequest,
   meta: { at: string; via: DecisionRecord['via']; proof?: DecisionRecord['proof'] },
-): Omit<DecisionAnswer, 'state'> {
+): { change: GateChange; answer: Omit<DecisionAnswer, 'state'> } {
   const pending = state.pendingApproval!;
-  state.decisions.push({
+  const record: DecisionRecord = {
     approvalId: pending.approvalId,
     decision: request.decision,
     by: request.by,
@@ -136,17 +148,18 @@ export function recordDecision(
     ...(request.comment !== undefined && { comment: request.comment }),
     via: meta.via,
     ...(meta.proof && { proof: meta.proof }),
-  });
+  };
   const answer = { approvalId: pending.approvalId, decision: request.decision, by: request.by, target: pending.target };
   if (request.decision === 'reject') {
-    decide(state, pending, 'reject', [request.by], meta.at);
-    return { ...answer, result: 'rejected', approvalsNeeded: 0, next: 'staying' };
+    return { change: { record, decided: decided(pending, 'reject', [request.by], meta.at) }, answer: { ...answer, result: 'rejected', approvalsNeeded: 0, next: 'staying' } };
   }
-  pending.approvedBy = [...(pending.approvedBy ?? []), request.by];
-  const needed = approvalsNeeded(pending);
-  if (needed > 0) return { ...answer, result: 'counted', approvalsNeeded: needed, next: 'waiting-for-approvals' };
-  decide(state, pending, 'approve', pending.approvedBy, meta.at);
-  return { ...answer, result: 'approved', approvalsNeeded: 0, next: pending.target === 'Closed' ? 'closing' : 'moving' };
+  const approvedBy = [...(pending.approvedBy ?? []), request.by];
+  const needed = approvalsNeeded({ ...pending, approvedBy });
+  if (needed > 0) return { change: { record, approvedBy }, answer: { ...answer, result: 'counted', approvalsNeeded: needed, next: 'waiting-for-approvals' } };
+  return {
+    change: { record, approvedBy, decided: decided(pending, 'approve', approvedBy, meta.at) },
+    answer: { ...answer, result: 'approved', approvalsNeeded: 0, next: pending.target === 'Closed' ? 'closing' : 'moving' },
+  };
 }
 
 /**
@@ -164,9 +177,9 @@ export function outcomesFromDecisions(decisions: readonly DecisionRecord[]): App
  * decider of an approval on timeout: the approvals counted before it, short of the quorum, are kept as
  * partial (older cases named them beside it, as if they had approved the move).
  */
-export function recordTimeout(state: CaseState, action: DecisionKind, at: string, options: { timeoutDecides?: boolean } = {}): void {
+export function judgeTimeout(state: Readonly<CaseState>, action: DecisionKind, at: string, options: { timeoutDecides?: boolean } = {}): GateChange {
   const pending = state.pendingApproval!;
-  state.decisions.push({
+  const record: DecisionRecord = {
     approvalId: pending.approvalId,
     decision: action,
     by: TIMEOUT_ACTOR,
@@ -175,18 +188,17 @@ export function recordTimeout(state: CaseState, action: DecisionKind, at: string
     target: pending.target,
     comment: `no decision before the deadline; the playbook says ${action} on timeout`,
     via: 'timeout',
-  });
+  };
   const counted = pending.approvedBy ?? [];
-  if (options.timeoutDecides) decide(state, pending, action, [TIMEOUT_ACTOR], at, action === 'approve' ? counted : []);
-  else decide(state, pending, action, action === 'approve' ? [...counted, TIMEOUT_ACTOR] : [TIMEOUT_ACTOR], at);
+  if (options.timeoutDecides) return { record, decided: decided(pending, action, [TIMEOUT_ACTOR], at, action === 'approve' ? counted : []) };
+  return { record, decided: decided(pending, action, action === 'approve' ? [...counted, TIMEOUT_ACTOR] : [TIMEOUT_ACTOR], at) };
 }
 
-function decide(state: CaseState, pending: PendingApproval, decision: DecisionKind, by: string[], at: string, partialApprovals: string[] = []): void {
-  pending.decidedBy = { decision, by: by.join(', ') };
-  state.approvalOutcomes = [
-    ...(state.approvalOutcomes ?? []),
-    { approvalId: pending.approvalId, target: pending.target, decision, by, at, ...(partialApprovals.length > 0 && { partialApprovals: [...partialApprovals] }) },
-  ];
+function decided(pending: PendingApproval, decision: DecisionKind, by: string[], at: string, partialApprovals: readonly string[] = []): GateChange['decided'] {
+  return {
+    decidedBy: { decision, by: by.join(', ') },
+    outcome: { approvalId: pending.approvalId, target: pending.target, decision, by, at, ...(partialApprovals.length > 0 && { partialApprovals: [...partialApprovals] }) },
+  };
 }
 
 /**

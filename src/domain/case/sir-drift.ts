@@ -18,11 +18,10 @@
  *   reached (a later one when the case went forward, an earlier one when it went back), so the planner
  *   goes on where the table allows, and waits for a person where it does not.
  */
-import type { CaseState, DriftRecord, DriftSource, PendingApproval, SirReading } from './state';
-import { CLOSED, type CaseStatus } from './status';
+import type { ApprovalOutcome, CaseState, DriftRecord, DriftSource, PendingApproval, SirReading } from './state';
+import { CLOSED, type CaseStatus, type CaseTarget, type ResolverType } from './status';
 import type { Playbook } from '../playbook/playbook';
 import { checkTransition } from './transitions';
-import type { CaseTarget } from './status';
 
 const DRIFTS_KEPT = 20;
 
@@ -43,14 +42,32 @@ export interface AdoptOptions {
 }
 
 /**
- * Adopts SIR's status and resolver type, records the drift, and drops or withdraws what no longer fits
- * (see the rules above). Returns the record it added to `state.drifts`.
+ * What adopting SIR's reading does to the case (see the rules above): every queued move is dropped;
+ * and what it now believes, the step
+ * it stands at, the gate it drops or withdraws, whether it plans again, and the drift on record. The
+ * workflow carries it out (workflows/case-changes.ts, adoptReading); nothing here changes the state.
  */
-export function adoptSirCase(playbook: Playbook, state: CaseState, found: SirReading, options: AdoptOptions): DriftRecord {
+export interface DriftAdoption {
+  /** SIR's status and resolver type, as the case now believes them. */
+  status?: CaseStatus;
+  resolverType?: ResolverType;
+  stepIndex: number;
+  /** The gate is dropped (an approved one whose move has not run) or withdrawn (`withdrawn`: its outcome). */
+  dropGate: boolean;
+  withdrawn?: ApprovalOutcome;
+  /** The case was waiting for a request (or for a gate now gone): it plans again from the adopted status. */
+  planAgain: boolean;
+  closedOutsidePhasegate: boolean;
+  record: DriftRecord;
+  /** The drifts kept on the case with this one (the last 20), and how many in all. */
+  drifts: DriftRecord[];
+  driftCount: number;
+}
+
+export function planDriftAdoption(playbook: Playbook, state: Readonly<CaseState>, found: SirReading, options: AdoptOptions): DriftAdoption {
   const believed: SirReading = { ...(state.status && { status: state.status }), ...(state.resolverType && { resolverType: state.resolverType }) };
-  if (found.status !== undefined) state.status = found.status;
-  if (found.resolverType !== undefined) state.resolverType = found.resolverType;
-  const status = state.status ?? 'Submitted';
+  const status = found.status ?? state.status ?? 'Submitted';
+  const resolverType = found.resolverType ?? state.resolverType;
   const dropped: string[] = [];
 
   if (options.moving) dropped.push(`the move to "${options.moving.to}" (not made: it was decided for "${believed.status}")`);
@@ -59,30 +76,40 @@ export function adoptSirCase(playbook: Playbook, state: CaseState, found: SirRea
     const who = queued.approvedBy?.length ? `approved by ${queued.approvedBy.join(', ')}` : `requested by ${queued.requestedBy}`;
     dropped.push(`the queued move to "${queued.to}" (${who})`);
   }
-  state.queue = undefined;
 
-  state.stepIndex = stepIndexFor(playbook, state.stepIndex, status);
+  const stepIndex = stepIndexFor(playbook, state.stepIndex, status);
 
   const pending = state.pendingApproval;
+  let dropGate = false;
+  let withdrawn: ApprovalOutcome | undefined;
   if (pending?.decidedBy?.decision === 'approve') {
     dropped.push(`the approved move to "${pending.target}" of approval #${pending.approvalId} (not made: it was approved from "${believed.status}")`);
-    state.pendingApproval = undefined;
+    dropGate = true;
   } else if (pending && !pending.decidedBy) {
-    const why = withdrawalReason(state, pending, status);
+    const why = withdrawalReason({ ...(resolverType && { resolverType }), stepIndex }, pending, status);
     if (why) {
-      withdraw(state, pending, why, options.at);
+      withdrawn = { approvalId: pending.approvalId, target: pending.target, decision: 'withdrawn', by: [WITHDRAWN_BY], at: options.at, reason: why };
+      dropGate = true;
       dropped.push(`approval #${pending.approvalId} to move to "${pending.target}" (withdrawn: ${why})`);
     }
   }
 
   // Plans again from the adopted status: a case that waited for a request goes on with its playbook.
-  if (state.phase === 'awaiting-request' || (state.phase === 'awaiting-approval' && !state.pendingApproval)) state.phase = 'running';
-  if (status === CLOSED) state.closedOutsidePhasegate = true;
-
+  const gateLeft = pending !== undefined && !dropGate;
+  const planAgain = state.phase === 'awaiting-request' || (state.phase === 'awaiting-approval' && !gateLeft);
   const record: DriftRecord = { at: options.at, source: options.source, believed, found: { ...found }, dropped, ...(options.event && { event: options.event }) };
-  state.drifts = [...(state.drifts ?? []), record].slice(-DRIFTS_KEPT);
-  state.driftCount = (state.driftCount ?? 0) + 1;
-  return record;
+  return {
+    ...(found.status !== undefined && { status: found.status }),
+    ...(found.resolverType !== undefined && { resolverType: found.resolverType }),
+    stepIndex,
+    dropGate,
+    ...(withdrawn && { withdrawn }),
+    planAgain,
+    closedOutsidePhasegate: status === CLOSED,
+    record,
+    drifts: [...(state.drifts ?? []), record].slice(-DRIFTS_KEPT),
+    driftCount: (state.driftCount ?? 0) + 1,
+  };
 }
 
 /** Why an undecided gate no longer makes sense from `status`, or undefined when it still does. */
@@ -94,14 +121,6 @@ export function withdrawalReason(state: Pick<CaseState, 'resolverType' | 'stepIn
     return `the case is now "${status}" in SIR, at or past the playbook step this approval was for`;
   }
   return undefined;
-}
-
-function withdraw(state: CaseState, pending: PendingApproval, reason: string, at: string): void {
-  state.approvalOutcomes = [
-    ...(state.approvalOutcomes ?? []),
-    { approvalId: pending.approvalId, target: pending.target, decision: 'withdrawn', by: [WITHDRAWN_BY], at, reason },
-  ];
-  state.pendingApproval = undefined;
 }
 
 /**
