@@ -35,7 +35,7 @@ export interface CaseContext {
   /**
    * Cases since the `own-writes-only` patch (issue 18): a move that finds the case already at its target
    * counts it as its own write only when a try of it may really have written (case-operations.ts,
-   * moveSirCase); otherwise someone else moved the case, and it is adopted as drift.
+   * writeSirStatus); otherwise someone else moved the case, and it is adopted as drift.
    */
   readonly ownWritesOnly?: boolean;
   readonly unpublished?: Map<string, SearchAttributePair>;

@@ -8,10 +8,13 @@ import type { CaseTarget } from '../src/domain/case/status';
 import { describeDrift, planDriftAdoption } from '../src/domain/case/sir-drift';
 import { adoptReading } from './case-changes';
 import { publish } from './case-context';
-import { applyTarget, commentBestEffort, moveSirCase } from './case-operations';
+import { applyTarget, commentBestEffort, writeSirStatus } from './case-operations';
 import type { CaseRun } from './case-run';
 
-/** One move of the SIR case. Since `read-before-write` it reads first and adopts what it finds instead of overwriting it. */
+/**
+ * Makes a move the planner chose (a queued move, or a playbook step's): the SIR write, then its record.
+ * Since `read-before-write` the write reads first and adopts what it finds instead of overwriting it.
+ */
 export async function makeMove(run: CaseRun, move: QueuedMove, queued: boolean): Promise<void> {
   const { state } = run;
   const target = move.to;
@@ -30,7 +33,7 @@ export async function makeMove(run: CaseRun, move: QueuedMove, queued: boolean):
   const event = state.sirEventPending;
   state.sirEventPending = undefined;
   const from = state.status ?? 'Submitted';
-  const result = await moveSirCase(run, target);
+  const result = await writeSirStatus(run, target);
   state.move = undefined;
   const now = Date.now();
   state.sirReadAt = new Date(now).toISOString();

@@ -155,11 +155,12 @@ export async function applyTarget(
 }
 
 /**
- * Read before write (cases since `read-before-write`): one activity reads the case and moves it only
+ * The SIR write (its activity is `moveCase`, a name histories keep). Read before write (cases since
+ * `read-before-write`): one activity reads the case and writes its status only
  * when SIR agrees with what the workflow believes; it answers `drifted` without writing otherwise, and
  * carries the lost-answer recovery of both write APIs.
  */
-export async function moveSirCase(ctx: CaseContext, to: CaseTarget): Promise<MoveCaseResult> {
+export async function writeSirStatus(ctx: CaseContext, to: CaseTarget): Promise<MoveCaseResult> {
   const { state } = ctx;
   const caseId = state.caseId!;
   const summary = to === 'Closed' ? `GetCase, then CloseCase ${caseId}` : `GetCase, then UpdateCaseStatus → ${to}`;

@@ -13,6 +13,10 @@
  * - case-waits.ts: every wait, where the case continues as new and re-reads SIR;
  * - case-moves.ts and case-operations.ts: the SIR side (moves, adopted drift, the SIR calls);
  * - approval-gate.ts: a gate once it is open.
+ * One word per thing: a *step* is one of the playbook's steps; the planner's answer is an *action*
+ * (src/domain/case/planner.ts, NextAction); a *move* is a status change the case decided to make (a
+ * queued move, or a step's), made by makeMove; the *SIR write* is the SIR call that makes it
+ * (writeSirStatus; its activity keeps the name `moveCase` its histories record).
  *
  * Cases started before the `attested-decisions` patch run the frozen loop in legacy/. Cases started
  * since the `read-before-write` patch treat SIR as the source of truth (issue 12): every move reads the
