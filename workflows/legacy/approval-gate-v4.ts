@@ -8,8 +8,8 @@ import { condition, metricMeter, patched } from '@temporalio/workflow';
 import { describeApprovers } from '../../src/domain/case-rules';
 import type { CaseTarget, DecisionKind, DecisionRecord, PendingApproval } from '../../src/domain/case-state';
 import type { ApprovalSpec, ApproverRef } from '../../src/domain/playbook';
-import { type CaseContext, publish } from '../case-context';
-import { commentOnCase, notifyEscalation } from '../case-operations';
+import { type CaseContextV4 as CaseContext, publish } from './case-context-v4';
+import { commentOnCase, notifyEscalation } from './sir-calls-v4';
 
 export const TIMEOUT_ACTOR = 'phasegate-timeout';
 
