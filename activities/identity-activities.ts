@@ -6,8 +6,8 @@
  * only the verdict does.
  */
 import type { DecisionKeys } from '../src/attestation/decision-keys';
-import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestation';
-import type { Attestation } from '../src/domain/messages';
+import type { ActorVerdict, AttestedAct } from '../src/domain/case/decision-attestation';
+import type { Attestation } from '../src/domain/contract/message-payloads';
 
 export interface IdentityOptions {
   decisionKeys?: DecisionKeys;

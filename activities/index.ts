@@ -3,7 +3,7 @@ import { type IdentityOptions, createIdentityActivities } from './identity-activ
 import { createNotificationActivities, type NotificationActivityOptions } from './notification-activities';
 import { createSirActivities } from './sir-activities';
 import { createStartActivities } from './start-activities';
-import type { PlaybookCatalog } from '../src/domain/playbook-catalog';
+import type { PlaybookCatalog } from '../src/domain/playbook/catalog';
 
 export interface ActivityOptions {
   /** SIR calls are rate-limited across the task queue, so none may run as a local activity. */

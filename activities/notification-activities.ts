@@ -11,9 +11,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import pino, { type Logger } from 'pino';
-import type { ChannelDelivery } from '../src/domain/approval-notice';
-import { NOTIFY_FAILURE_TYPES } from '../src/domain/notify-activity-options';
-import type { ChannelDeliveryResult, ChannelMessageUpdate } from '../src/domain/approval-message';
+import type { ChannelDelivery } from '../src/domain/case/approval-notice';
+import { NOTIFY_FAILURE_TYPES } from '../src/domain/contract/notify-activity-options';
+import type { ChannelDeliveryResult, ChannelMessageUpdate } from '../src/domain/case/approval-message';
 import type { ChannelDirectory, NotifyChannel } from '../src/notify/channel';
 import { checkChannelMessageUpdate } from '../src/notify/channel-message-update-schema';
 import { checkChannelDelivery } from '../src/notify/channel-delivery-schema';

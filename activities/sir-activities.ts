@@ -4,11 +4,11 @@
  */
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { CLOSED, type CaseStatus, type ResolverType, type SelfManagedStatus } from '../src/domain/case-status';
-import { checkTransition } from '../src/domain/transitions';
-import { SIR_CALL_MUST_QUEUE } from '../src/domain/sir-errors';
-import { capCommentBody } from '../src/domain/comment-body';
-import type { NewCaseSpec } from '../src/domain/case-playbook-input';
+import { CLOSED, type CaseStatus, type ResolverType, type SelfManagedStatus } from '../src/domain/case/status';
+import { checkTransition } from '../src/domain/case/transitions';
+import { SIR_CALL_MUST_QUEUE } from '../src/domain/sir-api/errors';
+import { capCommentBody } from '../src/domain/sir-api/comment-body';
+import type { NewCaseSpec } from '../src/domain/case/playbook-input';
 import type { GetCaseOutput, SirCallOptions, SirClient, SirOperation } from '../src/sir';
 import { SirError } from '../src/sir';
 import { type RetryMark, measured } from './sir-call-metrics';

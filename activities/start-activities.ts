@@ -1,15 +1,15 @@
 /**
- * The worker's check of a case start (src/domain/case-start.ts), run as a local activity before the
+ * The worker's check of a case start (src/domain/case/start.ts), run as a local activity before the
  * case makes any SIR call: only the worker holds its playbook directory and the decision key, and only
  * the verdict enters the history.
  */
 import type { DecisionKeys } from '../src/attestation/decision-keys';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import { type StartVerdict, UNVERIFIED_START } from '../src/domain/case-start';
-import type { PlaybookCatalog } from '../src/domain/playbook-catalog';
-import { playbookSha256 } from '../src/domain/playbook-hash';
-import { attestedStartOf } from '../src/domain/start-attestation';
-import { caseWorkflowId } from '../src/domain/temporal-names';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import { type StartVerdict, UNVERIFIED_START } from '../src/domain/case/start';
+import type { PlaybookCatalog } from '../src/domain/playbook/catalog';
+import { playbookSha256 } from '../src/domain/playbook/hash';
+import { attestedStartOf } from '../src/domain/case/start-attestation';
+import { caseWorkflowId } from '../src/domain/contract/temporal-names';
 
 export interface StartCheckOptions {
   /** The worker's own playbooks (its playbook directory, PHASEGATE_PLAYBOOKS): a case runs only one of these. */

@@ -16,13 +16,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { parseAlert } from '../src/domain/alert-parse';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import { alertFingerprint } from '../src/domain/fingerprint';
-import { newCaseFromAlert } from '../src/domain/new-case-from-alert';
-import type { Playbook } from '../src/domain/playbook';
-import { routeAlert } from '../src/domain/playbook-routing';
-import { loadPlaybooksOrThrow } from '../src/server/playbook-directory';
+import { parseAlert } from '../src/domain/alert/parse';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import { alertFingerprint } from '../src/domain/alert/fingerprint';
+import { newCaseFromAlert } from '../src/domain/case/new-case-from-alert';
+import type { Playbook } from '../src/domain/playbook/playbook';
+import { routeAlert } from '../src/domain/playbook/routing';
+import { loadPlaybooksOrThrow } from '../src/config/playbook-directory';
 import { caseWorkflowOptions } from '../src/temporal/case-workflow-options';
 import type { casePlaybook } from '../workflows';
 import { benchAlert, mapLimit } from './lib/alerts';

@@ -1,18 +1,18 @@
 /**
  * A human gate before a phase change, once it is open: tell the playbook's channels, wait for the
- * decision (recorded by the message handlers through decision-rules.ts), remind, escalate or let the
+ * decision (recorded by the message handlers through case/decision-rules.ts), remind, escalate or let the
  * clock decide as the playbook says. Deadlines live in the pending approval itself, so a case that
  * continues as new while it waits picks the gate up where it was.
  */
 import { metricMeter, workflowInfo } from '@temporalio/workflow';
-import type { ApprovalNotice, ApprovalNoticeEvent } from '../src/domain/approval-notice';
-import { gateFor } from '../src/domain/case-planner';
-import { describeApprovers } from '../src/domain/case-rules';
-import type { PendingApproval } from '../src/domain/case-state';
-import type { ApprovalMessageEvent, MessageOutcome } from '../src/domain/approval-message';
-import { TIMEOUT_ACTOR, approvalsNeeded, recordTimeout } from '../src/domain/decision-rules';
-import { formatDuration } from '../src/domain/playbook-duration';
-import type { ApprovalSpec } from '../src/domain/playbook';
+import type { ApprovalNotice, ApprovalNoticeEvent } from '../src/domain/case/approval-notice';
+import { gateFor } from '../src/domain/case/planner';
+import { describeApprovers } from '../src/domain/case/rules';
+import type { PendingApproval } from '../src/domain/case/state';
+import type { ApprovalMessageEvent, MessageOutcome } from '../src/domain/case/approval-message';
+import { TIMEOUT_ACTOR, approvalsNeeded, recordTimeout } from '../src/domain/case/decision-rules';
+import { formatDuration } from '../src/domain/playbook/duration';
+import type { ApprovalSpec } from '../src/domain/playbook/playbook';
 import { tellChannel } from './approval-messages';
 import { type CaseContext, publish } from './case-context';
 import { commentBestEffort, notifyChannel, notifyEscalation } from './case-operations';
@@ -41,7 +41,7 @@ export async function runGate(ctx: CaseContext, pending: PendingApproval, wait: 
     pending.announced = true;
     tell('approval-opened');
   }
-  // A gate withdrawn because SIR changed outside phasegate (sir-drift.ts) is no longer the case's gate.
+  // A gate withdrawn because SIR changed outside phasegate (case/sir-drift.ts) is no longer the case's gate.
   const open = (): boolean => ctx.state.pendingApproval === pending;
   // A counted approval wakes the gate only where a message shows the quorum (or may, once posted).
   let counted = pending.approvedBy?.length ?? 0;

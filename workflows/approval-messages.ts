@@ -11,9 +11,9 @@
  * chain issues its command when a queued activity completes, which a replay sees at the same point
  * of the history as the live run did (unlike a local activity's result).
  */
-import { type ApprovalMessageEvent, type ChannelMessage, messageDecisions, type MessageOutcome } from '../src/domain/approval-message';
-import type { ApprovalNotice } from '../src/domain/approval-notice';
-import type { PendingApproval } from '../src/domain/case-state';
+import { type ApprovalMessageEvent, type ChannelMessage, messageDecisions, type MessageOutcome } from '../src/domain/case/approval-message';
+import type { ApprovalNotice } from '../src/domain/case/approval-notice';
+import type { PendingApproval } from '../src/domain/case/state';
 import type { CaseContext } from './case-context';
 import { deliverToChannel, notifyChannel, updateChannelMessage } from './case-operations';
 

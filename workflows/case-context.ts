@@ -3,10 +3,10 @@
  * makes the Web UI reflect that state (search attributes and current details).
  */
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import type { CaseState } from '../src/domain/case-state';
-import type { LocalComment } from './case-operations';
-import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/search-attributes';
+import type { AddCaseCommentRequest } from '../activities';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import type { CaseState } from '../src/domain/case/state';
+import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/contract/search-attributes';
 
 export interface CaseContext {
   readonly input: CasePlaybookInput;
@@ -107,3 +107,12 @@ function upsert(published: Map<string, unknown>, changed: SearchAttributePair[])
   upsertSearchAttributes(changed);
   for (const { key, value } of changed) published.set(key.name, value);
 }
+
+/** A best-effort comment tried as a local activity, until the main line joins it. */
+export interface LocalComment {
+  request: AddCaseCommentRequest;
+  summary: string;
+  attempt: Promise<void>;
+  failure?: unknown;
+}
+

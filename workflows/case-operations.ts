@@ -4,17 +4,18 @@
  */
 import { ApplicationFailure, TimeoutFailure, isCancellation, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AddCaseCommentRequest, CaseSnapshot, MoveCaseRequest, MoveCaseResult, PhasegateActivities, ProveActorRequest, RetryMark } from '../activities';
-import type { ChannelDeliveryResult, ChannelMessageUpdate } from '../src/domain/approval-message';
-import type { ChannelDelivery } from '../src/domain/approval-notice';
-import type { ActorVerdict } from '../src/domain/decision-attestation';
-import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/notify-activity-options';
-import { createCaseClientToken } from '../src/domain/case-playbook-input';
-import { capCommentBody } from '../src/domain/comment-body';
-import type { CaseTarget, TransitionRecord } from '../src/domain/case-state';
-import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE, failedTryMayHaveWritten } from '../src/domain/sir-errors';
-import { type CaseContext, flushPublished } from './case-context';
+import type { ChannelDeliveryResult, ChannelMessageUpdate } from '../src/domain/case/approval-message';
+import type { ChannelDelivery } from '../src/domain/case/approval-notice';
+import type { ActorVerdict } from '../src/domain/case/decision-attestation';
+import { NOTIFY_ACTIVITY_OPTIONS } from '../src/domain/contract/notify-activity-options';
+import { createCaseClientToken } from '../src/domain/case/playbook-input';
+import { capCommentBody } from '../src/domain/sir-api/comment-body';
+import type { TransitionRecord } from '../src/domain/case/state';
+import { NON_RETRYABLE_SIR_ERROR_TYPES, SIR_CALL_MUST_QUEUE, failedTryMayHaveWritten } from '../src/domain/sir-api/errors';
+import { type CaseContext, type LocalComment, flushPublished } from './case-context';
 import { activityFailureCause, asCaseFailure } from './case-failure';
 import { COMMENT_LOCAL_ACTIVITY_OPTIONS, SIR_ACTIVITY_OPTIONS, SIR_FIRST_RETRY_MS, SIR_LOCAL_ACTIVITY_OPTIONS, SIR_LONGEST_RETRY_AFTER_MS } from './sir-activity-options';
+import type { CaseTarget } from '../src/domain/case/status';
 
 const sir = proxyActivities<PhasegateActivities>(SIR_ACTIVITY_OPTIONS);
 const sirLocal = proxyLocalActivities<PhasegateActivities>(SIR_LOCAL_ACTIVITY_OPTIONS);
@@ -272,14 +273,6 @@ export async function commentBestEffort(ctx: CaseContext, key: string, body: str
     return;
   }
   await queuedComment(ctx, request, summary);
-}
-
-/** A best-effort comment tried as a local activity, until the main line joins it. */
-export interface LocalComment {
-  request: AddCaseCommentRequest;
-  summary: string;
-  attempt: Promise<void>;
-  failure?: unknown;
 }
 
 /**

@@ -5,18 +5,18 @@
  * In the words of the playbook: open (or adopt) the case; then ask the planner what is next and do it:
  * move the case, open a gate and wait for its decision, or wait for a person to ask for a transition;
  * finally close the case. Decisions and requests are taken by the message handlers, which prove who
- * is behind them (proveActor) and apply the gate's rules (decision-rules.ts); they answer once the
+ * is behind them (proveActor) and apply the gate's rules (case/decision-rules.ts); they answer once the
  * decision is recorded, and the move it allows runs, and retries, in the loop (since `local-sir-calls`
  * the answer leaves with the workflow task, so after the move's local try when it runs in that task).
  *
  * Cases started before the `attested-decisions` patch run the frozen loop in legacy/. Cases started
  * since the `read-before-write` patch treat SIR as the source of truth (issue 12): every move reads the
  * case first, SIR events and a slow timer make a waiting case re-read it, and a change made outside
- * phasegate is adopted, never overwritten (src/domain/sir-drift.ts); repeated alerts are mentioned
- * once per window (src/domain/duplicate-window.ts). Cases since `local-sir-calls` (issue 14) make each
+ * phasegate is adopted, never overwritten (src/domain/case/sir-drift.ts); repeated alerts are mentioned
+ * once per window (src/domain/case/duplicate-window.ts). Cases since `local-sir-calls` (issue 14) make each
  * SIR call as a local activity first and send search attributes once per wait, so an alert's case
  * opens, moves and parks at its first gate in one workflow task (case-operations.ts, case-context.ts).
- * Cases since `verified-start` (issue 18) begin with the worker checking the start (case-start.ts):
+ * Cases since `verified-start` (issue 18) begin with the worker checking the start (workflows/case-start.ts):
  * whoever can start workflows cannot bring their own gates or adopt a SIR case without a reason.
  */
 import {
@@ -32,16 +32,16 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import { type NextStep, planNext, openApproval, takeRequest } from '../src/domain/case-planner';
-import type { CaseState, CaseTarget, DeferredSignal, DriftSource, QueuedMove, RefusalRecord, SirReading, TransitionRecord, DecisionRecord } from '../src/domain/case-state';
-import { addMember, startGroup } from '../src/domain/alert-group';
-import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/duplicate-window';
-import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook';
-import { formatDuration } from '../src/domain/playbook-duration';
-import { adoptSirCase, describeDrift, driftsFrom } from '../src/domain/sir-drift';
-import { planAdoption } from '../src/domain/case-adoption';
-import type { ActorVerdict, AttestedAct } from '../src/domain/decision-attestation';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import { type NextStep, planNext, openApproval, takeRequest } from '../src/domain/case/planner';
+import type { CaseState, DeferredSignal, DriftSource, QueuedMove, RefusalRecord, SirReading, TransitionRecord } from '../src/domain/case/state';
+import { addMember, startGroup } from '../src/domain/alert/group';
+import { duplicatesDueAt, flushDuplicates, noteDuplicate } from '../src/domain/case/duplicate-window';
+import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook/playbook';
+import { formatDuration } from '../src/domain/playbook/duration';
+import { adoptSirCase, describeDrift, driftsFrom } from '../src/domain/case/sir-drift';
+import { planAdoption } from '../src/domain/case/adoption';
+import type { ActorVerdict, AttestedAct } from '../src/domain/case/decision-attestation';
 import {
   REFUSAL_TYPES,
   type Refusal,
@@ -53,14 +53,10 @@ import {
   outcomesFromDecisions,
   refuseTransitionRequest,
   repeatedDecision,
-} from '../src/domain/decision-rules';
+} from '../src/domain/case/decision-rules';
 import {
-  type Actor,
-  type ApprovalSignal,
   type DecisionAnswer,
-  type DecisionRequest,
   type TransitionAnswer,
-  type TransitionRequest,
   approveSignal,
   decideUpdate,
   duplicateAlertSignal,
@@ -70,13 +66,16 @@ import {
   sirCaseChangedSignal,
   stateQuery,
   transitionUpdate,
-} from '../src/domain/messages';
+} from '../src/domain/contract/messages';
 import { runGate, type CaseWait } from './approval-gate';
 import { type CaseContext, flushPublished, publish, publishedAtStart } from './case-context';
 import { applyTarget, commentBestEffort, joinLocalComments, moveSirCase, openOrAdoptCase, proveActor, readSirCase } from './case-operations';
 import { refuseMalformedStart, verifyStart } from './case-start';
-import { UNVERIFIED_START } from '../src/domain/case-start';
+import { UNVERIFIED_START } from '../src/domain/case/start';
 import { casePlaybookV4 } from './legacy/case-playbook-v4';
+import type { CaseTarget } from '../src/domain/case/status';
+import type { DecisionRecord } from '../src/domain/case/decision';
+import type { Actor, ApprovalSignal, DecisionRequest, TransitionRequest } from '../src/domain/contract/message-payloads';
 
 export interface CaseOutcome {
   caseId: string;

@@ -1,5 +1,5 @@
 /**
- * caseRateLimiter: the per-playbook, per-hour count of new cases (src/domain/case-rate-limit.ts).
+ * caseRateLimiter: the per-playbook, per-hour count of new cases (src/domain/contract/case-rate-limiter.ts).
  * Deterministic: `@temporalio/workflow` and pure `src/domain` only.
  */
 import { ApplicationFailure, allHandlersFinished, condition, setHandler, sleep } from '@temporalio/workflow';
@@ -11,7 +11,7 @@ import {
   limiterEndsAt,
   limiterStateQuery,
   reserveCaseUpdate,
-} from '../src/domain/case-rate-limit';
+} from '../src/domain/contract/case-rate-limiter';
 
 export async function caseRateLimiter(input: CaseRateLimiterInput): Promise<CaseRateLimiterState> {
   const state: CaseRateLimiterState = { playbook: input.playbook, hour: input.hour, granted: [] };

@@ -1,12 +1,12 @@
 /**
- * The first act of a new case since the `verified-start` patch (src/domain/case-start.ts): the
+ * The first act of a new case since the `verified-start` patch (src/domain/case/start.ts): the
  * worker checks the start in a local activity, and a start it refuses fails the workflow with
  * UnverifiedStart before any SIR call.
  */
 import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { PhasegateActivities } from '../activities';
-import type { CasePlaybookInput } from '../src/domain/case-playbook-input';
-import { type StartVerdict, UNVERIFIED_START, malformedStart } from '../src/domain/case-start';
+import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
+import { type StartVerdict, UNVERIFIED_START, malformedStart } from '../src/domain/case/start';
 
 const CHECK_OPTIONS = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' } } as const;
 const startCheck = proxyLocalActivities<PhasegateActivities>(CHECK_OPTIONS);

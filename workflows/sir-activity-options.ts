@@ -1,5 +1,5 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../src/domain/sir-errors';
+import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../src/domain/sir-api/errors';
 
 /**
  * Retry policy for every SIR call: exponential backoff for throttling, server errors and transport

@@ -3,8 +3,8 @@
  * mapping and no checks beyond what the calls need.
  */
 import type { SirClient } from '../../src/sir';
-import type { NewCaseSpec } from '../../src/domain/case-playbook-input';
-import type { SelfManagedStatus } from '../../src/domain/case-status';
+import type { NewCaseSpec } from '../../src/domain/case/playbook-input';
+import type { SelfManagedStatus } from '../../src/domain/case/status';
 
 export interface BareSirCase {
   newCase: NewCaseSpec;

@@ -3,8 +3,8 @@
  * whether or not earlier ones were answered, so a slow server cannot hide its queue), and the joins
  * between what the bench sent and what the sandbox saw.
  */
-import { createCaseClientToken } from '../../src/domain/case-playbook-input';
-import { caseWorkflowId } from '../../src/domain/temporal-names';
+import { createCaseClientToken } from '../../src/domain/case/playbook-input';
+import { caseWorkflowId } from '../../src/domain/contract/temporal-names';
 import { type AlertPoster, type BenchAlert, type PostResult } from './alerts';
 import type { SandboxTap } from './sandbox-tap';
 import { sleep } from './report';

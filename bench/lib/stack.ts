@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { SANDBOX_DEFAULT_CREDENTIALS, startSandbox, type SirSandbox } from '../../src/sandbox';
-import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/contract/search-attributes';
 import { loadTemporalTarget } from '../../src/temporal/connection-config';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { locateTemporalCli } from '../../src/temporal/temporal-cli';

@@ -6,9 +6,10 @@
  * dropping the old one later. A key is referred to by a short id derived from it, never by itself.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { ATTESTATION_MAX_AGE_MS, type ActorVerdict, type AttestedAct, attestationMessage } from '../domain/decision-attestation';
-import type { Attestation } from '../domain/messages';
-import { type AttestedStart, type StartAttestation, startAttestationMessage } from '../domain/start-attestation';
+import { ATTESTATION_MAX_AGE_MS, type ActorVerdict, type AttestedAct, attestationMessage } from '../domain/case/decision-attestation';
+import { type AttestedStart, startAttestationMessage } from '../domain/case/start-attestation';
+import type { Attestation } from '../domain/contract/message-payloads';
+import type { StartAttestation } from '../domain/case/playbook-input';
 
 const MIN_KEY_LENGTH = 32;
 

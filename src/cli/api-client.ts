@@ -3,8 +3,8 @@
  * token (PHASEGATE_URL, PHASEGATE_TOKEN). Inside a `phasegate dev` directory both are found in the
  * dev credentials without configuration. The API proves who the person is; the CLI never says so itself.
  */
-import type { CaseState } from '../domain/case-state';
-import type { DecisionAnswer, TransitionAnswer } from '../domain/messages';
+import type { CaseState } from '../domain/case/state';
+import type { DecisionAnswer, TransitionAnswer } from '../domain/contract/messages';
 import type { CaseSummary } from '../temporal/case-commands';
 import { defaultStateDir } from '../temporal/temporal-cli';
 import { readDevCredentials } from './dev-credentials';

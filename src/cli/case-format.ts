@@ -1,5 +1,5 @@
-import type { CaseState } from '../domain/case-state';
-import type { DecisionAnswer, TransitionAnswer } from '../domain/messages';
+import type { CaseState } from '../domain/case/state';
+import type { DecisionAnswer, TransitionAnswer } from '../domain/contract/messages';
 import type { CaseSummary } from '../temporal/case-commands';
 
 /** A case as a responder reads it in a terminal. */

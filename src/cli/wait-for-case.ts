@@ -1,5 +1,5 @@
 /** `--wait`: follow a case through the API until it comes to rest, for people and scripts alike. */
-import type { CaseState } from '../domain/case-state';
+import type { CaseState } from '../domain/case/state';
 import type { PhasegateApi } from './api-client';
 
 const WAIT_LIMIT_MS = 120_000;

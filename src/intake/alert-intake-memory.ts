@@ -2,7 +2,7 @@
  * What one intake process (an API server, `phasegate intake`) learnt from Temporal while taking
  * alerts, so that a storm costs one cheap call per alert instead of a round of them (issue 18):
  *
- * - the open window of each group (alert-group-window.ts) until it ends: a later alert of the group
+ * - the open window of each group (alert/group-window.ts) until it ends: a later alert of the group
  *   goes straight to the window's case;
  * - the cases it saw running: an alert for one is signalled at once, without a start that fails and
  *   a describe first;
@@ -17,7 +17,7 @@
  * describe. A process that starts knows nothing and asks, once.
  */
 import type { GroupWindow } from '../temporal/alert-group-window-client';
-import { HOUR_MS } from '../domain/alert-group';
+import { HOUR_MS } from '../domain/alert/group';
 
 export const INTAKE_MEMORY_ENTRIES = 10_000;
 

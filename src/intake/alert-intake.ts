@@ -5,7 +5,7 @@
  * same way whichever door it came through.
  *
  * Every accepted alert is counted on the case its answer names: a grouped alert whose group's case
- * has finished opens the group's next case (alert-group-window.ts), and a storm alert whose storm case
+ * has finished opens the group's next case (alert/group-window.ts), and a storm alert whose storm case
  * has finished the next storm case. Only an alert that would open a new case asks the case-rate
  * limiter, and not once this process knows the hour is full (alert-intake-memory.ts).
  *
@@ -15,19 +15,19 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { DecisionKeys } from '../attestation/decision-keys';
-import type { Alert } from '../domain/alert';
-import { parseAlert } from '../domain/alert-parse';
-import { type GroupMember, STORM_CASES_PER_HOUR, alertTime, groupId, hourNumber, stormFingerprint } from '../domain/alert-group';
-import type { AlertProblem } from '../domain/alert-issues';
-import type { CasePlaybookInput, NewCaseSpec } from '../domain/case-playbook-input';
-import { alertFingerprint } from '../domain/fingerprint';
-import { duplicateAlertSignal } from '../domain/messages';
-import { CASE_DESCRIPTION_MAX_LENGTH, CASE_TITLE_MAX_LENGTH, newCaseFromAlert } from '../domain/new-case-from-alert';
-import { caseWorkflowId } from '../domain/temporal-names';
+import type { Alert } from '../domain/alert/alert';
+import { parseAlert } from '../domain/alert/parse';
+import { type GroupMember, STORM_CASES_PER_HOUR, alertTime, groupId, hourNumber, stormFingerprint } from '../domain/alert/group';
+import type { AlertProblem } from '../domain/alert/issues';
+import type { CasePlaybookInput, NewCaseSpec } from '../domain/case/playbook-input';
+import { alertFingerprint } from '../domain/alert/fingerprint';
+import { duplicateAlertSignal } from '../domain/contract/messages';
+import { CASE_DESCRIPTION_MAX_LENGTH, CASE_TITLE_MAX_LENGTH, newCaseFromAlert } from '../domain/case/new-case-from-alert';
+import { caseWorkflowId } from '../domain/contract/temporal-names';
 import { closeGroupWindow, openGroupWindow } from '../temporal/alert-group-window-client';
 import { type SlotVerdict, reserveCaseSlot } from '../temporal/case-rate-limiter-client';
-import type { Playbook } from '../domain/playbook';
-import { routeAlert } from '../domain/playbook-routing';
+import type { Playbook } from '../domain/playbook/playbook';
+import { routeAlert } from '../domain/playbook/routing';
 import { caseWorkflowOptions } from '../temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import type { AlertIntakeMemory } from './alert-intake-memory';

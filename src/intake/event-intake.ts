@@ -5,7 +5,7 @@
  * The doors differ only in how they answer: an HTTP status, or deleting the message or leaving it to
  * the queue's redrive policy.
  */
-import { isSirEvent } from '../domain/sir-event';
+import { isSirEvent } from '../domain/sir-api/event';
 import { type AdoptionPermission, type AlertIntakeDeps, type AlertIntakeResult, acceptAlert } from './alert-intake';
 import { type SirEventResult, takeSirEvent } from './sir-event-intake';
 

@@ -18,9 +18,9 @@
  * received while it is busy leads to one re-read).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { AlertProblem } from '../domain/alert-issues';
-import { sirCaseChangedSignal } from '../domain/messages';
-import { SIR_CASE_EVENTS, mayChangeCase, parseSirEvent } from '../domain/sir-event';
+import type { AlertProblem } from '../domain/alert/issues';
+import { sirCaseChangedSignal } from '../domain/contract/messages';
+import { SIR_CASE_EVENTS, mayChangeCase, parseSirEvent } from '../domain/sir-api/event';
 import { findRunningCaseBySirId } from '../temporal/case-commands';
 
 export interface SirEventDeps {

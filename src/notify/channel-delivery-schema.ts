@@ -1,13 +1,13 @@
 /**
- * The shape notifyChannel accepts (ChannelDelivery, src/domain/approval-notice.ts), checked at the
+ * The shape notifyChannel accepts (ChannelDelivery, src/domain/case/approval-notice.ts), checked at the
  * activity's door: a malformed notice would fail the same way on every retry, so it is refused once
  * with a message that says which field is wrong. Unknown notice fields are kept, so a newer workflow
  * can add to the notice and webhook receivers see it.
  */
 import { z } from 'zod';
-import type { ApprovalNoticeEvent, ChannelDelivery } from '../domain/approval-notice';
-import { ALL_CASE_STATUSES } from '../domain/case-status';
-import { formatPath } from '../domain/playbook-location';
+import type { ApprovalNoticeEvent, ChannelDelivery } from '../domain/case/approval-notice';
+import { ALL_CASE_STATUSES } from '../domain/case/status';
+import { formatPath } from '../domain/playbook/location';
 
 const EVENTS: Record<ApprovalNoticeEvent, true> = {
   'approval-opened': true,

@@ -1,11 +1,11 @@
 /**
- * The shape updateChannelMessage accepts (ChannelMessageUpdate, src/domain/approval-message.ts),
+ * The shape updateChannelMessage accepts (ChannelMessageUpdate, src/domain/case/approval-message.ts),
  * checked at the activity's door like a delivery (channel-delivery-schema.ts): a malformed update
  * would fail the same way on every retry, so it is refused once, saying which field is wrong.
  */
 import { z } from 'zod';
-import type { ApprovalMessageEvent, ChannelMessageUpdate } from '../domain/approval-message';
-import { formatPath } from '../domain/playbook-location';
+import type { ApprovalMessageEvent, ChannelMessageUpdate } from '../domain/case/approval-message';
+import { formatPath } from '../domain/playbook/location';
 import { checkChannelDelivery } from './channel-delivery-schema';
 
 const EVENTS: Record<ApprovalMessageEvent, true> = {

@@ -23,8 +23,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { CHANNEL_NAME_RULE, isChannelName } from '../domain/notify-channel-name';
-import { formatPath } from '../domain/playbook-location';
+import { CHANNEL_NAME_RULE, isChannelName } from '../domain/playbook/channel-name';
+import { formatPath } from '../domain/playbook/location';
 import { parseWebhookSecrets } from '../server/webhook-signature';
 import { ChannelDirectory, type NotifyChannel } from './channel';
 import { INBOUND_SECRET_ENVS, InboundSecrets, loadInboundSecrets } from './inbound-secrets';

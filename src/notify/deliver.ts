@@ -2,8 +2,8 @@
  * Sends one approval notice to one configured channel, in that channel's format. Everything about
  * where it goes (URL, signing secret) comes from the channel, never from the caller.
  */
-import type { ChannelMessage } from '../domain/approval-message';
-import type { ApprovalNotice } from '../domain/approval-notice';
+import type { ChannelMessage } from '../domain/case/approval-message';
+import type { ApprovalNotice } from '../domain/case/approval-notice';
 import type { NotifyChannel } from './channel';
 import { postJson } from './http-delivery';
 import { postGateMessage } from './slack-app-delivery';

@@ -6,8 +6,8 @@
  * never carry the bot token (the client sends it only as a header and redacts it in its debug log).
  */
 import { ErrorCode, type Logger, LogLevel, WebClient } from '@slack/web-api';
-import type { ChannelMessage, ChannelMessageUpdate } from '../domain/approval-message';
-import type { ApprovalNotice } from '../domain/approval-notice';
+import type { ChannelMessage, ChannelMessageUpdate } from '../domain/case/approval-message';
+import type { ApprovalNotice } from '../domain/case/approval-notice';
 import type { SlackAppChannel } from './channel';
 import { DELIVERY_TIMEOUT_MS, DeliveryError, MAX_RETRY_AFTER_MS } from './http-delivery';
 import { gateViewOf, gateViewOfUpdate, reminderReply, slackAppMessage } from './slack-app-message';

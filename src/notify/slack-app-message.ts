@@ -6,8 +6,8 @@
  * alert must not be able to write `<!channel>` into an IR channel.
  */
 import type { KnownBlock, MrkdwnElement } from '@slack/types';
-import type { ApprovalMessageEvent, ChannelMessageUpdate, MessageDecision, MessageOutcome } from '../domain/approval-message';
-import type { ApprovalNotice } from '../domain/approval-notice';
+import type { ApprovalMessageEvent, ChannelMessageUpdate, MessageDecision, MessageOutcome } from '../domain/case/approval-message';
+import type { ApprovalNotice } from '../domain/case/approval-notice';
 import { ACTION_APPROVE, ACTION_REJECT, ACTION_REJECT_WITH_REASON, DECIDE_BLOCK_ID, gateValue } from './slack-app-actions';
 import { escape } from './slack-message';
 

@@ -4,7 +4,7 @@
  * alert fields, so everything from a notice is escaped: an alert must not be able to write
  * `<!channel>` into an IR channel.
  */
-import type { ApprovalNotice } from '../domain/approval-notice';
+import type { ApprovalNotice } from '../domain/case/approval-notice';
 
 export interface SlackMessage {
   text: string;

@@ -5,7 +5,7 @@
  * replay older than five minutes.
  */
 import { createHash } from 'node:crypto';
-import type { ApprovalNotice } from '../domain/approval-notice';
+import type { ApprovalNotice } from '../domain/case/approval-notice';
 import { SIGNATURE_HEADER, signWebhook } from '../server/webhook-signature';
 
 /** Names this notice across retries: the signature changes per attempt, this header does not. */

@@ -5,14 +5,13 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ALL_CASE_STATUSES, RESOLVER_TYPES, type CaseStatus } from '../domain/case-status';
+import { ALL_CASE_STATUSES, RESOLVER_TYPES, type CaseStatus, type ResolverType } from '../domain/case/status';
 import { SIR_OPERATIONS } from '../sir/shapes';
 import type { CallLog } from './call-log';
-import type { EventDelivery } from './case-events';
+import type { CaseEvent, DeliveryState, EventDelivery } from './case-events';
 import type { StoredCase } from './case-store';
 import { faultSchema, faultTargetSchema, type FaultInjector } from './fault-injector';
-import type { CaseChange, CaseChangeResult } from './server';
-
+import type { OutOfBandChange } from './sir-service';
 export const ADMIN_PREFIX = '/__sandbox';
 
 export interface AdminDependencies {
@@ -116,3 +115,18 @@ function badRequest(reply: FastifyReply, error: string, zodError: z.ZodError): F
   const details = zodError.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
   return reply.code(400).send({ error, details });
 }
+
+export interface CaseChange extends OutOfBandChange {
+  /** Default: the sandbox's account id (a customer analyst). */
+  updatedBy?: string;
+}
+
+export interface CaseChangeResult {
+  caseId: string;
+  caseStatus: CaseStatus;
+  resolverType: ResolverType;
+  /** Absent when nothing changed (no event is published for that). */
+  event?: { id?: string; detailType: CaseEvent['detailType']; delivery: DeliveryState | 'not-configured' };
+}
+
+

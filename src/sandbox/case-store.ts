@@ -4,7 +4,7 @@
  * sir-service.ts, so this module knows nothing about HTTP or error shapes.
  */
 import { randomInt } from 'node:crypto';
-import type { CaseStatus, EngagementType, ResolverType } from '../domain/case-status';
+import type { CaseStatus, EngagementType, ResolverType } from '../domain/case/status';
 import type { ImpactedAwsRegion, ThreatActorIp, Watcher } from '../sir/shapes';
 
 export interface StoredCase {

@@ -4,7 +4,7 @@
  * members in the JSON body, and `Retry-After` as a header because the model binds
  * `retryAfterSeconds` with httpHeader, so a client reading it from the body would be wrong.
  */
-import { SIR_ERRORS, type SirErrorName } from '../domain/sir-errors';
+import { SIR_ERRORS, type SirErrorName } from '../domain/sir-api/errors';
 import type { ValidationExceptionField } from '../sir/shapes';
 
 export type ValidationExceptionReason = 'UNKNOWN_OPERATION' | 'CANNOT_PARSE' | 'FIELD_VALIDATION_FAILED' | 'OTHER';

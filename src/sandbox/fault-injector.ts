@@ -13,7 +13,7 @@
  * (for every caller, since the signature check reads it) until the faults are cleared.
  */
 import { z } from 'zod';
-import { SIR_ERROR_NAMES, type SirErrorName } from '../domain/sir-errors';
+import { SIR_ERROR_NAMES, type SirErrorName } from '../domain/sir-api/errors';
 import { SIR_OPERATIONS, type SirOperation } from '../sir/shapes';
 
 export type Fault =

@@ -3,7 +3,7 @@
  * and their decoding from the HTTP request. Patterns are copied from the model verbatim, quirks
  * included (see the IPAddress and AwsService notes): the sandbox should refuse what AWS refuses.
  */
-import { ENGAGEMENT_TYPES, RESOLVER_TYPES, SELF_MANAGED_STATUSES, type SelfManagedStatus } from '../domain/case-status';
+import { ENGAGEMENT_TYPES, RESOLVER_TYPES, SELF_MANAGED_STATUSES, type SelfManagedStatus } from '../domain/case/status';
 import type { CreateCaseCommentInput, CreateCaseInput, ListCasesInput, ValidationExceptionField } from '../sir/shapes';
 import { fieldValidationFailed, validationException } from './errors';
 import {
@@ -17,7 +17,7 @@ import {
   type StringShape,
   type StructureShape,
 } from './smithy-constraints';
-import { SIR_AWS_REGIONS } from '../domain/aws-regions';
+import { SIR_AWS_REGIONS } from '../domain/sir-api/aws-regions';
 
 
 // No `$`: the model's CaseId pattern only anchors the start, so "1234567890abc" passes the pattern

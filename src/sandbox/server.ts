@@ -5,16 +5,16 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { CaseStatus, ResolverType } from '../domain/case-status';
-import { ADMIN_PREFIX, adminRoutes } from './admin-routes';
+import type { CaseStatus } from '../domain/case/status';
+import { ADMIN_PREFIX, adminRoutes, type CaseChange, type CaseChangeResult } from './admin-routes';
 import { CallLog } from './call-log';
-import { CaseEventSink, type CaseEvent, type DeliveryState, type EventDelivery } from './case-events';
+import { CaseEventSink, type CaseEvent, type EventDelivery } from './case-events';
 import { CaseStore, type StoredCase, type StoredComment } from './case-store';
 import { FaultInjector } from './fault-injector';
 import { resolveSandboxOptions, type SandboxOptions } from './options';
 import { SigV4Verifier } from './sigv4-verifier';
 import { sirApi } from './sir-api';
-import { SirService, apiCallerPrincipal, type OutOfBandChange } from './sir-service';
+import { SirService, apiCallerPrincipal } from './sir-service';
 import { StateFile } from './state-file';
 
 export interface SirSandbox {
@@ -46,19 +46,6 @@ export interface SirSandbox {
   reset(): void;
   /** Stops listening and waits for the state file to be written. Safe to call twice. */
   close(): Promise<void>;
-}
-
-export interface CaseChange extends OutOfBandChange {
-  /** Default: the sandbox's account id (a customer analyst). */
-  updatedBy?: string;
-}
-
-export interface CaseChangeResult {
-  caseId: string;
-  caseStatus: CaseStatus;
-  resolverType: ResolverType;
-  /** Absent when nothing changed (no event is published for that). */
-  event?: { id?: string; detailType: CaseEvent['detailType']; delivery: DeliveryState | 'not-configured' };
 }
 
 /** How long changeCase waits for an event's delivery before answering "pending". */

@@ -4,8 +4,8 @@
  * CloseCase for every resolver type, and opaque-token pagination. Inputs arrive already validated.
  */
 import { createHash } from 'node:crypto';
-import { CLOSED, isCaseStatus, RESOLVER_TYPES, type CaseStatus, type ResolverType } from '../domain/case-status';
-import { checkTransition } from '../domain/transitions';
+import { CLOSED, isCaseStatus, RESOLVER_TYPES, type CaseStatus, type ResolverType } from '../domain/case/status';
+import { checkTransition } from '../domain/case/transitions';
 import type { CreateCaseCommentInput, CreateCaseInput, ListCasesInput } from '../sir/shapes';
 import type { CaseEvent } from './case-events';
 import type { CaseStore, IdempotentOperation, StoredCase } from './case-store';

@@ -9,7 +9,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ALL_CASE_STATUSES, ENGAGEMENT_TYPES, RESOLVER_TYPES, isCaseStatus, type CaseStatus } from '../domain/case-status';
+import { ALL_CASE_STATUSES, ENGAGEMENT_TYPES, RESOLVER_TYPES, isCaseStatus, type CaseStatus } from '../domain/case/status';
 import type { CaseStoreSnapshot } from './case-store';
 
 const FORMAT = 'phasegate-sir-sandbox';

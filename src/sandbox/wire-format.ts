@@ -3,7 +3,7 @@
  * seconds in a JSON number, with the milliseconds as a fraction (reference §1). Optional members
  * that have no value are left out rather than sent as null, as AWS services do.
  */
-import type { CaseStatus, EngagementType, ResolverType } from '../domain/case-status';
+import type { CaseStatus, EngagementType, ResolverType } from '../domain/case/status';
 import type { ImpactedAwsRegion, ThreatActorIp, Watcher } from '../sir/shapes';
 import type { StoredCase } from './case-store';
 

@@ -21,9 +21,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { GUARDDUTY_EVENT_SOURCE } from '../domain/alert-guardduty';
-import { SECURITYHUB_EVENT_SOURCE } from '../domain/alert-securityhub';
-import { SIR_EVENT_SOURCE } from '../domain/sir-event';
+import { GUARDDUTY_EVENT_SOURCE } from '../domain/alert/guardduty';
+import { SECURITYHUB_EVENT_SOURCE } from '../domain/alert/securityhub';
+import { SIR_EVENT_SOURCE } from '../domain/sir-api/event';
 
 /** What a key may send: the three alert kinds, and AWS SIR's own `aws.security-ir` events. */
 export const ALERT_KEY_SOURCES = ['guardduty', 'securityhub', 'generic', 'sir-events'] as const;

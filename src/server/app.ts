@@ -7,8 +7,8 @@ import type { Client } from '@temporalio/client';
 import type { DecisionKeys } from '../attestation/decision-keys';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import type { Playbook } from '../domain/playbook';
-import { TASK_QUEUE } from '../domain/temporal-names';
+import type { Playbook } from '../domain/playbook/playbook';
+import { TASK_QUEUE } from '../domain/contract/temporal-names';
 import { sendError } from './http-errors';
 import { caseListQuery } from '../temporal/case-commands';
 import { ServerMetrics } from './metrics';
@@ -21,7 +21,7 @@ import { registerHealthRoutes } from './routes/health';
 import { registerSlackRoutes } from './routes/slack-interactions';
 import type { SlackApp } from './slack-app';
 import type { AlertKeyring } from './alert-keys';
-import type { UserDirectory } from './users';
+import type { UserDirectory } from '../config/users';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './http-errors';
-import type { User, UserDirectory } from './users';
+import type { User, UserDirectory } from '../config/users';
 
 /**
  * The caller of the decisions and case routes, from `Authorization: Bearer <token>`. The approver is

@@ -8,7 +8,7 @@
  */
 import type { SlackApp } from './slack-app';
 import type { SlackActor } from './slack-interaction';
-import type { User, UserDirectory } from './users';
+import type { User, UserDirectory } from '../config/users';
 
 export type SlackIdentity =
   | { ok: true; user: User; by: 'slack-id' | 'email' }

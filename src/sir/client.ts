@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { HttpRequest } from '@smithy/protocol-http';
-import type { SelfManagedStatus } from '../domain/case-status';
-import { CLOCK_SKEW_ERROR_TYPES, isClockSkewFailure, isExpiredCredentialsFailure, TRANSIENT_ERROR_TYPE } from '../domain/sir-errors';
+import type { SelfManagedStatus } from '../domain/case/status';
+import { CLOCK_SKEW_ERROR_TYPES, isClockSkewFailure, isExpiredCredentialsFailure, TRANSIENT_ERROR_TYPE } from '../domain/sir-api/errors';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type SirClientConfig } from './config';
 import { assertValidRegion, defaultSirEndpoint, parseSirEndpoint, type SirEndpoint } from './endpoint';
 import { requestIdOf, sirErrorFromResponse } from './error-parser';

@@ -2,7 +2,7 @@
  * Turns an error response into a SirError the way the AWS SDK for JavaScript reads restJson1 errors
  * (reference §1.2), so phasegate classifies exactly what an SDK-based client would.
  */
-import { isModelledSirError, TRANSIENT_ERROR_TYPE, type SirErrorName } from '../domain/sir-errors';
+import { isModelledSirError, TRANSIENT_ERROR_TYPE, type SirErrorName } from '../domain/sir-api/errors';
 import { SirError, UNKNOWN_ERROR_TYPE } from './sir-error';
 import type { SirOperation, ValidationExceptionField } from './shapes';
 

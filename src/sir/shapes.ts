@@ -2,7 +2,7 @@
  * Request and response shapes of the SIR operations phasegate uses, as the Smithy model defines them.
  * Timestamps are `Date` here; on the wire they are epoch seconds (restJson1 default).
  */
-import type { CaseStatus, EngagementType, ResolverType, SelfManagedStatus } from '../domain/case-status';
+import type { CaseStatus, EngagementType, ResolverType, SelfManagedStatus } from '../domain/case/status';
 
 export interface Watcher {
   email: string;

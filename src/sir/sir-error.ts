@@ -4,7 +4,7 @@
  * the service's vocabulary and `message` always carries the SIR message and the request id that AWS
  * support will ask for.
  */
-import { isRetryableSirFailure } from '../domain/sir-errors';
+import { isRetryableSirFailure } from '../domain/sir-api/errors';
 import type { SirOperation, ValidationExceptionField } from './shapes';
 
 /** An error response whose type could not be read from the header or the body. */

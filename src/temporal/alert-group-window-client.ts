@@ -1,10 +1,10 @@
 /**
- * Opens, finds and closes alert group windows (src/domain/alert-group-window.ts) for the intake.
+ * Opens, finds and closes alert group windows (src/domain/alert/group-window.ts) for the intake.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { groupCaseFingerprint } from '../domain/alert-group';
-import { type AlertGroupWindowInput, GROUP_WINDOW_GRACE_MS } from '../domain/alert-group-window';
-import { formatDuration } from '../domain/playbook-duration';
+import { groupCaseFingerprint } from '../domain/alert/group';
+import { type AlertGroupWindowInput, GROUP_WINDOW_GRACE_MS } from '../domain/alert/group-window';
+import { formatDuration } from '../domain/playbook/duration';
 import { alertGroupWindow } from '../../workflows';
 
 /** A group's open window, as Temporal has it. */

@@ -14,21 +14,20 @@ import {
   isGrpcServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { REFUSAL_TYPES } from '../domain/case-rules';
-import type { CaseState } from '../domain/case-state';
-import type { CaseStatus } from '../domain/case-status';
+import { REFUSAL_TYPES } from '../domain/case/rules';
+import type { CaseState } from '../domain/case/state';
+import type { CaseStatus } from '../domain/case/status';
 import {
   type DecisionAnswer,
-  type DecisionRequest,
   type TransitionAnswer,
-  type TransitionRequest,
   decideUpdate,
   stateQuery,
   transitionUpdate,
-} from '../domain/messages';
-import { AlertSeverity, AwaitingApproval, PlaybookName, SirCaseId, SirCaseStatus } from '../domain/search-attributes';
-import { CASE_WORKFLOW_ID_PREFIX, CASE_WORKFLOW_TYPE } from '../domain/temporal-names';
+} from '../domain/contract/messages';
+import { AlertSeverity, AwaitingApproval, PlaybookName, SirCaseId, SirCaseStatus } from '../domain/contract/search-attributes';
+import { CASE_WORKFLOW_ID_PREFIX, CASE_WORKFLOW_TYPE } from '../domain/contract/temporal-names';
 import type { casePlaybook } from '../../workflows';
+import type { DecisionRequest, TransitionRequest } from '../domain/contract/message-payloads';
 
 export type CaseCommandErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
 

@@ -1,12 +1,12 @@
 /**
- * Asks the playbook's limiter workflow for the hour (src/domain/case-rate-limit.ts) whether a case
+ * Asks the playbook's limiter workflow for the hour (src/domain/contract/case-rate-limiter.ts) whether a case
  * may open. Starts the limiter when it is not running yet; USE_EXISTING makes concurrent starters
  * (several servers, intakes) share one.
  */
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { hourNumber } from '../domain/alert-group';
-import { RESERVE_REFUSALS, caseRateLimiterId, reserveCaseUpdate } from '../domain/case-rate-limit';
+import { hourNumber } from '../domain/alert/group';
+import { RESERVE_REFUSALS, caseRateLimiterId, reserveCaseUpdate } from '../domain/contract/case-rate-limiter';
 import { caseRateLimiter } from '../../workflows';
 
 export type SlotVerdict = 'granted' | 'already-granted' | 'limit-reached';

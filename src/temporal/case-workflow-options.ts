@@ -9,13 +9,13 @@
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { DecisionKeys } from '../attestation/decision-keys';
-import type { CasePlaybookInput } from '../domain/case-playbook-input';
-import type { Playbook } from '../domain/playbook';
-import { playbookSha256 } from '../domain/playbook-hash';
-import { attestedStartOf } from '../domain/start-attestation';
-import { AlertSeverity, AwaitingApproval, PlaybookName } from '../domain/search-attributes';
-import { formatDuration } from '../domain/playbook-duration';
-import { TASK_QUEUE, caseWorkflowId } from '../domain/temporal-names';
+import type { CasePlaybookInput } from '../domain/case/playbook-input';
+import type { Playbook } from '../domain/playbook/playbook';
+import { playbookSha256 } from '../domain/playbook/hash';
+import { attestedStartOf } from '../domain/case/start-attestation';
+import { AlertSeverity, AwaitingApproval, PlaybookName } from '../domain/contract/search-attributes';
+import { formatDuration } from '../domain/playbook/duration';
+import { TASK_QUEUE, caseWorkflowId } from '../domain/contract/temporal-names';
 import type { casePlaybook } from '../../workflows';
 
 /** The API server (or intake) vouching for the starts it makes: its namespace and decision keys. */

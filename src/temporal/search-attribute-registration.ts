@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { PHASEGATE_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { PHASEGATE_SEARCH_ATTRIBUTES } from '../domain/contract/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 

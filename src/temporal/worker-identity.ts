@@ -6,7 +6,7 @@
  */
 import type { IdentityOptions } from '../../activities';
 import { DecisionKeys } from '../attestation/decision-keys';
-import { type UserDirectory, loadUsersFile } from '../server/users';
+import { type UserDirectory, loadUsersFile } from '../config/users';
 
 export async function identityFromEnv(env: NodeJS.ProcessEnv = process.env, users?: UserDirectory): Promise<IdentityOptions> {
   const trust = env.PHASEGATE_TRUST_TEMPORAL_ACCESS?.trim().toLowerCase();

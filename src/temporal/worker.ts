@@ -2,8 +2,8 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { type IdentityOptions, createActivities } from '../../activities';
 import type { ChannelDirectory } from '../notify/channel';
-import type { PlaybookCatalog } from '../domain/playbook-catalog';
-import { TASK_QUEUE } from '../domain/temporal-names';
+import type { PlaybookCatalog } from '../domain/playbook/catalog';
+import { TASK_QUEUE } from '../domain/contract/temporal-names';
 import type { SirClient } from '../sir';
 import type { DataConverter } from '@temporalio/common';
 import { workerDataConverterFromEnv } from './data-converter';

@@ -13,7 +13,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createNotificationActivities, type EscalationNotice } from '../../activities';
 import { createLogger } from '../../src/cli/logger';
-import type { ApprovalNotice, ChannelDelivery } from '../../src/domain/approval-notice';
+import type { ApprovalNotice, ChannelDelivery } from '../../src/domain/case/approval-notice';
 import { parseChannelsFile } from '../../src/notify/channels-file';
 import { DELIVERY_ID_HEADER } from '../../src/notify/webhook-message';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/server/webhook-signature';

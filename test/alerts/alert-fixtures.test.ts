@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Alert } from '../../src/domain/alert';
-import { parseAlert } from '../../src/domain/alert-parse';
+import type { Alert } from '../../src/domain/alert/alert';
+import { parseAlert } from '../../src/domain/alert/parse';
 import { REMOVE, fixture, patched } from './helpers';
 
 function parsedAlert(body: unknown): Alert {

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Alert } from '../../src/domain/alert';
-import { type ParseAlertResult, parseAlert } from '../../src/domain/alert-parse';
+import type { Alert } from '../../src/domain/alert/alert';
+import { type ParseAlertResult, parseAlert } from '../../src/domain/alert/parse';
 import { FIXTURE_NAMES, type FixtureName, type PathStep, REMOVE, fixture, patched } from './helpers';
 
 const ALERT_KEYS = new Set(['source', 'id', 'type', 'title', 'description', 'severity', 'accountId', 'region', 'resourceId', 'observedAt', 'caseId', 'threatActorIps']);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAlert } from '../../src/domain/alert-parse';
+import { parseAlert } from '../../src/domain/alert/parse';
 import { REMOVE, fixture, patched } from './helpers';
 
 const generic = (path: string, value: unknown): unknown => patched(fixture('generic-alert'), [path], value);

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseIsoDateTime } from '../../src/domain/alert-datetime';
-import { SIR_IP_ADDRESS_PATTERN, toSirIpAddress } from '../../src/domain/alert-ip-addresses';
-import { formatPath } from '../../src/domain/alert-issues';
-import { readPath } from '../../src/domain/alert-lenient-read';
+import { parseIsoDateTime } from '../../src/domain/alert/datetime';
+import { SIR_IP_ADDRESS_PATTERN, toSirIpAddress } from '../../src/domain/alert/ip-addresses';
+import { formatPath } from '../../src/domain/alert/issues';
+import { readPath } from '../../src/domain/alert/lenient-read';
 
 describe('parseIsoDateTime', () => {
   const valid: Array<[string, string]> = [

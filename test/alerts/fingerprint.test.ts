@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { AlertSource } from '../../src/domain/alert';
-import { parseAlert } from '../../src/domain/alert-parse';
-import { createCaseClientToken } from '../../src/domain/case-playbook-input';
-import { FINGERPRINT_PATTERN, alertFingerprint, sha256Hex, utf8 } from '../../src/domain/fingerprint';
-import { caseWorkflowId } from '../../src/domain/temporal-names';
+import type { AlertSource } from '../../src/domain/alert/alert';
+import { parseAlert } from '../../src/domain/alert/parse';
+import { createCaseClientToken } from '../../src/domain/case/playbook-input';
+import { FINGERPRINT_PATTERN, alertFingerprint, sha256Hex, utf8 } from '../../src/domain/alert/fingerprint';
+import { caseWorkflowId } from '../../src/domain/contract/temporal-names';
 import { fixture, patched } from './helpers';
 
 const SOURCES: AlertSource[] = ['generic', 'guardduty', 'securityhub'];

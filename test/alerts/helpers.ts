@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Alert } from '../../src/domain/alert';
-import type { Playbook } from '../../src/domain/playbook';
-import { parsePlaybook } from '../../src/domain/playbook-schema';
+import type { Alert } from '../../src/domain/alert/alert';
+import type { Playbook } from '../../src/domain/playbook/playbook';
+import { parsePlaybook } from '../../src/domain/playbook/schema';
 import { testPlaybook as basePlaybook } from '../helpers/playbooks';
 
 export const FIXTURES_DIR = join(__dirname, '..', 'fixtures');

@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Alert } from '../../src/domain/alert';
-import { parseAlert } from '../../src/domain/alert-parse';
-import { SIR_AWS_REGIONS } from '../../src/domain/aws-regions';
-import { createCaseClientToken } from '../../src/domain/case-playbook-input';
-import { alertFingerprint } from '../../src/domain/fingerprint';
-import { fitText, newCaseFromAlert } from '../../src/domain/new-case-from-alert';
+import type { Alert } from '../../src/domain/alert/alert';
+import { parseAlert } from '../../src/domain/alert/parse';
+import { SIR_AWS_REGIONS } from '../../src/domain/sir-api/aws-regions';
+import { createCaseClientToken } from '../../src/domain/case/playbook-input';
+import { alertFingerprint } from '../../src/domain/alert/fingerprint';
+import { fitText, newCaseFromAlert } from '../../src/domain/case/new-case-from-alert';
 import { decodeCreateCase } from '../../src/sandbox/input-validation';
-import type { NewCaseSpec } from '../../src/domain/case-playbook-input';
+import type { NewCaseSpec } from '../../src/domain/case/playbook-input';
 import { fixture, shippedPlaybooks, testAlert, testPlaybook } from './helpers';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');

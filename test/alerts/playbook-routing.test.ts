@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Alert } from '../../src/domain/alert';
-import { parseAlert } from '../../src/domain/alert-parse';
-import type { Playbook } from '../../src/domain/playbook';
-import { globMatches, routeAlert } from '../../src/domain/playbook-routing';
+import type { Alert } from '../../src/domain/alert/alert';
+import { parseAlert } from '../../src/domain/alert/parse';
+import type { Playbook } from '../../src/domain/playbook/playbook';
+import { globMatches, routeAlert } from '../../src/domain/playbook/routing';
 import { type FixtureName, fixture, patched, shippedPlaybooks, testAlert, testPlaybook } from './helpers';
 
 function alertOf(body: unknown): Alert {

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stateQuery } from '../../src/domain/messages';
+import { stateQuery } from '../../src/domain/contract/messages';
 import { USERS, startServerFixture, type ServerFixture, type UserName } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sha256Hex } from '../../src/server/users';
+import { sha256Hex } from '../../src/config/users';
 import { freePort, isPortFree, temporalCliPath } from '../browser/phasegate-dev';
 import { lines, spawnPhasegate, type PhasegateProcess } from '../helpers/phasegate-process';
 import { stillRunning } from '../helpers/process-tree';

@@ -28,7 +28,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { TASK_QUEUE } from '../../src/domain/temporal-names';
+import { TASK_QUEUE } from '../../src/domain/contract/temporal-names';
 import { allocateLoopbackHosts } from '../../src/temporal/loopback';
 import { run, type RunResult } from './compose-cli';
 

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { SearchAttributeType } from '@temporalio/common';
-import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/contract/search-attributes';
 import { parseChannelsFile } from '../../src/notify/channels-file';
 import { SANDBOX_DEFAULT_CREDENTIALS } from '../../src/sandbox';
 import { parseAlertKeysFile } from '../../src/server/alert-keys';

@@ -1,16 +1,16 @@
 /**
- * The CloudFormation templates in deploy/eventbridge/ (shown in full in the README) against the code
+ * The CloudFormation templates in deploy/eventbridge/ (linked from the docs, never copied into them) against the code
  * they feed: the header and route the API destination calls, the events its rules send (each one a
  * source an alert key can be allowed), the retry policy and dead-letter queue of every target, the
  * queue's redrive policy, and the intake's IAM permissions being exactly the SQS calls it makes.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { type ScalarTag, parse } from 'yaml';
-import { GUARDDUTY_DETAIL_TYPE } from '../../src/domain/alert-guardduty';
-import { SECURITYHUB_DETAIL_TYPE } from '../../src/domain/alert-securityhub';
+import { GUARDDUTY_DETAIL_TYPE } from '../../src/domain/alert/guardduty';
+import { SECURITYHUB_DETAIL_TYPE } from '../../src/domain/alert/securityhub';
 import { API_KEY_HEADER } from '../../src/server/alert-auth';
 import { alertKeySourceOf } from '../../src/server/alert-keys';
 
@@ -54,11 +54,16 @@ function rules(t: Template): Array<{ name: string; pattern: Record<string, unkno
 }
 
 describe('EventBridge templates (deploy/eventbridge)', () => {
-  it('are shown in the README exactly as they are in deploy/', async () => {
-    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  it('live only in deploy/: the docs link each one and no page repeats any CloudFormation', async () => {
+    // A copy in the docs drifts from the file that is deployed; one source, linked, cannot.
+    const pages = ['README.md', ...(await readdir(join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const texts = await Promise.all(pages.map(async (page) => ({ page, text: await readFile(join(ROOT, page), 'utf8') })));
+    for (const { page, text } of texts) {
+      assert.ok(!/AWSTemplateFormatVersion|Type: AWS::/.test(text), `${page} repeats CloudFormation inline; link the file in deploy/ instead`);
+    }
     for (const file of [API_DESTINATION, SQS_INTAKE]) {
-      const text = await readFile(join(ROOT, file), 'utf8');
-      assert.ok(readme.includes(`\`\`\`yaml\n# ${file}\n${text}\`\`\``), `README shows ${file} verbatim, under a "# ${file}" line`);
+      const linked = texts.filter(({ page, text }) => text.includes(`](${page.startsWith('docs/') ? '../' : ''}${file})`));
+      assert.ok(linked.length > 0, `a page links ${file}`);
     }
   });
 

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { PHASEGATE_SEARCH_ATTRIBUTES } from '../../src/domain/contract/search-attributes';
 import { run } from './compose-cli';
 import { cliBinDir, registerNamespace, startBareDevServer, type BareDevServer } from './temporal-cli';
 

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server/app';
-import { UserDirectory, sha256Hex } from '../../src/server/users';
+import { UserDirectory, sha256Hex } from '../../src/config/users';
 import { EncryptionCodec, ENCRYPTED_ENCODING, generateKey, parseKeyRing } from '../../src/temporal/payload-encryption';
 import { registerTestKeyRing } from '../helpers/replay-server';
 

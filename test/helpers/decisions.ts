@@ -3,8 +3,8 @@
  * dev` does) and take groups from TEST_USERS, never from the message; a decision names its approval.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CaseState } from '../../src/domain/case-state';
-import { type DecisionAnswer, decideUpdate, stateQuery } from '../../src/domain/messages';
+import type { CaseState } from '../../src/domain/case/state';
+import { type DecisionAnswer, decideUpdate, stateQuery } from '../../src/domain/contract/messages';
 import type { casePlaybook } from '../../workflows';
 import { waitFor } from './wait';
 

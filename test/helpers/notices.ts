@@ -1,4 +1,4 @@
-import type { ApprovalNotice } from '../../src/domain/approval-notice';
+import type { ApprovalNotice } from '../../src/domain/case/approval-notice';
 
 /** An approval notice as a case workflow would send it when a containment gate opens. */
 export function sampleNotice(overrides: Partial<ApprovalNotice> = {}): ApprovalNotice {

@@ -1,5 +1,5 @@
-import type { SelfManagedStatus } from '../../src/domain/case-status';
-import type { ApprovalSpec, Playbook } from '../../src/domain/playbook';
+import type { SelfManagedStatus } from '../../src/domain/case/status';
+import type { ApprovalSpec, Playbook } from '../../src/domain/playbook/playbook';
 
 export interface TestStep {
   status: SelfManagedStatus;

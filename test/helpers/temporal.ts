@@ -13,8 +13,8 @@ import type { ChannelDirectory } from '../../src/notify/channel';
 import type { Logger } from 'pino';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
-import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
-import { PlaybookCatalog } from '../../src/domain/playbook-catalog';
+import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
+import { PlaybookCatalog } from '../../src/domain/playbook/catalog';
 import { testGroupsOf } from './decisions';
 import { describeReplayReport, registeredKeyRingsCodec, replayServerHistories } from './replay-server';
 

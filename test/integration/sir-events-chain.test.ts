@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { CaseState } from '../../src/domain/case-state';
-import { stateQuery } from '../../src/domain/messages';
+import type { CaseState } from '../../src/domain/case/state';
+import { stateQuery } from '../../src/domain/contract/messages';
 import type { casePlaybook } from '../../workflows';
 import { SAMPLE_CASE } from '../helpers/sir-sandbox';
 import { PHASEGATE_SIR_IDENTITY, startServerFixture, type ServerFixture } from '../helpers/server';

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
+import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
 import { isTracingConfigured, setUpTracing, type Tracing } from '../../src/temporal/tracing';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { casePlaybook } from '../../workflows';

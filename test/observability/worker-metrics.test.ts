@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
-import { decideUpdate, stateQuery } from '../../src/domain/messages';
+import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
+import { decideUpdate, stateQuery } from '../../src/domain/contract/messages';
 import { freePort } from '../../src/temporal/dev-server';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';

@@ -8,7 +8,7 @@ import {
   defaultPlaybookDir,
   loadPlaybookDirectory,
   loadPlaybooksOrThrow,
-} from '../../src/server/playbook-directory';
+} from '../../src/config/playbook-directory';
 import { SHIPPED_DIR, cleanup, playbookYaml, tempDir } from './helpers';
 
 const dirs: string[] = [];

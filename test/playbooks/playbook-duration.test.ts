@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../src/domain/playbook-schema';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../src/domain/playbook/schema';
 
 const S = 1_000;
 const M = 60 * S;

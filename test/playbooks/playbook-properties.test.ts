@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { ALL_CASE_STATUSES, type CaseStatus, isSelfManagedStatus } from '../../src/domain/case-status';
-import { type ParsePlaybookResult, PlaybookError, parsePlaybook } from '../../src/domain/playbook-schema';
-import { checkTransition } from '../../src/domain/transitions';
+import { ALL_CASE_STATUSES, type CaseStatus, isSelfManagedStatus } from '../../src/domain/case/status';
+import { type ParsePlaybookResult, PlaybookError, parsePlaybook } from '../../src/domain/playbook/schema';
+import { checkTransition } from '../../src/domain/case/transitions';
 import { SHIPPED_DIR } from './helpers';
 
 /** Whatever the input, parsePlaybook answers with exactly one of a playbook or well-formed errors. */

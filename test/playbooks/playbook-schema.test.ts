@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Playbook } from '../../src/domain/playbook';
-import { PlaybookError, type ParsePlaybookResult, parsePlaybook, validatePlaybookSet } from '../../src/domain/playbook-schema';
+import type { Playbook } from '../../src/domain/playbook/playbook';
+import { PlaybookError, type ParsePlaybookResult, parsePlaybook, validatePlaybookSet } from '../../src/domain/playbook/schema';
 
 const SHIPPED_DIR = join(__dirname, '..', '..', 'playbooks');
 

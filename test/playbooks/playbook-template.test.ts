@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CASE_TEMPLATE_FIELDS, CASE_TEMPLATE_PLACEHOLDERS, renderCaseTemplate } from '../../src/domain/playbook-schema';
+import { CASE_TEMPLATE_FIELDS, CASE_TEMPLATE_PLACEHOLDERS, renderCaseTemplate } from '../../src/domain/playbook/schema';
 
 const ALERT = {
   id: 'f-123',

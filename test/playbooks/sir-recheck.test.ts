@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePlaybook } from '../../src/domain/playbook-schema';
+import { parsePlaybook } from '../../src/domain/playbook/schema';
 
 const base = `name: recheck
 case:

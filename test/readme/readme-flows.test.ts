@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CaseState } from '../../src/domain/case-state';
+import type { CaseState } from '../../src/domain/case/state';
 import { REPO_ROOT, startPhasegateDev, type PhasegateDev } from '../browser/phasegate-dev';
 
 const MARKER = '<!-- readme-flow: dev -->';

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SELF_MANAGED_STATUSES, type SelfManagedStatus } from '../../src/domain/case-status';
-import { isAllowedTransition, TRANSITIONS } from '../../src/domain/transitions';
+import { SELF_MANAGED_STATUSES, type SelfManagedStatus } from '../../src/domain/case/status';
+import { isAllowedTransition, TRANSITIONS } from '../../src/domain/case/transitions';
 import { startTestSandbox, type SandboxTestContext, type SignedHttp } from './signed-http';
 
 /** The shortest walk from Submitted to `target` through the table (found, not typed in). */

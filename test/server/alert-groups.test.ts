@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { HOUR_MS, alertsIn } from '../../src/domain/alert-group';
-import { caseRateLimiterId } from '../../src/domain/case-rate-limit';
+import { HOUR_MS, alertsIn } from '../../src/domain/alert/group';
+import { caseRateLimiterId } from '../../src/domain/contract/case-rate-limiter';
 import { reserveCaseSlot } from '../../src/temporal/case-rate-limiter-client';
-import type { CaseState } from '../../src/domain/case-state';
-import { stateQuery } from '../../src/domain/messages';
-import type { Playbook } from '../../src/domain/playbook';
+import type { CaseState } from '../../src/domain/case/state';
+import { stateQuery } from '../../src/domain/contract/messages';
+import type { Playbook } from '../../src/domain/playbook/playbook';
 import { startServerFixture, type ServerFixture } from '../helpers/server';
 import { testPlaybook } from '../helpers/playbooks';
 import { waitFor } from '../helpers/wait';

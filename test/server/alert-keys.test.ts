@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { authenticateAlert, checkSenderScope } from '../../src/server/alert-auth';
 import { AlertKeyring, alertKeySourceOf, loadAlertKeysFile, parseAlertKeysFile } from '../../src/server/alert-keys';
-import { sha256Hex } from '../../src/server/users';
+import { sha256Hex } from '../../src/config/users';
 import { parseAdoptSecrets, signWebhook } from '../../src/server/webhook-signature';
 
 const GD_KEY = 'pgk_guardduty_0123456789abcdef0123456789abcdef';

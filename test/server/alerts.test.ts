@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { stateQuery } from '../../src/domain/messages';
+import { stateQuery } from '../../src/domain/contract/messages';
 import { buildServer } from '../../src/server/app';
 import { signWebhook } from '../../src/server/webhook-signature';
 import { OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, injectSignedAlert, startServerFixture, type ServerFixture } from '../helpers/server';

@@ -10,11 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { alertFingerprint } from '../../src/domain/fingerprint';
-import { stateQuery } from '../../src/domain/messages';
+import { alertFingerprint } from '../../src/domain/alert/fingerprint';
+import { stateQuery } from '../../src/domain/contract/messages';
 import { createLogger } from '../../src/cli/logger';
 import { AlertKeyring } from '../../src/server/alert-keys';
-import { sha256Hex } from '../../src/server/users';
+import { sha256Hex } from '../../src/config/users';
 import { startServerFixture, type ServerFixture } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stateQuery } from '../../src/domain/messages';
+import { stateQuery } from '../../src/domain/contract/messages';
 import { startServerFixture, type ServerFixture } from '../helpers/server';
 import { waitFor } from '../helpers/wait';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SIR_ERROR_NAMES, SIR_ERRORS, type SirErrorName } from '../../src/domain/sir-errors';
+import { SIR_ERROR_NAMES, SIR_ERRORS, type SirErrorName } from '../../src/domain/sir-api/errors';
 import { SirError } from '../../src/sir';
 import { SIR_OPERATIONS, type SirOperation } from '../../src/sir/shapes';
 import { rejectionOf, useFakeSirServer } from './fake-sir-server';

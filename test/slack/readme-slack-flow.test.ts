@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CaseState } from '../../src/domain/case-state';
+import type { CaseState } from '../../src/domain/case/state';
 import { REPO_ROOT, freePort, startPhasegateDev, type PhasegateDev } from '../browser/phasegate-dev';
 import { waitFor } from '../helpers/wait';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChannelsFileError, parseChannelsFile } from '../../src/notify/channels-file';
 import { SlackApp } from '../../src/server/slack-app';
-import { parseUsersFile } from '../../src/server/users';
+import { parseUsersFile } from '../../src/config/users';
 
 const TOKEN = 'xoxb-1111-2222-secretsecret';
 

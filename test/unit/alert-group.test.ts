@@ -1,12 +1,12 @@
 /**
- * The pure parts of grouping (src/domain/alert-group.ts): what makes two alerts one group, how a
+ * The pure parts of grouping (src/domain/alert/group.ts): what makes two alerts one group, how a
  * group's case is named by its window, and how a case keeps its members within bounds.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Alert } from '../../src/domain/alert';
-import { GROUP_MEMBERS_KEPT, OTHER_GROUPS, STORM_GROUPS_KEPT, addMember, alertTime, groupCaseFingerprint, groupId, startGroup, stormFingerprint } from '../../src/domain/alert-group';
-import { FINGERPRINT_PATTERN } from '../../src/domain/fingerprint';
+import type { Alert } from '../../src/domain/alert/alert';
+import { GROUP_MEMBERS_KEPT, OTHER_GROUPS, STORM_GROUPS_KEPT, addMember, alertTime, groupCaseFingerprint, groupId, startGroup, stormFingerprint } from '../../src/domain/alert/group';
+import { FINGERPRINT_PATTERN } from '../../src/domain/alert/fingerprint';
 
 const alert = (extra: Partial<Alert> = {}): Alert => ({
   source: 'guardduty',

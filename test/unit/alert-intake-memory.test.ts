@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOUR_MS } from '../../src/domain/alert-group';
+import { HOUR_MS } from '../../src/domain/alert/group';
 import { AlertIntakeMemory } from '../../src/intake/alert-intake-memory';
 import type { GroupWindow } from '../../src/temporal/alert-group-window-client';
 

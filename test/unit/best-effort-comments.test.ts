@@ -1,13 +1,13 @@
 /**
  * Issue 12, "best effort where a miss harms nothing": repeats of one alert are mentioned on the SIR case
- * once per window with a count (src/domain/duplicate-window.ts), and comment bodies are kept within
- * SIR's 12,000-character limit (src/domain/comment-body.ts).
+ * once per window with a count (src/domain/case/duplicate-window.ts), and comment bodies are kept within
+ * SIR's 12,000-character limit (src/domain/sir-api/comment-body.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CaseState } from '../../src/domain/case-state';
-import { SIR_COMMENT_MAX_LENGTH, capCommentBody } from '../../src/domain/comment-body';
-import { DUPLICATE_COMMENT_WINDOW_MS, duplicatesDueAt, flushDuplicates, noteDuplicate } from '../../src/domain/duplicate-window';
+import type { CaseState } from '../../src/domain/case/state';
+import { SIR_COMMENT_MAX_LENGTH, capCommentBody } from '../../src/domain/sir-api/comment-body';
+import { DUPLICATE_COMMENT_WINDOW_MS, duplicatesDueAt, flushDuplicates, noteDuplicate } from '../../src/domain/case/duplicate-window';
 
 const T0 = Date.parse('2026-11-30T10:00:00.000Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();

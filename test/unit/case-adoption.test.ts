@@ -1,16 +1,16 @@
 /**
  * Issue 18 point 2 without Temporal: where the playbook goes on when a case adopts a SIR case
- * (src/domain/case-adoption.ts), checked with the planner that runs next, so each row ends in the
+ * (src/domain/case/adoption.ts), checked with the planner that runs next, so each row ends in the
  * step the workflow will take. fast-check shows that no adopted case is ever moved back.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { planAdoption } from '../../src/domain/case-adoption';
-import { planNext } from '../../src/domain/case-planner';
-import type { CaseState } from '../../src/domain/case-state';
-import type { CaseStatus, ResolverType, SelfManagedStatus } from '../../src/domain/case-status';
-import type { Playbook } from '../../src/domain/playbook';
+import { planAdoption } from '../../src/domain/case/adoption';
+import { planNext } from '../../src/domain/case/planner';
+import type { CaseState } from '../../src/domain/case/state';
+import type { CaseStatus, ResolverType, SelfManagedStatus } from '../../src/domain/case/status';
+import type { Playbook } from '../../src/domain/playbook/playbook';
 import { testPlaybook } from '../helpers/playbooks';
 
 const DA = 'Detection and Analysis';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { openApproval, planNext, takeRequest } from '../../src/domain/case-planner';
-import type { CaseState } from '../../src/domain/case-state';
+import { openApproval, planNext, takeRequest } from '../../src/domain/case/planner';
+import type { CaseState } from '../../src/domain/case/state';
 import {
   approvalsNeeded,
   approvedMove,
@@ -19,8 +19,8 @@ import {
   refuseDecisionRequest,
   refuseTransitionRequest,
   repeatedDecision,
-} from '../../src/domain/decision-rules';
-import type { ApprovalSpec } from '../../src/domain/playbook';
+} from '../../src/domain/case/decision-rules';
+import type { ApprovalSpec } from '../../src/domain/playbook/playbook';
 import { testPlaybook } from '../helpers/playbooks';
 
 const DA = 'Detection and Analysis';

@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { DecisionKeys } from '../../src/attestation/decision-keys';
 import { canonicalJson } from '../../src/domain/canonical-json';
-import { malformedStart } from '../../src/domain/case-start';
-import { PlaybookCatalog } from '../../src/domain/playbook-catalog';
-import { playbookSha256 } from '../../src/domain/playbook-hash';
-import type { AttestedStart } from '../../src/domain/start-attestation';
-import { loadPlaybooksOrThrow } from '../../src/server/playbook-directory';
+import { malformedStart } from '../../src/domain/case/start';
+import { PlaybookCatalog } from '../../src/domain/playbook/catalog';
+import { playbookSha256 } from '../../src/domain/playbook/hash';
+import type { AttestedStart } from '../../src/domain/case/start-attestation';
+import { loadPlaybooksOrThrow } from '../../src/config/playbook-directory';
 import { testPlaybook } from '../helpers/playbooks';
 
 const SHIPPED = resolve(__dirname, '..', '..', 'playbooks');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DecisionKeys } from '../../src/attestation/decision-keys';
-import type { AttestedAct } from '../../src/domain/decision-attestation';
+import type { AttestedAct } from '../../src/domain/case/decision-attestation';
 
 const KEY_A = 'a'.repeat(64);
 const KEY_B = 'b'.repeat(64);

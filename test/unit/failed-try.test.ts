@@ -1,11 +1,11 @@
 /**
  * Issue 18 point 7 without Temporal: which failed tries of a SIR status write may have been applied
- * by SIR (src/domain/sir-errors.ts), so that finding the case at the target afterwards is phasegate's
+ * by SIR (src/domain/sir-api/errors.ts), so that finding the case at the target afterwards is phasegate's
  * own write; every other try was not, and such a finding is someone else's move (drift).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type FailedTry, failedTryMayHaveWritten } from '../../src/domain/sir-errors';
+import { type FailedTry, failedTryMayHaveWritten } from '../../src/domain/sir-api/errors';
 
 describe('failedTryMayHaveWritten', () => {
   const rows: Array<[string, FailedTry, boolean]> = [

@@ -53,7 +53,7 @@ describe('workflows/legacy imports nothing from the live loop (lint rule)', { ti
   it('allows activities by `import type`, src/domain and @temporalio/workflow', async () => {
     const path = join(LEGACY, 'approval-gate-v4.ts');
     const source = await readFile(path, 'utf8');
-    const allowed = "import type { PhasegateActivities } from '../../activities';\nimport { checkTransition } from '../../src/domain/transitions';\nimport { sleep } from '@temporalio/workflow';\n";
+    const allowed = "import type { PhasegateActivities } from '../../activities';\nimport { checkTransition } from '../../src/domain/case/transitions';\nimport { sleep } from '@temporalio/workflow';\n";
     assert.deepEqual(await restrictedImports(path, allowed + source), []);
   });
 });

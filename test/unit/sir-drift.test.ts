@@ -1,14 +1,14 @@
 /**
  * Issue 12, "read before write": what adopting a change made outside phasegate does to the plan, as
- * pure functions of the playbook and the case state (src/domain/sir-drift.ts), checked together with
+ * pure functions of the playbook and the case state (src/domain/case/sir-drift.ts), checked together with
  * the planner that runs next (planNext), so each case ends in the step the workflow will take.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openApproval, planNext } from '../../src/domain/case-planner';
-import type { CaseState } from '../../src/domain/case-state';
-import { describeOutcome, recordDecision, refuseDecisionRequest } from '../../src/domain/decision-rules';
-import { adoptSirCase, describeDrift, driftsFrom, stepIndexFor } from '../../src/domain/sir-drift';
+import { openApproval, planNext } from '../../src/domain/case/planner';
+import type { CaseState } from '../../src/domain/case/state';
+import { describeOutcome, recordDecision, refuseDecisionRequest } from '../../src/domain/case/decision-rules';
+import { adoptSirCase, describeDrift, driftsFrom, stepIndexFor } from '../../src/domain/case/sir-drift';
 import { testPlaybook } from '../helpers/playbooks';
 
 const DA = 'Detection and Analysis';

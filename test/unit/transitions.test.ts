@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ALL_CASE_STATUSES, SELF_MANAGED_STATUSES } from '../../src/domain/case-status';
+import { ALL_CASE_STATUSES, SELF_MANAGED_STATUSES } from '../../src/domain/case/status';
 import {
   NEWER_SUBMITTED_TRANSITIONS,
   TRANSITIONS,
   allowedTargets,
   checkTransition,
   isAllowedTransition,
-} from '../../src/domain/transitions';
+} from '../../src/domain/case/transitions';
 
 // The table as SPEC §1 prints it, typed out again on purpose: the test must not read the code's table.
 const SPEC_ALLOWED = new Set([

@@ -1,5 +1,5 @@
 /**
- * An alert group's window (src/domain/alert-group-window.ts) on the shared dev server: intakes that
+ * An alert group's window (src/domain/alert/group-window.ts) on the shared dev server: intakes that
  * race to open it get one run; it is Temporal's clock that opens and ends it, with a worker or
  * without one; and a closed run is followed by a new one.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { AlertGroupWindowInput } from '../../src/domain/alert-group-window';
+import type { AlertGroupWindowInput } from '../../src/domain/alert/group-window';
 import { closeGroupWindow, openGroupWindow } from '../../src/temporal/alert-group-window-client';
 import { connectToTestServer, startWorkerFixture, uniqueTaskQueue, type WorkerFixture } from '../helpers/temporal';
 

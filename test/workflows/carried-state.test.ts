@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
+import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';

@@ -14,7 +14,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import type { ChannelDelivery } from '../../src/domain/approval-notice';
+import type { ChannelDelivery } from '../../src/domain/case/approval-notice';
 import { parseChannelsFile } from '../../src/notify/channels-file';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/server/webhook-signature';
 import { SirClient } from '../../src/sir';

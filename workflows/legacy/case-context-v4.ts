@@ -5,9 +5,9 @@
  * the commands of a v1–v4 case.
  */
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
-import type { CaseState } from '../../src/domain/case-state';
-import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../../src/domain/search-attributes';
+import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
+import type { CaseState } from '../../src/domain/case/state';
+import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../../src/domain/contract/search-attributes';
 
 export interface CaseContextV4 {
   readonly input: CasePlaybookInput;

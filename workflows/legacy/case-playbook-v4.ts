@@ -26,26 +26,26 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CasePlaybookInput } from '../../src/domain/case-playbook-input';
-import { type Refusal, refuseDecision, refuseTransition } from '../../src/domain/case-rules';
-import type { CaseState, CaseTarget, DecisionRecord, TransitionRecord } from '../../src/domain/case-state';
-import { checkTransition } from '../../src/domain/transitions';
+import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
+import { type Refusal, refuseDecision, refuseTransition } from '../../src/domain/case/rules';
+import type { CaseState, TransitionRecord } from '../../src/domain/case/state';
+import { checkTransition } from '../../src/domain/case/transitions';
 import {
-  type ApprovalSignal,
-  type DecisionRequest,
-  type TransitionRequest,
   approveSignal,
   duplicateAlertSignal,
   rejectSignal,
   requestTransitionSignal,
   stateQuery,
-} from '../../src/domain/messages';
-import type { ApprovalSpec } from '../../src/domain/playbook';
+} from '../../src/domain/contract/messages';
+import type { ApprovalSpec } from '../../src/domain/playbook/playbook';
 import { awaitApproval } from './approval-gate-v4';
 import { V4_PROVEN_GROUPS, withProvenGroups } from './proven-deciders-v4';
 import { type CaseContextV4 as CaseContext, publish, publishedAtStart } from './case-context-v4';
 import { applyTarget, commentOnCase, openOrAdoptCase } from './sir-calls-v4';
 import { UpdateReplies } from './update-replies-v4';
+import type { CaseTarget } from '../../src/domain/case/status';
+import type { DecisionRecord } from '../../src/domain/case/decision';
+import type { ApprovalSignal, DecisionRequest, TransitionRequest } from '../../src/domain/contract/message-payloads';
 
 /** These cases answered the decide and transition updates with the whole case state. */
 const decideUpdate = defineUpdate<CaseState, [Omit<DecisionRequest, 'approvalId'>]>('decide');

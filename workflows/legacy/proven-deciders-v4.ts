@@ -11,8 +11,8 @@
  */
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PhasegateActivities } from '../../activities';
-import { REFUSAL_TYPES } from '../../src/domain/case-rules';
-import type { DecisionRequest } from '../../src/domain/messages';
+import { REFUSAL_TYPES } from '../../src/domain/case/rules';
+import type { DecisionRequest } from '../../src/domain/contract/message-payloads';
 
 export const V4_PROVEN_GROUPS = 'v4-proven-groups';
 

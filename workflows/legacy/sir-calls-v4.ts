@@ -7,9 +7,10 @@
  */
 import { ActivityFailure, type ActivityOptions, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CaseSnapshot, PhasegateActivities } from '../../activities';
-import { createCaseClientToken } from '../../src/domain/case-playbook-input';
-import type { CaseTarget, TransitionRecord } from '../../src/domain/case-state';
-import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../../src/domain/sir-errors';
+import { createCaseClientToken } from '../../src/domain/case/playbook-input';
+import type { TransitionRecord } from '../../src/domain/case/state';
+import type { CaseTarget } from '../../src/domain/case/status';
+import { NON_RETRYABLE_SIR_ERROR_TYPES } from '../../src/domain/sir-api/errors';
 import type { CaseContextV4 } from './case-context-v4';
 
 /** Unlimited attempts: a throttled or degraded SIR API delays a case, never fails it. */

@@ -5,7 +5,7 @@
  * open, or a continue-as-new that blocked first).
  */
 import { condition } from '@temporalio/workflow';
-import type { CaseState } from '../../src/domain/case-state';
+import type { CaseState } from '../../src/domain/case/state';
 
 export class UpdateReplies {
   // Only updates wait for an answer (signals get none), so only their keys are kept.

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
-import type { CaseState, CaseTarget } from '../../domain/case-state';
-import { ALL_CASE_STATUSES, type CaseStatus } from '../../domain/case-status';
-import type { DecisionAnswer, TransitionAnswer } from '../../domain/messages';
+import type { CaseState } from '../../domain/case/state';
+import { ALL_CASE_STATUSES, type CaseStatus } from '../../domain/case/status';
+import type { DecisionAnswer, TransitionAnswer } from '../../domain/contract/messages';
 import { CaseCommandError, caseState, decide, findCase, listCases, requestTransition } from '../../temporal/case-commands';
 import { loadTemporalTarget } from '../../temporal/connection-config';
 import { dataConverterFromEnv } from '../../temporal/data-converter';
@@ -19,6 +19,7 @@ import { formatCaseList, formatCaseState, formatDecision, formatTransition } fro
 import { readDevCredentials } from '../dev-credentials';
 import { UsageError } from '../usage-error';
 import { atRest, waitForCase } from '../wait-for-case';
+import type { CaseTarget } from '../../domain/case/status';
 
 type Via = 'api' | 'temporal';
 

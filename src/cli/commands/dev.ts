@@ -31,8 +31,8 @@ import { createPhasegateWorker } from '../../temporal/worker';
 import { type AlertKeyring, loadAlertKeysFile } from '../../server/alert-keys';
 import { buildServer } from '../../server/app';
 import { parseSirIdentities } from '../../intake/sir-event-intake';
-import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
-import { UserDirectory, loadUsersFile, sha256Hex } from '../../server/users';
+import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../config/playbook-directory';
+import { UserDirectory, loadUsersFile, sha256Hex } from '../../config/users';
 import { parseAdoptSecrets, parseWebhookSecrets } from '../../server/webhook-signature';
 import { codecFromEnv } from '../../temporal/data-converter';
 import type { EncryptionCodec } from '../../temporal/payload-encryption';
@@ -43,8 +43,8 @@ import { postDemoAlert } from '../demo-alert';
 import { runUntilStopped, type Lifetime } from '../lifetime';
 import { apiPort as apiPortFrom, explainListenError, parsePort, sandboxPort as sandboxPortFrom } from '../ports';
 import { runWorker } from '../running-worker';
-import type { Playbook } from '../../domain/playbook';
-import { PlaybookCatalog } from '../../domain/playbook-catalog';
+import type { Playbook } from '../../domain/playbook/playbook';
+import { PlaybookCatalog } from '../../domain/playbook/catalog';
 
 interface DevOptions {
   aws?: boolean;

@@ -3,10 +3,10 @@
  * playbook change can be checked in CI (or before a deploy) instead of by a failing restart.
  */
 import { Command } from 'commander';
-import type { Playbook } from '../../domain/playbook';
-import { checkChannelReferences } from '../../domain/playbook-channels';
+import type { Playbook } from '../../domain/playbook/playbook';
+import { checkChannelReferences } from '../../domain/playbook/channels';
 import { CHANNELS_ENV, ChannelsFileError, readChannelNames } from '../../notify/channels-file';
-import { defaultPlaybookDir, loadPlaybookDirectory } from '../../server/playbook-directory';
+import { defaultPlaybookDir, loadPlaybookDirectory } from '../../config/playbook-directory';
 
 export function playbooksCommand(): Command {
   const playbooks = new Command('playbooks').description('work with playbook files');

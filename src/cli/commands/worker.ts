@@ -10,8 +10,8 @@ import { createPhasegateWorker } from '../../temporal/worker';
 import { identityFromEnv } from '../../temporal/worker-identity';
 import { runUntilStopped } from '../lifetime';
 import { runWorker } from '../running-worker';
-import { PlaybookCatalog } from '../../domain/playbook-catalog';
-import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../server/playbook-directory';
+import { PlaybookCatalog } from '../../domain/playbook/catalog';
+import { defaultPlaybookDir, loadPlaybooksOrThrow } from '../../config/playbook-directory';
 
 export function workerCommand(): Command {
   return new Command('worker')

@@ -10,9 +10,9 @@
 import type { Client } from '@temporalio/client';
 import type { DecisionKeys } from '../../attestation/decision-keys';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Playbook } from '../../domain/playbook';
+import type { Playbook } from '../../domain/playbook/playbook';
 import type { AcceptedRequests } from '../accepted-requests';
-import { isSirEvent } from '../../domain/sir-event';
+import { isSirEvent } from '../../domain/sir-api/event';
 import { parseAlertJson, type AlertAccepted } from '../../intake/alert-intake';
 import { takeEvent } from '../../intake/event-intake';
 import type { AlertRefusalReason } from '../../intake/intake-counters';

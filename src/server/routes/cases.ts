@@ -7,15 +7,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { DecisionKeys } from '../../attestation/decision-keys';
-import type { CaseTarget } from '../../domain/case-state';
-import { ALL_CASE_STATUSES } from '../../domain/case-status';
+import { ALL_CASE_STATUSES } from '../../domain/case/status';
 import { CaseCommandError, type CaseCommandErrorKind, caseState, decide, findCase, listCases, requestTransition } from '../../temporal/case-commands';
 import { authenticate } from '../bearer-auth';
 import { sendError } from '../http-errors';
 import type { ServerMetrics } from '../metrics';
 import { sendTemporalUnavailable } from '../temporal-availability';
-import type { UserDirectory } from '../users';
+import type { UserDirectory } from '../../config/users';
 import { zodDetails } from '../zod-details';
+import type { CaseTarget } from '../../domain/case/status';
 
 export interface CaseRouteDeps {
   client: Client;

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../bearer-auth';
 import { codecRequestBody, payloadToJson, payloadsFromJson } from '../codec-json';
 import { sendError } from '../http-errors';
-import type { UserDirectory } from '../users';
+import type { UserDirectory } from '../../config/users';
 import { zodDetails } from '../zod-details';
 
 export interface CodecRouteDeps {

@@ -14,8 +14,8 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { DecisionKeys } from '../../attestation/decision-keys';
-import { REFUSAL_TYPES } from '../../domain/case-rules';
-import { recordRefusalSignal, type DecisionAnswer } from '../../domain/messages';
+import { REFUSAL_TYPES } from '../../domain/case/rules';
+import { recordRefusalSignal, type DecisionAnswer } from '../../domain/contract/messages';
 import { REASON_ACTION_ID, REASON_BLOCK_ID, REASON_MAX_LENGTH, REJECT_REASON_CALLBACK_ID } from '../../notify/slack-app-actions';
 import { escape } from '../../notify/slack-message';
 import { CaseCommandError, decide, findCase } from '../../temporal/case-commands';
@@ -25,7 +25,7 @@ import type { SlackApp } from '../slack-app';
 import { type SlackInteraction, parseSlackInteraction, reasonModalMetadata } from '../slack-interaction';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../slack-signature';
 import { identifySlackUser } from '../slack-users';
-import type { UserDirectory } from '../users';
+import type { UserDirectory } from '../../config/users';
 
 export const SLACK_INTERACTIONS_ROUTE = '/v1/slack/interactions';
 
