@@ -6,7 +6,7 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import type { AddCaseCommentRequest } from '../activities';
 import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
 import type { CaseState } from '../src/domain/case/state';
-import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/contract/search-attributes';
+import { AlertSeverity, AwaitingApproval, PhasegateCodeVersion, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/contract/search-attributes';
 
 export interface CaseContext {
   readonly input: CasePlaybookInput;
@@ -51,6 +51,8 @@ export interface CaseContext {
   readonly messageChains?: Map<string, Promise<void>>;
   /** `<approvalId>/<channel>` already told in this run: only a channel's first delivery may bring a message. */
   readonly toldChannels?: Set<string>;
+  /** Cases since the `code-version` patch: the newest code path the run takes (search attribute PhasegateCodeVersion). */
+  readonly codeVersion?: string;
 }
 
 /** The search attributes a case already carries (from its start options or the run it continued). */
@@ -58,6 +60,13 @@ export function publishedAtStart(): Map<string, unknown> {
   const published = new Map<string, unknown>();
   for (const { key, value } of workflowInfo().typedSearchAttributes.getAll()) published.set(key.name, value);
   return published;
+}
+
+/** The code path a run takes, sent with its first upsert (a run continued as new keeps its predecessor's value). */
+export function publishCodeVersion(ctx: CaseContext): void {
+  const { codeVersion, published, unpublished } = ctx;
+  if (codeVersion === undefined || published.get(PhasegateCodeVersion.name) === codeVersion) return;
+  unpublished?.set(PhasegateCodeVersion.name, { key: PhasegateCodeVersion, value: codeVersion });
 }
 
 /**

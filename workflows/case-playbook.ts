@@ -68,7 +68,7 @@ import {
   transitionUpdate,
 } from '../src/domain/contract/messages';
 import { runGate, type CaseWait } from './approval-gate';
-import { type CaseContext, flushPublished, publish, publishedAtStart } from './case-context';
+import { type CaseContext, flushPublished, publish, publishCodeVersion, publishedAtStart } from './case-context';
 import { applyTarget, commentBestEffort, joinLocalComments, moveSirCase, openOrAdoptCase, proveActor, readSirCase } from './case-operations';
 import { refuseMalformedStart, verifyStart } from './case-start';
 import { UNVERIFIED_START } from '../src/domain/case/start';
@@ -99,18 +99,19 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
       message: 'a case cannot be started with carried state: only a run that continues a case as new takes its state over',
     });
   }
-  // Asked once per case, newest patch first: a new case records only `verified-start` (each marker
-  // costs an event and a visibility write), which implies `slack-messages`, `decision-outcomes`,
-  // `own-writes-only`, `proof-in-history`, `local-sir-calls`, `read-before-write`, `grouped-alerts`
-  // and `attested-decisions`; a run continued as new carries the answers. `verified-start` is asked
-  // only by a first run: a continued one was checked when the case began.
-  const verifiedStart = !workflowInfo().continuedFromExecutionRunId && patched('verified-start');
+  // Asked once per case, newest patch first: a new case records only `code-version` (each marker
+  // costs an event and a visibility write), which implies `verified-start` (for a first run),
+  // `slack-messages`, `decision-outcomes`, `own-writes-only`, `proof-in-history`, `local-sir-calls`,
+  // `read-before-write`, `grouped-alerts` and `attested-decisions`; a run continued as new carries the
+  // answers. `verified-start` is asked only by a first run: a continued one was checked when the case began.
+  const codeVersion = input?.carried?.codeVersion === true || patched(CODE_VERSION);
+  const verifiedStart = !workflowInfo().continuedFromExecutionRunId && (codeVersion || patched('verified-start'));
   if (verifiedStart) refuseMalformedStart(input);
   // Asked here, before any local activity, and only when adopting: a patch asked after a local
   // activity's result may be asked, on replay, before Core has told the workflow that its marker is in
   // the history (the result can arrive a task earlier replayed than live), and the case strands.
   const adoptFromStatus = input?.caseId !== undefined && !input.carried && patched('adopt-from-status');
-  const slackMessages = verifiedStart || input.carried?.slackMessages === true || patched('slack-messages');
+  const slackMessages = codeVersion || verifiedStart || input.carried?.slackMessages === true || patched('slack-messages');
   const decisionOutcomes = slackMessages || input.carried?.decisionOutcomes === true || patched('decision-outcomes');
   const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
   const proofInHistory = ownWritesOnly || input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
@@ -146,6 +147,7 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   if (ownWritesOnly) state.ownWritesOnly = true;
   if (decisionOutcomes) state.decisionOutcomes = true;
   if (slackMessages) state.slackMessages = true;
+  if (codeVersion) state.codeVersion = true;
   // Grouped and storm cases (issue 13) keep their member alerts. Asked only for such a case, so other
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && readBeforeWrite && (localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
@@ -158,7 +160,11 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
     ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
     ...(ownWritesOnly && { ownWritesOnly }),
     ...(slackMessages && { slackMessages, messageChains: new Map(), toldChannels: new Set<string>() }),
+    // The newest code path this run takes (a newer patch goes first here), for the visibility query
+    // that finds cases still on an older one (docs/workflow-history.md, "Retiring an old code path").
+    ...(codeVersion && { codeVersion: CODE_VERSION }),
   };
+  publishCodeVersion(ctx);
   const { playbook } = input;
   const recheckEveryMs = playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS;
 
@@ -548,6 +554,9 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
 }
 
 const OPEN_ENDED_MS = 10 * 365 * 24 * 3_600_000;
+
+/** Cases say which code path they run (search attribute PhasegateCodeVersion), so old paths can be retired on purpose (issue 20). */
+const CODE_VERSION = 'code-version';
 
 /** Handlers prove who decided through a queued activity (issue 18; workflows/case-operations.ts proveActor). */
 const PROOF_IN_HISTORY = 'proof-in-history';
