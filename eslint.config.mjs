@@ -25,6 +25,22 @@ const workflowRestrictedImports = {
   ],
 };
 
+/**
+ * workflows/legacy/ is the frozen loop v1–v4 cases replay with: it may import only @temporalio/workflow,
+ * pure src/domain and its own files (activities by `import type`), so no change to the live loop can
+ * change what those cases do.
+ */
+const legacyRestrictedImports = {
+  paths: workflowRestrictedImports.paths,
+  patterns: [
+    {
+      regex: '^(?!@temporalio/workflow$|\\./[^.]|\\.\\./\\.\\./src/domain/[^.]+$|\\.\\./\\.\\./activities$)',
+      message: 'workflows/legacy is frozen: it imports only @temporalio/workflow, src/domain and legacy files (give it a frozen copy of what it needs).',
+    },
+    { regex: '^\\.\\./\\.\\./activities$', allowTypeImports: true, message: 'Import activities with `import type` only.' },
+  ],
+};
+
 /** @param {string} outside the relative import that leaves src/domain from the files it applies to */
 function domainRestrictedImports(outside) {
   return {
@@ -59,6 +75,10 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictedImports] },
+  },
+  {
+    files: ['workflows/legacy/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', legacyRestrictedImports] },
   },
   // src/domain is shared with workflows, so it obeys the same rules; its subject folders (alert/, case/,
   // contract/, playbook/, sir-api/) import each other, never anything outside src/domain.

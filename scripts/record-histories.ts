@@ -468,6 +468,22 @@ async function main(): Promise<void> {
     await pending(attested, PIA);
     await attested.terminate('recording done');
     await save('adopted-with-attestation', attested);
+
+    // Since code-version (v10 on, issue 20): a case says which code path it runs (PhasegateCodeVersion),
+    // in its first run's first upsert. 23. A case that continues as new at its gate: its next run
+    // carries the answer (no patch marker, no new upsert of the attribute), then is approved and closes.
+    const versioned = await start(GATED, { continueAsNewAfterEvents: 30 });
+    await pending(versioned, CER);
+    const versionedRun = (await versioned.describe()).runId;
+    while ((await versioned.describe()).runId === versionedRun) {
+      await versioned.signal(duplicateAlertSignal, { receivedAt: new Date().toISOString() });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await pending(versioned, CER);
+    await decide(versioned, 'approve', 'alice');
+    await pending(versioned, PIA);
+    await versioned.terminate('recording done');
+    await saveRuns('code-version-carried', versioned);
   });
 
   await native.close();

@@ -6,19 +6,15 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import type { AddCaseCommentRequest } from '../activities';
 import type { CasePlaybookInput } from '../src/domain/case/playbook-input';
 import type { CaseState } from '../src/domain/case/state';
-import { AlertSeverity, AwaitingApproval, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/contract/search-attributes';
+import { AlertSeverity, AwaitingApproval, PhasegateCodeVersion, PlaybookName, type SearchAttributePair, SirCaseId, SirCaseStatus } from '../src/domain/contract/search-attributes';
 
 export interface CaseContext {
   readonly input: CasePlaybookInput;
   readonly state: CaseState;
   /**
-   * Cases started since the `lean-steps` patch: they upsert only the search attributes that changed,
-   * run the start comment alongside the first step, and wait at open-ended gates on a timer without
-   * asking for the older `summary-on-open-ended-approval` patch (each patch costs an event and a
-   * visibility write). Older cases keep doing what their histories say.
+   * Search attribute values as last sent: a case upserts only those that changed (every case the live
+   * loop runs is past the `lean-steps` patch; the frozen loop in legacy/ keeps its own context).
    */
-  readonly lean: boolean;
-  /** Search attribute values as last sent (lean cases only). */
   readonly published: Map<string, unknown>;
   /**
    * Cases since the `read-before-write` patch: every move reads SIR first, SIR events and a slow timer
@@ -51,6 +47,8 @@ export interface CaseContext {
   readonly messageChains?: Map<string, Promise<void>>;
   /** `<approvalId>/<channel>` already told in this run: only a channel's first delivery may bring a message. */
   readonly toldChannels?: Set<string>;
+  /** Cases since the `code-version` patch: the newest code path the run takes (search attribute PhasegateCodeVersion). */
+  readonly codeVersion?: string;
 }
 
 /** The search attributes a case already carries (from its start options or the run it continued). */
@@ -60,12 +58,19 @@ export function publishedAtStart(): Map<string, unknown> {
   return published;
 }
 
+/** The code path a run takes, sent with its first upsert (a run continued as new keeps its predecessor's value). */
+export function publishCodeVersion(ctx: CaseContext): void {
+  const { codeVersion, published, unpublished } = ctx;
+  if (codeVersion === undefined || published.get(PhasegateCodeVersion.name) === codeVersion) return;
+  unpublished?.set(PhasegateCodeVersion.name, { key: PhasegateCodeVersion, value: codeVersion });
+}
+
 /**
  * Upserts only non-personal values (case id, status, playbook, severity, a flag): search attributes
  * are stored unencrypted by Temporal.
  */
 export function publish(ctx: CaseContext, details: string): void {
-  const { state, input, lean, published } = ctx;
+  const { state, input, published } = ctx;
   const values: SearchAttributePair[] = [
     { key: PlaybookName, value: input.playbook.name },
     { key: AwaitingApproval, value: state.pendingApproval !== undefined },
@@ -85,7 +90,7 @@ export function publish(ctx: CaseContext, details: string): void {
     return;
   }
   // Every upsert is a history event and a visibility write; an unchanged one buys nothing.
-  const changed = lean ? values.filter(({ key, value }) => published.get(key.name) !== value) : values;
+  const changed = values.filter(({ key, value }) => published.get(key.name) !== value);
   upsert(published, changed);
 }
 

@@ -39,7 +39,7 @@ import { runCase } from './case-loop';
 import type { CaseOutcome, CasePatches, CaseRun } from './case-run';
 import { caseWait } from './case-waits';
 import { SIR_RECHECK_DEFAULT_MS } from '../src/domain/playbook/playbook';
-import { publishedAtStart } from './case-context';
+import { publishCodeVersion, publishedAtStart } from './case-context';
 import { refuseMalformedStart } from './case-start';
 import { casePlaybookV4 } from './legacy/case-playbook-v4';
 
@@ -64,31 +64,33 @@ export async function casePlaybook(input: CasePlaybookInput): Promise<CaseOutcom
   // cases record no marker; a run continued as new carries `state.group` instead of asking again.
   if (!input.carried && input.group && patches.readBeforeWrite && (patches.localSirCalls || patched('grouped-alerts'))) state.group = startGroup(input.group.kind, input.group.first);
   const run = caseRun(input, state, patches);
+  publishCodeVersion(run);
   const inherited = setCaseHandlers(run);
   return runCase(run, inherited);
 }
 
 /**
- * Asked once per case, newest patch first: a new case records only `verified-start` (each marker
- * costs an event and a visibility write), which implies `slack-messages`, `decision-outcomes`,
- * `own-writes-only`, `proof-in-history`, `local-sir-calls`, `read-before-write`, `grouped-alerts`
- * and `attested-decisions`; a run continued as new carries the answers. `verified-start` is asked
- * only by a first run: a continued one was checked when the case began.
+ * Asked once per case, newest patch first: a new case records only `code-version` (each marker
+ * costs an event and a visibility write), which implies `verified-start` (for a first run),
+ * `slack-messages`, `decision-outcomes`, `own-writes-only`, `proof-in-history`, `local-sir-calls`,
+ * `read-before-write`, `grouped-alerts` and `attested-decisions`; a run continued as new carries the
+ * answers. `verified-start` is asked only by a first run: a continued one was checked when the case began.
  */
 function askPatches(input: CasePlaybookInput): CasePatches {
-  const verifiedStart = !workflowInfo().continuedFromExecutionRunId && patched('verified-start');
+  const codeVersion = input?.carried?.codeVersion === true || patched(CODE_VERSION);
+  const verifiedStart = !workflowInfo().continuedFromExecutionRunId && (codeVersion || patched('verified-start'));
   if (verifiedStart) refuseMalformedStart(input);
   // Asked here, before any local activity, and only when adopting: a patch asked after a local
   // activity's result may be asked, on replay, before Core has told the workflow that its marker is in
   // the history (the result can arrive a task earlier replayed than live), and the case strands.
   const adoptFromStatus = input?.caseId !== undefined && !input.carried && patched('adopt-from-status');
-  const slackMessages = verifiedStart || input.carried?.slackMessages === true || patched('slack-messages');
+  const slackMessages = codeVersion || verifiedStart || input.carried?.slackMessages === true || patched('slack-messages');
   const decisionOutcomes = slackMessages || input.carried?.decisionOutcomes === true || patched('decision-outcomes');
   const ownWritesOnly = decisionOutcomes || input.carried?.ownWritesOnly === true || patched('own-writes-only');
   const proofInHistory = ownWritesOnly || input.carried?.proofInHistory === true || patched(PROOF_IN_HISTORY);
   const localSirCalls = proofInHistory || input.carried?.localSirCalls === true || patched('local-sir-calls');
   const readBeforeWrite = localSirCalls || input.carried?.readBeforeWrite === true || patched('read-before-write');
-  return { verifiedStart, adoptFromStatus, slackMessages, decisionOutcomes, ownWritesOnly, proofInHistory, localSirCalls, readBeforeWrite };
+  return { codeVersion, verifiedStart, adoptFromStatus, slackMessages, decisionOutcomes, ownWritesOnly, proofInHistory, localSirCalls, readBeforeWrite };
 }
 
 /** A first run's state, or the state the run it continues carried over, marked with the patches it runs under. */
@@ -120,6 +122,7 @@ function initialState(input: CasePlaybookInput, patches: CasePatches): CaseState
   if (patches.ownWritesOnly) state.ownWritesOnly = true;
   if (patches.decisionOutcomes) state.decisionOutcomes = true;
   if (patches.slackMessages) state.slackMessages = true;
+  if (patches.codeVersion) state.codeVersion = true;
   return state;
 }
 
@@ -130,12 +133,14 @@ function caseRun(input: CasePlaybookInput, state: CaseState, patches: CasePatche
   const run: CaseRun = {
     input,
     state,
-    lean: true,
     published: publishedAtStart(),
     readBeforeWrite,
     ...(localSirCalls && { localSirCalls, unpublished: new Map(), localComments: [] }),
     ...(ownWritesOnly && { ownWritesOnly }),
     ...(slackMessages && { slackMessages, messageChains: new Map(), toldChannels: new Set<string>() }),
+    // The newest code path this run takes (a newer patch goes first here), for the visibility query
+    // that finds cases still on an older one (docs/workflow-history.md, "Retiring an old code path").
+    ...(patches.codeVersion && { codeVersion: CODE_VERSION }),
     playbook: input.playbook,
     patches,
     recheckEveryMs: input.playbook.sirRecheckEveryMs ?? SIR_RECHECK_DEFAULT_MS,
@@ -149,3 +154,6 @@ function caseRun(input: CasePlaybookInput, state: CaseState, patches: CasePatche
   };
   return run;
 }
+
+/** Cases say which code path they run (search attribute PhasegateCodeVersion), so old paths can be retired on purpose (issue 20). */
+const CODE_VERSION = 'code-version';

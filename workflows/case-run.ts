@@ -13,6 +13,7 @@ import type { CaseContext } from './case-context';
 
 /** The patches a run asked for (or carried over), newest first; see casePlaybook for where each is asked. */
 export interface CasePatches {
+  codeVersion: boolean;
   verifiedStart: boolean;
   adoptFromStatus: boolean;
   slackMessages: boolean;

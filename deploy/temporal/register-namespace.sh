@@ -9,7 +9,7 @@ NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-720h}"
 WAIT_SECONDS="${TEMPORAL_WAIT_SECONDS:-120}"
 # name=type, as `temporal operator search-attribute create` spells the types.
-SEARCH_ATTRIBUTES="SirCaseId=Keyword SirCaseStatus=Keyword PlaybookName=Keyword AwaitingApproval=Bool AlertSeverity=Double"
+SEARCH_ATTRIBUTES="SirCaseId=Keyword SirCaseStatus=Keyword PlaybookName=Keyword AwaitingApproval=Bool AlertSeverity=Double PhasegateCodeVersion=Keyword"
 
 tries=0
 until temporal operator cluster health >/dev/null 2>&1; do

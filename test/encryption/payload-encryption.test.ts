@@ -98,11 +98,11 @@ describe('payload encryption', { timeout: 180_000 }, () => {
     const workflowInput = defaultPayloadConverter.fromPayload<CasePlaybookInput>(decoded!);
     assert.equal(workflowInput.newCase?.title, SECRET_TITLE);
     assert.deepEqual(workflowInput.newCase?.impactedAccounts, [SECRET_ACCOUNT]);
-    // Search attributes are never encrypted: they hold only ids, statuses, the playbook and severity.
+    // Search attributes are never encrypted: they hold only ids, statuses, the playbook, severity and code version.
     const attrs = (await clientWith().workflow.getHandle(handle.workflowId).describe()).typedSearchAttributes;
     assert.deepEqual(
       attrs.getAll().map((p) => p.key.name).filter((n) => !['BuildIds', 'TemporalChangeVersion'].includes(n)).sort(),
-      ['AlertSeverity', 'AwaitingApproval', 'PlaybookName', 'SirCaseId', 'SirCaseStatus'],
+      ['AlertSeverity', 'AwaitingApproval', 'PhasegateCodeVersion', 'PlaybookName', 'SirCaseId', 'SirCaseStatus'],
     );
   });
 

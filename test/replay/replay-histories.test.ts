@@ -4,6 +4,7 @@
  * changes behind `patched()` and record a new set with scripts/record-histories.ts.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -166,6 +167,30 @@ describe('replay of recorded histories', { timeout: 120_000 }, () => {
     const slack = await read('slack-gate');
     assert.ok(queued(slack).includes('notifyChannel') && queued(slack).includes('updateChannelMessage'));
     assert.ok(signals(slack).includes('recordRefusal'));
+  });
+
+  // Recorded by the integrator after issue 20 (scripts/record-histories.ts v10); until then there is nothing to read.
+  const v10 = existsSync(join(HISTORIES, 'v10-happy-path.json'));
+  it('v10 histories exercise code-version: its marker alone, PhasegateCodeVersion in the first upsert, carried by a continued run', { skip: !v10 && 'v10 not recorded yet' }, async () => {
+    const read = async (name: string) => historyFromJSON(JSON.parse(await readFile(join(HISTORIES, `v10-${name}.json`), 'utf8'))).events ?? [];
+    const upserts = (events: Events) => events.map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields).filter((f) => f != null);
+    const codeVersions = (events: Events) => upserts(events).flatMap((f) => (f.PhasegateCodeVersion ? [Buffer.from(f.PhasegateCodeVersion.data ?? []).toString('utf8')] : []));
+
+    const happy = await read('happy-path');
+    assert.equal(patches(happy).length, 1);
+    assert.match(patches(happy)[0]!, /code-version/);
+    // Sent once, with the first upsert of where the case stands (no upsert of its own).
+    assert.deepEqual(codeVersions(happy), ['"code-version"']);
+    assert.ok(upserts(happy).find((f) => f.SirCaseId)?.PhasegateCodeVersion, 'in the upsert that first sends SirCaseId');
+
+    const runs = (await readdir(HISTORIES)).filter((f) => f.startsWith('v10-code-version-carried-run')).sort();
+    assert.ok(runs.length >= 2, `the case continued as new (${runs.length} runs)`);
+    const [first, ...later] = await Promise.all(runs.map((f) => read(f.slice(4, -5))));
+    assert.deepEqual(codeVersions(first!), ['"code-version"']);
+    for (const events of later) {
+      assert.deepEqual(patches(events), [], 'a continued run carries the answer and asks no patch');
+      assert.deepEqual(codeVersions(events), [], 'and keeps the attribute its predecessor set');
+    }
   });
 
   it('detects a v8 history whose local activity differs from the code (the check can fail for local activities too)', async () => {

@@ -376,9 +376,9 @@ describe('approve from Slack (real server, worker and Slack fake on loopback)', 
     assert.ok(histories.length >= 9, `histories: ${histories.length}`);
     const markers = (events: temporal.api.history.v1.IHistoryEvent[] | null | undefined): string[] =>
       (events ?? []).flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => p.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')));
-    // A new case records only the newest patch (verified-start), which implies slack-messages.
-    const marked = histories.filter(({ history }) => markers(history.events).some((m) => m.includes('verified-start')));
-    assert.equal(marked.length, histories.length, 'every case here runs under slack-messages (its verified-start marker implies it)');
+    // A new case records only the newest patch (code-version), which implies slack-messages.
+    const marked = histories.filter(({ history }) => markers(history.events).some((m) => m.includes('code-version')));
+    assert.equal(marked.length, histories.length, 'every case here runs under slack-messages (its code-version marker implies it)');
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(workflowSource(), histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

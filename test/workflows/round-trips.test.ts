@@ -119,12 +119,13 @@ describe('casePlaybook round trips (real dev server, real sandbox)', { timeout: 
     });
     // Opened (Submitted), moved and parked in one task: one upsert with where the case stands when it
     // waits; Submitted is never sent, since nobody could have seen it.
-    assert.deepEqual(sent, [['AwaitingApproval=true', 'SirCaseId', `SirCaseStatus="${DA}"`]]);
-    // One patch marker (verified-start, which implies every older patch) however many patches
+    // The code path it runs (since code-version) goes with that upsert, not in one of its own.
+    assert.deepEqual(sent, [['AwaitingApproval=true', 'PhasegateCodeVersion="code-version"', 'SirCaseId', `SirCaseStatus="${DA}"`]]);
+    // One patch marker (code-version, which implies every older patch) however many patches
     // older cases check; each costs an event and a visibility write.
     const patches = history.filter((e) => markerName(e) === 'core_patch');
     assert.equal(patches.length, 1);
-    assert.match(markerText(patches[0]!), /verified-start/);
+    assert.match(markerText(patches[0]!), /code-version/);
     assert.equal(current.get('PlaybookName'), 'round-trips');
     assert.equal(current.get('AlertSeverity'), 8);
     assert.equal(current.get('SirCaseId'), (await handle.query(stateQuery)).caseId);

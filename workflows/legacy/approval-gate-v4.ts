@@ -8,8 +8,8 @@ import { condition, metricMeter, patched } from '@temporalio/workflow';
 import { describeApprovers } from '../../src/domain/case/rules';
 import type { PendingApproval } from '../../src/domain/case/state';
 import type { ApprovalSpec, ApproverRef } from '../../src/domain/playbook/playbook';
-import { type CaseContext, publish } from '../case-context';
-import { commentOnCase, notifyEscalation } from '../case-operations';
+import { type CaseContextV4 as CaseContext, publish } from './case-context-v4';
+import { commentOnCase, notifyEscalation } from './sir-calls-v4';
 import type { CaseTarget } from '../../src/domain/case/status';
 import type { DecisionKind, DecisionRecord } from '../../src/domain/case/decision';
 

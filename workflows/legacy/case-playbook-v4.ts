@@ -1,7 +1,9 @@
 /**
  * casePlaybook as it ran before the `attested-decisions` patch (histories v1–v4). Frozen: cases that
  * started under it replay and finish with exactly these commands; new behaviour goes into
- * ../case-playbook.ts. Do not change what this file does, except behind a patch: since
+ * ../case-playbook.ts. It imports nothing from the live loop (its own copies: case-context-v4.ts,
+ * sir-calls-v4.ts; a lint rule in eslint.config.mjs keeps it so). Do not change what this file does,
+ * except behind a patch: since
  * `v4-proven-groups` (issue 18) a decision counts only once the worker proved who sent it, and the
  * approver check takes the groups from the users file, never from the message (proven-deciders-v4.ts).
  *
@@ -38,8 +40,8 @@ import {
 import type { ApprovalSpec } from '../../src/domain/playbook/playbook';
 import { awaitApproval } from './approval-gate-v4';
 import { V4_PROVEN_GROUPS, withProvenGroups } from './proven-deciders-v4';
-import { type CaseContext, publish, publishedAtStart } from '../case-context';
-import { applyTarget, commentOnCase, openOrAdoptCase } from '../case-operations';
+import { type CaseContextV4 as CaseContext, publish, publishedAtStart } from './case-context-v4';
+import { applyTarget, commentOnCase, openOrAdoptCase } from './sir-calls-v4';
 import { UpdateReplies } from './update-replies-v4';
 import type { CaseTarget } from '../../src/domain/case/status';
 import type { DecisionRecord } from '../../src/domain/case/decision';

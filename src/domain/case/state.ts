@@ -226,6 +226,8 @@ export interface CaseState {
   ownWritesOnly?: boolean;
   /** Set by cases since the `slack-messages` patch: gate messages are kept and edited as the gate moves on. */
   slackMessages?: boolean;
+  /** Cases since the `code-version` patch: they publish the code path they run (search attribute PhasegateCodeVersion). */
+  codeVersion?: boolean;
   /** The worker refused a local SIR call (a global SIR rate limit is set): this case queues every call. */
   sirCallsQueued?: boolean;
   /** Changes made outside phasegate that the case found and adopted (the last 20), and how many in all. */

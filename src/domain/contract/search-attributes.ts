@@ -11,5 +11,11 @@ export const SirCaseStatus = defineSearchAttributeKey('SirCaseStatus', SearchAtt
 export const PlaybookName = defineSearchAttributeKey('PlaybookName', SearchAttributeType.KEYWORD);
 export const AwaitingApproval = defineSearchAttributeKey('AwaitingApproval', SearchAttributeType.BOOL);
 export const AlertSeverity = defineSearchAttributeKey('AlertSeverity', SearchAttributeType.DOUBLE);
+/**
+ * The code path a case's run takes: the newest workflow patch it runs (since `code-version`), set by
+ * the workflow itself; absent on cases started before. How old paths are found and retired:
+ * docs/workflow-history.md, "Retiring an old code path".
+ */
+export const PhasegateCodeVersion = defineSearchAttributeKey('PhasegateCodeVersion', SearchAttributeType.KEYWORD);
 
-export const PHASEGATE_SEARCH_ATTRIBUTES = [SirCaseId, SirCaseStatus, PlaybookName, AwaitingApproval, AlertSeverity] as const;
+export const PHASEGATE_SEARCH_ATTRIBUTES = [SirCaseId, SirCaseStatus, PlaybookName, AwaitingApproval, AlertSeverity, PhasegateCodeVersion] as const;
