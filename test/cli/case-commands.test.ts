@@ -166,7 +166,7 @@ describe('phasegate approve | reject | transition | status | list', { timeout: 3
   });
 
   it('--via temporal needs --by, and a bare name counts only where workers trust Temporal access', async () => {
-    const temporal = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, PHASEGATE_TOKEN: '' };
+    const temporal = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!, TEMPORAL_NAMESPACE: fx.env.namespace!, PHASEGATE_TOKEN: '' };
     const noBy = await phasegate(temporal, 'approve', caseId, '--via', 'temporal');
     assert.equal(noBy.code, 2);
     assert.match(noBy.stderr, /--via temporal needs --by <who>/);

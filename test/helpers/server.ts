@@ -1,6 +1,6 @@
 /**
- * A real phasegate server on a random loopback port, wired to the shared dev server, a real worker and
- * the SIR sandbox: what `phasegate dev` runs, minus the Web UI.
+ * A real phasegate server on a random loopback port, wired to the shared dev server (in a namespace of
+ * its own), a real worker and the SIR sandbox: what `phasegate dev` runs, minus the Web UI.
  */
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { signWebhook } from '../../src/server/webhook-signature';
 import { SANDBOX_DEFAULT_ACCOUNT_ID, SANDBOX_DEFAULT_CREDENTIALS, apiCallerPrincipal } from '../../src/sandbox';
 import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
-import { connectToTestServer, createTestWorker, uniqueTaskQueue } from './temporal';
+import { connectToOwnNamespace, createTestWorker, uniqueTaskQueue } from './temporal';
 
 export const USERS = {
   alice: { token: `alice-${randomBytes(8).toString('hex')}`, groups: ['ir-leads'] },
@@ -78,7 +78,8 @@ export interface ServerFixtureOptions {
 }
 
 export async function startServerFixture(options: ServerFixtureOptions = {}): Promise<ServerFixture> {
-  const env = await connectToTestServer();
+  // The API lists cases across its namespace: one of its own, so it lists only this file's.
+  const env = await connectToOwnNamespace('server');
   const taskQueue = uniqueTaskQueue('server');
   const playbooks = [...(await loadPlaybooksOrThrow('playbooks')).map((p) => p.playbook), ...(options.extraPlaybooks ?? [])];
   const users = new UserDirectory([

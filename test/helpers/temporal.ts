@@ -7,7 +7,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { SirClient } from '../../src/sir';
 import { startSandboxFixture, type SandboxFixture } from './sir-sandbox';
-import { addSearchAttributes } from '../../src/temporal/search-attribute-registration';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { addSearchAttributes, ensureSearchAttributes } from '../../src/temporal/search-attribute-registration';
+import { waitFor } from './wait';
 import type { IdentityOptions } from '../../activities';
 import type { ChannelDirectory } from '../../src/notify/channel';
 import type { Logger } from 'pino';
@@ -32,11 +35,38 @@ export function installQuietRuntime(metricsAddress?: string): void {
 
 export async function connectToTestServer(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
+  return TestWorkflowEnvironment.createFromExistingServer({ address: testServerAddress(), namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+}
+
+function testServerAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) {
     throw new Error('TEMPORAL_ADDRESS is not set: run the suite through `npm test`, which starts a dev server');
   }
-  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  return address;
+}
+
+/**
+ * The shared dev server, in a namespace of the caller's own with phasegate's search attributes: what
+ * it lists (cases waiting, by status) is only its own cases, never those other files left parked, whose
+ * workers are gone and whose queries would wait out their timeout. The suite's replay covers every namespace.
+ */
+export async function connectToOwnNamespace(prefix: string): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  const address = testServerAddress();
+  const namespace = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await waitFor('the new namespace, with its search attributes', async () => {
+      await connection.workflowService.describeNamespace({ namespace });
+      await ensureSearchAttributes(connection, namespace);
+      return true;
+    }, 60_000, { intervalMs: 200 });
+  } finally {
+    await connection.close();
+  }
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
 }
 
 /**
