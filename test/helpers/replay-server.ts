@@ -109,42 +109,46 @@ export async function replayServerHistories(
 ): Promise<ReplayReport> {
   const namespaces = options.namespaces ?? (await listNamespaces(connection));
   const report: ReplayReport = { histories: 0, events: 0, neverRan: 0, failures: [] };
+  const targets: Target[] = [];
   for (const namespace of namespaces) {
     const client = new Client({ connection, namespace });
-    const targets = options.visibility === 'open-and-closed' ? await listOpenAndClosed(connection, namespace) : await listAll(client, namespace);
-    if (targets.length === 0) continue;
-    const replayed: Target[] = [];
-    const histories = (async function* () {
-      for (const target of targets) {
-        const history = await client.workflow.getHandle(target.workflowId, target.runId).fetchHistory();
-        // A run no worker has taken a task of yet (a group window waiting out its start delay, a start
-        // terminated at once) holds no decision of the code: there is nothing to replay, and the
-        // replayer cannot take a history without a workflow task.
-        if (!history.events?.some((e) => e.workflowTaskStartedEventAttributes)) {
-          report.neverRan += 1;
-          continue;
-        }
-        report.histories += 1;
-        report.events += history.events.length;
-        replayed.push(target);
-        yield { workflowId: target.workflowId, history };
+    targets.push(...(options.visibility === 'open-and-closed' ? await listOpenAndClosed(connection, namespace) : await listAll(client, namespace)));
+  }
+  if (targets.length === 0) return report;
+  const clients = new Map(namespaces.map((namespace) => [namespace, new Client({ connection, namespace })]));
+  const replayed: Target[] = [];
+  const histories = (async function* () {
+    for (const target of targets) {
+      const history = await clients.get(target.namespace)!.workflow.getHandle(target.workflowId, target.runId).fetchHistory();
+      // A run no worker has taken a task of yet (a group window waiting out its start delay, a start
+      // terminated at once) holds no decision of the code: there is nothing to replay, and the
+      // replayer cannot take a history without a workflow task.
+      if (!history.events?.some((e) => e.workflowTaskStartedEventAttributes)) {
+        report.neverRan += 1;
+        continue;
       }
-    })();
-    const results = Worker.runReplayHistories(
-      { ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : replaySource()), ...(options.codec && { dataConverter: { payloadCodecs: [options.codec] } }), replayName: `suite-replay-${namespace}` },
-      histories,
-    );
-    for await (const result of results) {
-      const target = replayed.shift()!;
-      if (target.workflowId !== result.workflowId) throw new Error(`replay results out of order: expected ${target.workflowId}, got ${result.workflowId}`);
-      if (!result.error) continue;
-      const name = result.error.name ?? 'Error';
-      report.failures.push({
-        ...target,
-        error: `${name}: ${result.error.message}`,
-        nondeterminism: name === 'DeterminismViolationError' || /TMPRL1100|[Nn]ondeterminism/.test(result.error.message),
-      });
+      report.histories += 1;
+      report.events += history.events.length;
+      replayed.push(target);
+      yield { workflowId: target.workflowId, history };
     }
+  })();
+  // One replayer for every namespace: the code replayed does not depend on where a history ran, and
+  // each replayer costs a bundle load.
+  const results = Worker.runReplayHistories(
+    { ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : replaySource()), ...(options.codec && { dataConverter: { payloadCodecs: [options.codec] } }), replayName: 'suite-replay' },
+    histories,
+  );
+  for await (const result of results) {
+    const target = replayed.shift()!;
+    if (target.workflowId !== result.workflowId) throw new Error(`replay results out of order: expected ${target.workflowId}, got ${result.workflowId}`);
+    if (!result.error) continue;
+    const name = result.error.name ?? 'Error';
+    report.failures.push({
+      ...target,
+      error: `${name}: ${result.error.message}`,
+      nondeterminism: name === 'DeterminismViolationError' || /TMPRL1100|[Nn]ondeterminism/.test(result.error.message),
+    });
   }
   return report;
 }
