@@ -5,7 +5,7 @@
  *
  * Files run PHASEGATE_TEST_CONCURRENCY at a time (default 4: their time is mostly waiting), the
  * slowest of the last run first; beside them, the few heavy files scripts/test-lanes.ts names run
- * one after another.
+ * one after another, and the files it names as alone run last, by themselves.
  *
  *   npm test                       every test
  *   npm test -- test/sir           only files under the given paths
@@ -71,6 +71,7 @@ async function main(): Promise<number> {
       runLane('together', slowestFirst(lanes.together, lastTimes), concurrency, join(stateDir, 'test', 'together.jsonl'), env),
       runLane('one at a time', slowestFirst(lanes.oneAtATime, lastTimes), 1, join(stateDir, 'test', 'one-at-a-time.jsonl'), env),
     ]);
+    runs.push(await runLane('alone', lanes.alone, 1, join(stateDir, 'test', 'alone.jsonl'), env));
     const code = runs.find((r) => r.code !== 0)?.code ?? 0;
     const summaries = (await Promise.all(runs.map((r) => readSummary(r.summaryFile)))).flat();
     const times = summaries.filter((l): l is FileTime => l.kind === 'file');
