@@ -26,8 +26,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { CaseState } from '../../src/domain/case/state';
@@ -36,14 +34,13 @@ import { stateQuery } from '../../src/domain/contract/messages';
 import { PlaybookCatalog } from '../../src/domain/playbook/catalog';
 import { loadPlaybooksOrThrow } from '../../src/config/playbook-directory';
 import { TASK_QUEUE, caseWorkflowId } from '../../src/domain/contract/temporal-names';
-import { ensureSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { SANDBOX_DEFAULT_CREDENTIALS } from '../../src/sandbox';
 import { ELASTICMQ_CREDENTIALS, ELASTICMQ_REGION, startElasticMq, type ElasticMq } from '../helpers/elasticmq';
 import { SAMPLE_CASE, startSandboxFixture, type SandboxFixture } from '../helpers/sir-sandbox';
 import { startSqsProxy, type SqsProxy } from '../helpers/sqs-proxy';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { installQuietRuntime } from '../helpers/temporal';
+import { connectToOwnNamespace } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -106,10 +103,8 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
     mq = await startElasticMq({ onProgress: (line) => console.log(`[elasticmq] ${line}`) });
     const address = process.env.TEMPORAL_ADDRESS;
     if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the suite through `npm test`, which starts a dev server');
-    namespace = `phasegate-intake-${randomUUID().slice(0, 8)}`;
-    await registerNamespace(address, namespace);
-    installQuietRuntime();
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
+    env = await connectToOwnNamespace('phasegate-intake');
+    namespace = env.namespace!;
     eventBridge = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -646,17 +641,3 @@ describe('phasegate intake: SQS → Temporal', { timeout: 15 * 60_000 }, () => {
   });
 });
 
-/** A namespace of this file's own on the shared dev server, with phasegate's search attributes. */
-async function registerNamespace(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    await waitFor('the namespace to be usable', async () => {
-      await connection.workflowService.describeNamespace({ namespace });
-      await ensureSearchAttributes(connection, namespace);
-      return true;
-    }, 60_000, { intervalMs: 500 });
-  } finally {
-    await connection.close();
-  }
-}

@@ -16,8 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { Connection, type WorkflowHandle } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type { CasePlaybookInput } from '../../src/domain/case/playbook-input';
@@ -25,12 +24,11 @@ import { duplicateAlertSignal, stateQuery } from '../../src/domain/contract/mess
 import { PlaybookCatalog } from '../../src/domain/playbook/catalog';
 import { PhasegateCodeVersion } from '../../src/domain/contract/search-attributes';
 import { caseWorkflowOptions } from '../../src/temporal/case-workflow-options';
-import { ensureSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { createPhasegateWorker } from '../../src/temporal/worker';
 import { casePlaybook } from '../../workflows';
 import { testPlaybook } from '../helpers/playbooks';
 import { SAMPLE_CASE, type SandboxFixture, startSandboxFixture } from '../helpers/sir-sandbox';
-import { TEST_IDENTITY, installQuietRuntime, uniqueTaskQueue } from '../helpers/temporal';
+import { TEST_IDENTITY, connectToOwnNamespace, uniqueTaskQueue } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 import { temporalCliPath } from '../deploy/temporal-cli';
 
@@ -80,7 +78,7 @@ function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; s
 }
 
 describe('PhasegateCodeVersion: which code a case runs, and the retiring flow of docs/workflow-history.md (real dev server)', { timeout: 420_000 }, () => {
-  const namespace = `code-version-${randomUUID()}`;
+  let namespace: string;
   const taskQueue = uniqueTaskQueue('code-version');
   const playbooks = new PlaybookCatalog([GATED]);
   let env: TestWorkflowEnvironment;
@@ -122,21 +120,9 @@ describe('PhasegateCodeVersion: which code a case runs, and the retiring flow of
     (await env.client.workflow.getHandle(handle.workflowId, runId).describe()).typedSearchAttributes.get(PhasegateCodeVersion);
 
   before(async () => {
-    installQuietRuntime();
-    const address = process.env.TEMPORAL_ADDRESS;
-    if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the suite through `npm test`, which starts a dev server');
-    const connection = await Connection.connect({ address });
-    try {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-      await waitFor('the namespace to be usable', async () => {
-        await connection.workflowService.describeNamespace({ namespace });
-        await ensureSearchAttributes(connection, namespace);
-        return true;
-      }, 60_000, { intervalMs: 500 });
-    } finally {
-      await connection.close();
-    }
-    env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
+    env = await connectToOwnNamespace('code-version');
+    namespace = env.namespace!;
+    const address = process.env.TEMPORAL_ADDRESS!;
     fx = await startSandboxFixture();
     work = await mkdtemp(join(tmpdir(), 'phasegate-before-code-version-'));
     older = await bundleBeforeCodeVersion(work);
